@@ -1,0 +1,21 @@
+package sqlite_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"github.com/vigil-hrdd/vigil"
+	"github.com/vigil-hrdd/vigil/sqlite"
+	"github.com/vigil-hrdd/vigil/storetest"
+)
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) vigil.Store {
+		db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "vigil.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return db
+	})
+}

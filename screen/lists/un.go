@@ -122,9 +122,9 @@ func ParseUN(ctx context.Context, r io.Reader, name string) ([]screen.Entity, er
 }
 
 func unEntity(file string, line int, individual bool, rec *unRecord) (screen.Entity, error) {
-	for field, v := range map[string]string{"FIRST_NAME": rec.First, "SECOND_NAME": rec.Second, "THIRD_NAME": rec.Third, "FOURTH_NAME": rec.Fourth, "NAME_ORIGINAL_SCRIPT": rec.OriginalScript, "COMMENTS1": rec.Comments} {
-		if !utf8.ValidString(v) {
-			return screen.Entity{}, perr(file, line, field, ErrInvalidUTF8)
+	for _, fv := range [][2]string{{"FIRST_NAME", rec.First}, {"SECOND_NAME", rec.Second}, {"THIRD_NAME", rec.Third}, {"FOURTH_NAME", rec.Fourth}, {"NAME_ORIGINAL_SCRIPT", rec.OriginalScript}, {"COMMENTS1", rec.Comments}} {
+		if !utf8.ValidString(fv[1]) {
+			return screen.Entity{}, perr(file, line, fv[0], ErrInvalidUTF8)
 		}
 	}
 	ref := strings.TrimSpace(rec.Reference)

@@ -305,7 +305,7 @@ func ParseEUXML(ctx context.Context, r io.Reader, name string) ([]screen.Entity,
 			depth++
 			if depth == 1 {
 				if t.Name.Local != "export" {
-					return nil, formatErr(name, lineAt(lc, dec), t.Name.Local, "root element is <%s>, want <export>", t.Name.Local)
+					return nil, formatErr(name, lineAt(lc, dec), "", "root element is <%s>, want <export>", t.Name.Local)
 				}
 				sawRoot = true
 				continue

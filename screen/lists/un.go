@@ -84,7 +84,7 @@ func ParseUN(ctx context.Context, r io.Reader, name string) ([]screen.Entity, er
 			depth++
 			if depth == 1 {
 				if t.Name.Local != "CONSOLIDATED_LIST" {
-					return nil, formatErr(name, lineAt(lc, dec), t.Name.Local, "root element is <%s>, want <CONSOLIDATED_LIST>", t.Name.Local)
+					return nil, formatErr(name, lineAt(lc, dec), "", "root element is <%s>, want <CONSOLIDATED_LIST>", t.Name.Local)
 				}
 				sawRoot = true
 				continue

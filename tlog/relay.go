@@ -1,0 +1,336 @@
+package tlog
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/transparency-dev/tessera"
+	"github.com/transparency-dev/tessera/api"
+	"github.com/transparency-dev/tessera/api/layout"
+	"github.com/vigil-hrdd/vigil"
+)
+
+// DefaultPollInterval is how often Run looks for pending events when no
+// Record call has nudged it, which catches events written by other
+// processes sharing the database.
+const DefaultPollInterval = time.Second
+
+// RelayConfig configures a Relay.
+type RelayConfig struct {
+	// BatchSize is how many pending events one cycle reads and appends.
+	BatchSize    int
+	PollInterval time.Duration
+	Logger       *slog.Logger
+}
+
+// Relay moves events from the store's outbox into the log. Exactly one
+// relay may append to a log directory: its crash recovery relies on every
+// unmarked entry of the log being its own.
+type Relay struct {
+	store  vigil.EventStore
+	log    *Log
+	cfg    RelayConfig
+	nudge  chan struct{}
+	logger *slog.Logger
+
+	// mu serialises cycles, so that at most one page of events is in the
+	// log without being marked in the store at any time.
+	mu        sync.Mutex
+	recovered bool
+	// unmarked holds marks of entries that are in the log but whose
+	// MarkLogged failed; they are retried before anything new is appended,
+	// so a failed mark never leads to a second append.
+	unmarked []vigil.LogMark
+}
+
+// NewRelay returns a relay from store to l.
+func NewRelay(store vigil.EventStore, l *Log, cfg RelayConfig) *Relay {
+	if cfg.BatchSize <= 0 {
+		cfg.BatchSize = DefaultBatchSize
+	}
+	if cfg.PollInterval <= 0 {
+		cfg.PollInterval = DefaultPollInterval
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	return &Relay{store: store, log: l, cfg: cfg, nudge: make(chan struct{}, 1), logger: cfg.Logger}
+}
+
+// Record writes a standalone event to the outbox and wakes the relay. The
+// event is in the log once a later cycle has appended it; the outbox, not
+// this call, is what makes it durable.
+func (r *Relay) Record(ctx context.Context, ev *vigil.Event) error {
+	if err := r.store.RecordEvent(ctx, ev); err != nil {
+		return fmt.Errorf("record %s: %w", ev.Type, err)
+	}
+	r.Notify()
+	return nil
+}
+
+// Notify wakes Run without blocking; state-changing code that wrote events
+// through the store can call it to cut latency.
+func (r *Relay) Notify() {
+	select {
+	case r.nudge <- struct{}{}:
+	default:
+	}
+}
+
+// Run relays events until ctx ends. Errors are logged and retried with
+// backoff, since a stalled relay only delays proofs and loses nothing.
+func (r *Relay) Run(ctx context.Context) error {
+	backoff := 100 * time.Millisecond
+	for {
+		_, err := r.drain(ctx)
+		wait := r.cfg.PollInterval
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			r.logger.ErrorContext(ctx, "proof log relay", slog.Any("err", err), slog.Duration("retry_in", backoff))
+			wait = backoff
+			backoff = min(2*backoff, 30*time.Second)
+		} else {
+			backoff = 100 * time.Millisecond
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-r.nudge:
+		case <-time.After(wait):
+		}
+	}
+}
+
+// Flush appends every pending event, waits until a published checkpoint
+// covers them, and returns how many it appended.
+func (r *Relay) Flush(ctx context.Context) (int, error) {
+	n, err := r.drain(ctx)
+	if err != nil {
+		return n, err
+	}
+	size, err := r.log.reader.IntegratedSize(ctx)
+	if err != nil {
+		return n, fmt.Errorf("flush: %w", err)
+	}
+	if _, err := r.log.AwaitCheckpoint(ctx, size); err != nil {
+		return n, fmt.Errorf("flush: %w", err)
+	}
+	return n, nil
+}
+
+// drain runs cycles until the outbox is empty.
+func (r *Relay) drain(ctx context.Context) (int, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.recovered {
+		if err := r.recover(ctx); err != nil {
+			return 0, err
+		}
+		r.recovered = true
+	}
+	total := 0
+	for {
+		n, err := r.cycle(ctx)
+		total += n
+		if err != nil || n == 0 {
+			return total, err
+		}
+	}
+}
+
+// cycle appends one page of pending events and marks them.
+func (r *Relay) cycle(ctx context.Context) (int, error) {
+	if len(r.unmarked) > 0 {
+		if err := r.mark(ctx, r.unmarked); err != nil {
+			return 0, err
+		}
+		r.unmarked = nil
+	}
+	events, err := r.store.PendingEvents(ctx, r.cfg.BatchSize)
+	if err != nil {
+		return 0, fmt.Errorf("relay: pending events: %w", err)
+	}
+	if len(events) == 0 {
+		return 0, nil
+	}
+	// Add every event before waiting for any: tessera sequences a whole
+	// batch in one write, and waiting one by one would cost a batch each.
+	futures := make([]tessera.IndexFuture, len(events))
+	for i, ev := range events {
+		if !bytes.Equal(ev.ComputeCommitment(), ev.Commitment) {
+			// The stored commitment is what the event promised when it was
+			// written; log it as is, but make the mismatch loud.
+			r.logger.ErrorContext(ctx, "event does not match its commitment", slog.String("event", ev.ID), slog.Int64("seq", ev.Seq))
+		}
+		futures[i] = r.log.Add(ctx, LeafOf(ev).Marshal())
+	}
+	marks := make([]vigil.LogMark, 0, len(events))
+	var addErr error
+	for i, f := range futures {
+		idx, err := f()
+		if err != nil {
+			addErr = errors.Join(addErr, fmt.Errorf("append event %s: %w", events[i].ID, err))
+			continue
+		}
+		marks = append(marks, vigil.LogMark{Seq: events[i].Seq, LeafIndex: int64(idx.Index)})
+	}
+	if err := r.mark(ctx, marks); err != nil {
+		r.unmarked = marks
+		return 0, errors.Join(err, addErr)
+	}
+	return len(marks), addErr
+}
+
+// mark records marks in the store, then advances the watermark.
+func (r *Relay) mark(ctx context.Context, marks []vigil.LogMark) error {
+	if len(marks) == 0 {
+		return nil
+	}
+	if err := r.store.MarkLogged(ctx, marks); err != nil {
+		return fmt.Errorf("relay: mark %d events logged: %w", len(marks), err)
+	}
+	var next uint64
+	for _, m := range marks {
+		next = max(next, uint64(m.LeafIndex)+1)
+	}
+	return r.writeWatermark(next)
+}
+
+// The watermark is the log size below which every entry is known to be
+// marked in the store. It bounds the scan recovery has to do; losing it only
+// makes recovery scan from the start.
+func (r *Relay) watermarkPath() string { return filepath.Join(stateDir(r.log.dir), "relay-watermark") }
+
+func (r *Relay) readWatermark() (uint64, error) {
+	b, err := os.ReadFile(r.watermarkPath())
+	if errors.Is(err, os.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("read relay watermark: %w", err)
+	}
+	n, err := strconv.ParseUint(strings.TrimSpace(string(b)), 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("read relay watermark: %w", err)
+	}
+	return n, nil
+}
+
+func (r *Relay) writeWatermark(n uint64) error {
+	dir := stateDir(r.log.dir)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("write relay watermark: %w", err)
+	}
+	tmp, err := os.CreateTemp(dir, "watermark-*")
+	if err != nil {
+		return fmt.Errorf("write relay watermark: %w", err)
+	}
+	_, werr := tmp.WriteString(strconv.FormatUint(n, 10) + "\n")
+	cerr := tmp.Close()
+	if err := errors.Join(werr, cerr); err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("write relay watermark: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), r.watermarkPath()); err != nil {
+		return fmt.Errorf("write relay watermark: %w", err)
+	}
+	return nil
+}
+
+// recover finds log entries appended by a previous process that crashed
+// before marking them, and marks them instead of appending them again. Such
+// entries can only be in the log's tail beyond the watermark, and belong to
+// the oldest pending events, because the relay marks each page before it
+// reads the next. The scan starts a page before the watermark so that a
+// watermark that survived a power loss its database commit did not is still
+// safe.
+func (r *Relay) recover(ctx context.Context) error {
+	size, err := r.log.reader.IntegratedSize(ctx)
+	if err != nil {
+		return fmt.Errorf("relay recovery: log size: %w", err)
+	}
+	wm, err := r.readWatermark()
+	if err != nil {
+		return fmt.Errorf("relay recovery: %w", err)
+	}
+	start := min(wm, size)
+	start -= min(start, uint64(r.cfg.BatchSize))
+	if start == size {
+		return nil
+	}
+	limit := max(4*r.cfg.BatchSize, int(min(size-start, 1<<20)))
+	pending, err := r.store.PendingEvents(ctx, limit)
+	if err != nil {
+		return fmt.Errorf("relay recovery: pending events: %w", err)
+	}
+	bySum := make(map[string]*vigil.Event, len(pending))
+	for _, ev := range pending {
+		bySum[hex.EncodeToString(ev.Commitment)] = ev
+	}
+	var marks []vigil.LogMark
+	if len(bySum) > 0 {
+		found := make(map[string]uint64)
+		err := scanEntries(ctx, r.log.reader, start, size, func(i uint64, data []byte) error {
+			leaf, err := ParseLeaf(data)
+			if err != nil {
+				return fmt.Errorf("entry %d: %w", i, err)
+			}
+			if ev, ok := bySum[leaf.Commitment]; ok {
+				marks = append(marks, vigil.LogMark{Seq: ev.Seq, LeafIndex: int64(i)})
+				delete(bySum, leaf.Commitment)
+				found[leaf.Commitment] = i
+			} else if first, ok := found[leaf.Commitment]; ok {
+				r.logger.ErrorContext(ctx, "commitment in the log twice", slog.Uint64("first", first), slog.Uint64("again", i))
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("relay recovery: %w", err)
+		}
+	}
+	if len(marks) > 0 {
+		if err := r.store.MarkLogged(ctx, marks); err != nil {
+			return fmt.Errorf("relay recovery: mark %d events: %w", len(marks), err)
+		}
+		r.logger.InfoContext(ctx, "proof log relay recovered entries appended before a crash", slog.Int("entries", len(marks)))
+	}
+	return r.writeWatermark(size)
+}
+
+// scanEntries calls fn for every entry in [from, to) of a log whose tree has
+// at least to entries.
+func scanEntries(ctx context.Context, lr interface {
+	ReadEntryBundle(ctx context.Context, index uint64, p uint8) ([]byte, error)
+}, from, to uint64, fn func(i uint64, data []byte) error) error {
+	for ri := range layout.Range(from, to-from, to) {
+		raw, err := lr.ReadEntryBundle(ctx, ri.Index, ri.Partial)
+		if err != nil {
+			return fmt.Errorf("read entry bundle %d: %w", ri.Index, err)
+		}
+		var b api.EntryBundle
+		if err := b.UnmarshalText(raw); err != nil {
+			return fmt.Errorf("entry bundle %d: %w", ri.Index, err)
+		}
+		if uint(len(b.Entries)) < ri.First+ri.N {
+			return fmt.Errorf("entry bundle %d: %d entries, want at least %d", ri.Index, len(b.Entries), ri.First+ri.N)
+		}
+		for j := ri.First; j < ri.First+ri.N; j++ {
+			if err := fn(ri.Index*layout.EntryBundleWidth+uint64(j), b.Entries[j]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

@@ -2,22 +2,26 @@
 -- Each portfolio table keeps the record as a JSON document (doc) and copies
 -- the fields that lists filter on into columns. hash is the SHA-256 of doc,
 -- so that re-importing an unchanged record writes nothing.
+--
+-- Ids and the columns that refer to them sort by "C" (byte order), whatever
+-- the database's locale: listings page by "id > cursor ORDER BY id", and
+-- that order must be the one SQLite and Go use, on every server.
 CREATE TABLE services (
-    id TEXT PRIMARY KEY,
+    id TEXT COLLATE "C" PRIMARY KEY,
     name TEXT NOT NULL,
     capabilities TEXT NOT NULL,
     doc TEXT NOT NULL, hash TEXT NOT NULL,
     created_at TEXT NOT NULL, created_by TEXT NOT NULL, updated_at TEXT NOT NULL, updated_by TEXT NOT NULL
 );
 CREATE TABLE contexts (
-    id TEXT PRIMARY KEY,
+    id TEXT COLLATE "C" PRIMARY KEY,
     status TEXT NOT NULL,
     high_risk TEXT NOT NULL,
     doc TEXT NOT NULL, hash TEXT NOT NULL,
     created_at TEXT NOT NULL, created_by TEXT NOT NULL, updated_at TEXT NOT NULL, updated_by TEXT NOT NULL
 );
 CREATE TABLE parties (
-    id TEXT PRIMARY KEY,
+    id TEXT COLLATE "C" PRIMARY KEY,
     type TEXT NOT NULL,
     name TEXT NOT NULL,
     country TEXT NOT NULL,
@@ -28,9 +32,9 @@ CREATE TABLE parties (
 CREATE INDEX parties_country ON parties (country, id);
 CREATE INDEX parties_type ON parties (type, id);
 CREATE TABLE links (
-    id TEXT PRIMARY KEY,
-    from_id TEXT NOT NULL REFERENCES parties (id),
-    to_id TEXT NOT NULL REFERENCES parties (id),
+    id TEXT COLLATE "C" PRIMARY KEY,
+    from_id TEXT COLLATE "C" NOT NULL REFERENCES parties (id),
+    to_id TEXT COLLATE "C" NOT NULL REFERENCES parties (id),
     type TEXT NOT NULL,
     doc TEXT NOT NULL, hash TEXT NOT NULL,
     created_at TEXT NOT NULL, created_by TEXT NOT NULL, updated_at TEXT NOT NULL, updated_by TEXT NOT NULL
@@ -38,8 +42,8 @@ CREATE TABLE links (
 CREATE INDEX links_from ON links (from_id);
 CREATE INDEX links_to ON links (to_id);
 CREATE TABLE accounts (
-    id TEXT PRIMARY KEY,
-    party_id TEXT NOT NULL REFERENCES parties (id),
+    id TEXT COLLATE "C" PRIMARY KEY,
+    party_id TEXT COLLATE "C" NOT NULL REFERENCES parties (id),
     name TEXT NOT NULL,
     billing_country TEXT NOT NULL,
     doc TEXT NOT NULL, hash TEXT NOT NULL,
@@ -47,9 +51,9 @@ CREATE TABLE accounts (
 );
 CREATE INDEX accounts_party ON accounts (party_id);
 CREATE TABLE subscriptions (
-    id TEXT PRIMARY KEY,
-    account_id TEXT NOT NULL REFERENCES accounts (id),
-    service_id TEXT NOT NULL REFERENCES services (id),
+    id TEXT COLLATE "C" PRIMARY KEY,
+    account_id TEXT COLLATE "C" NOT NULL REFERENCES accounts (id),
+    service_id TEXT COLLATE "C" NOT NULL REFERENCES services (id),
     region TEXT NOT NULL,
     status TEXT NOT NULL,
     doc TEXT NOT NULL, hash TEXT NOT NULL,
@@ -58,7 +62,7 @@ CREATE TABLE subscriptions (
 CREATE INDEX subscriptions_account ON subscriptions (account_id);
 CREATE INDEX subscriptions_service ON subscriptions (service_id, id);
 CREATE TABLE sources (
-    id TEXT PRIMARY KEY,
+    id TEXT COLLATE "C" PRIMARY KEY,
     title TEXT NOT NULL,
     publisher TEXT NOT NULL,
     reliability TEXT NOT NULL,
@@ -70,7 +74,7 @@ CREATE TABLE sources (
 -- appended the event's commitment to the log.
 CREATE TABLE events (
     seq BIGSERIAL PRIMARY KEY,
-    id TEXT NOT NULL UNIQUE,
+    id TEXT COLLATE "C" NOT NULL UNIQUE,
     type TEXT NOT NULL,
     subject TEXT NOT NULL,
     actor TEXT NOT NULL,
@@ -82,7 +86,7 @@ CREATE TABLE events (
 );
 CREATE INDEX events_pending ON events (seq) WHERE leaf_index IS NULL;
 CREATE TABLE users (
-    id TEXT PRIMARY KEY,
+    id TEXT COLLATE "C" PRIMARY KEY,
     name TEXT NOT NULL,
     email TEXT NOT NULL,
     role TEXT NOT NULL,
@@ -91,8 +95,8 @@ CREATE TABLE users (
     created_by TEXT NOT NULL
 );
 CREATE TABLE tokens (
-    id TEXT PRIMARY KEY,
-    user_id TEXT NOT NULL REFERENCES users (id),
+    id TEXT COLLATE "C" PRIMARY KEY,
+    user_id TEXT COLLATE "C" NOT NULL REFERENCES users (id),
     name TEXT NOT NULL,
     hash TEXT NOT NULL UNIQUE,
     created_at TEXT NOT NULL,

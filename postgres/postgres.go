@@ -1,0 +1,123 @@
+// Package postgres is Vigil's server store: PostgreSQL through pgx/v5 and its
+// database/sql driver, so that it shares every query, the import logic, the
+// outbox and the user tables with the SQLite store (internal/sqlstore) and
+// differs only in its Dialect: $n placeholders, plain BEGIN, unique-violation
+// detection by SQLSTATE, and bulk inserts through COPY.
+//
+// Durability is PostgreSQL's own: the store sets no session option that
+// trades it away (no synchronous_commit=off, no unlogged tables), so a
+// committed import survives a crash of the server.
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+	"github.com/vigil-hrdd/vigil/internal/sqlstore"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// DB is a PostgreSQL-backed vigil.Store.
+type DB struct {
+	*sqlstore.Store
+}
+
+// Open connects to the database at url (a postgres:// URL or a key=value
+// connection string, as libpq and pgx accept) and brings its schema up to
+// date. Runtime parameters in the URL, such as search_path, apply to every
+// connection, which is how tests give each run a schema of its own.
+func Open(ctx context.Context, url string) (*DB, error) {
+	return OpenWithClock(ctx, url, time.Now)
+}
+
+// OpenWithClock is Open with a clock, for tests that need fixed times.
+func OpenWithClock(ctx context.Context, url string, now func() time.Time) (*DB, error) {
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		// pgx masks the password in the string it quotes back.
+		return nil, fmt.Errorf("open postgres: %w", err)
+	}
+	where := fmt.Sprintf("%s:%d/%s", cfg.Host, cfg.Port, cfg.Database)
+	db := stdlib.OpenDB(*cfg)
+	// A server's default max_connections is 100; a handful is plenty for
+	// one Vigil process, and imports use a single connection anyway.
+	db.SetMaxOpenConns(16)
+	db.SetMaxIdleConns(4)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open postgres %s: %w", where, err)
+	}
+	if err := migrate(ctx, db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open postgres %s: %w", where, err)
+	}
+	return &DB{Store: sqlstore.New(db, dialect{}, now)}, nil
+}
+
+func migrate(ctx context.Context, db *sql.DB) error {
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return err
+	}
+	p, err := goose.NewProvider(goose.DialectPostgres, db, sub)
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}
+
+type dialect struct{}
+
+func (dialect) Rebind(q string) string { return Rebind(q) }
+
+// Begin opens a transaction with the server's default isolation (READ
+// COMMITTED). Writers of the same rows queue on row locks; the import's
+// unique-violation on a concurrent insert surfaces as an error, never as a
+// silent double.
+func (dialect) Begin(ctx context.Context, conn *sql.Conn) error {
+	_, err := conn.ExecContext(ctx, "BEGIN")
+	return err
+}
+
+// InsertRows streams the rows with COPY ... FROM STDIN (binary), the fastest
+// way into PostgreSQL, on the connection the store pinned, so the rows are
+// part of the transaction its BEGIN opened.
+func (dialect) InsertRows(ctx context.Context, conn *sql.Conn, table string, cols []string, rows [][]any) error {
+	return conn.Raw(func(dc any) error {
+		c, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("copy into %s: driver connection is %T, not pgx", table, dc)
+		}
+		n, err := c.Conn().CopyFrom(ctx, pgx.Identifier{table}, cols, pgx.CopyFromRows(rows))
+		if err != nil {
+			return fmt.Errorf("copy into %s: %w", table, err)
+		}
+		if n != int64(len(rows)) {
+			return fmt.Errorf("copy into %s: wrote %d rows of %d", table, n, len(rows))
+		}
+		return nil
+	})
+}
+
+// uniqueViolation is SQLSTATE unique_violation.
+const uniqueViolation = "23505"
+
+func (dialect) IsUniqueViolation(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == uniqueViolation
+}

@@ -2,7 +2,6 @@ package vigil
 
 import (
 	"strings"
-	"time"
 )
 
 // Account is a customer account at the provider, held by a party (the
@@ -12,8 +11,8 @@ type Account struct {
 	PartyID string `json:"party_id"`
 	Name    string `json:"name"`
 	// BillingCountry is where the account is billed, an ISO 3166 code.
-	BillingCountry string    `json:"billing_country"`
-	OpenedOn       time.Time `json:"opened_on"`
+	BillingCountry string `json:"billing_country"`
+	OpenedOn       Date   `json:"opened_on"`
 	Meta
 }
 
@@ -60,7 +59,7 @@ type Subscription struct {
 	AccountID string             `json:"account_id"`
 	ServiceID string             `json:"service_id"`
 	Region    string             `json:"region"` // the provider's region name, e.g. "eu-west-2"
-	StartedOn time.Time          `json:"started_on"`
+	StartedOn Date               `json:"started_on"`
 	Status    SubscriptionStatus `json:"status"`
 	Meta
 }

@@ -1,7 +1,5 @@
 package vigil
 
-import "time"
-
 // ConflictStatus is the situation of a country or territory, as the
 // provider's sources describe it.
 type ConflictStatus string
@@ -24,10 +22,10 @@ type CountryContext struct {
 	ID     string         `json:"id"`
 	Status ConflictStatus `json:"status"`
 	// HighRisk marks a conflict-affected and high-risk area (CAHRA).
-	HighRisk bool      `json:"high_risk"`
-	Source   string    `json:"source"`
-	AsOf     time.Time `json:"as_of"`
-	Notes    string    `json:"notes"`
+	HighRisk bool   `json:"high_risk"`
+	Source   string `json:"source"`
+	AsOf     Date   `json:"as_of"`
+	Notes    string `json:"notes"`
 	Meta
 }
 

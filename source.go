@@ -3,7 +3,6 @@ package vigil
 import (
 	"net/url"
 	"strings"
-	"time"
 )
 
 // Source is a piece of evidence: a report, an article, a filing. Investigators
@@ -12,15 +11,15 @@ import (
 // credibility of the information (1 confirmed .. 5 improbable, 6 cannot be
 // judged).
 type Source struct {
-	ID          string    `json:"id"`
-	Title       string    `json:"title"`
-	Publisher   string    `json:"publisher"`
-	URL         string    `json:"url"`
-	PublishedOn time.Time `json:"published_on"`
-	Language    string    `json:"language"` // BCP 47
-	Reliability string    `json:"reliability"`
-	Credibility int       `json:"credibility"`
-	PartyIDs    []string  `json:"party_ids"`
+	ID          string   `json:"id"`
+	Title       string   `json:"title"`
+	Publisher   string   `json:"publisher"`
+	URL         string   `json:"url"`
+	PublishedOn Date     `json:"published_on"`
+	Language    string   `json:"language"` // BCP 47
+	Reliability string   `json:"reliability"`
+	Credibility int      `json:"credibility"`
+	PartyIDs    []string `json:"party_ids"`
 	Meta
 }
 

@@ -29,13 +29,17 @@ func ValidateTerritory(code string) error {
 }
 
 // IsCountryCode reports whether code is an upper-case ISO 3166-1 alpha-2 code
-// (including the user-assigned XK that many lists use).
+// (including the user-assigned XK that many lists use for Kosovo; other
+// user-assigned codes such as AA or QQ are refused).
 func IsCountryCode(code string) bool {
 	if len(code) != 2 || code[0] < 'A' || code[0] > 'Z' || code[1] < 'A' || code[1] > 'Z' {
 		return false
 	}
+	if code == "XK" {
+		return true
+	}
 	r, err := language.ParseRegion(code)
-	return err == nil && r.String() == code && !r.IsGroup()
+	return err == nil && r.String() == code && !r.IsGroup() && !r.IsPrivateUse()
 }
 
 // CountryOf returns the ISO 3166-1 part of a territory code ("UA" for

@@ -1,0 +1,170 @@
+package screen
+
+import (
+	"strconv"
+	"strings"
+)
+
+// Token is one analysed unit of a name: a word, a number, or a dictionary
+// phrase (a legal form, an organisation word) that may span several words.
+type Token struct {
+	Text     string    `json:"text"`           // romanised form; digits for numbers
+	Orig     string    `json:"orig,omitempty"` // as written
+	Kind     TokenKind `json:"-"`
+	Key      string    `json:"-"` // phonetic key
+	Skel     string    `json:"-"` // consonant skeleton
+	Abjad    bool      `json:"-"` // written in Arabic or Hebrew script
+	Han      bool      `json:"-"`
+	Concepts []uint16  `json:"-"`
+	Generic  uint16    `json:"-"`
+	Nick     []uint16  `json:"-"`
+	Country  string    `json:"-"` // ISO code when the word is a country name
+}
+
+// baseWeight is how much a token of each kind says about identity before
+// its rarity in the index is considered. Generic words count little, so a
+// shared "Corporation" or "Ministry" never makes a match on its own.
+func baseWeight(k TokenKind) float64 {
+	switch k {
+	case KindWord, KindNumber:
+		return 1 // a one-letter initial is halved in aname.finish
+	case KindDomain:
+		return 0.5
+	case KindOrgTerm:
+		return 0.3
+	case KindPersonPart:
+		return 0.3
+	case KindLegal:
+		return 0.15
+	case KindTitle:
+		return 0.02
+	case KindStop:
+		return 0.05
+	}
+	return 1
+}
+
+// Analyse splits a name into classified tokens. It is exported for
+// explanations and tests; the index and scorer use it internally.
+func Analyse(name string) []Token {
+	return analyse(name)
+}
+
+func analyse(name string) []Token {
+	d := getDict()
+	raw := rawTokens(name)
+	out := make([]Token, 0, len(raw))
+	var sb strings.Builder
+	for i := 0; i < len(raw); {
+		matched := false
+		maxN := d.maxTokens
+		if maxN > len(raw)-i {
+			maxN = len(raw) - i
+		}
+		for n := maxN; n >= 1; n-- {
+			if n > 1 {
+				if d.prefixMax[raw[i].key()] < n {
+					continue
+				}
+				sb.Reset()
+				for k := i; k < i+n; k++ {
+					if k > i {
+						sb.WriteByte(' ')
+					}
+					sb.WriteString(raw[k].key())
+				}
+			}
+			key := raw[i].key()
+			if n > 1 {
+				key = sb.String()
+			}
+			p, ok := d.legal[key]
+			// Short legal forms ("AG", "SA", "OOO") count only where legal
+			// forms stand, at the start or end of a name; elsewhere they
+			// are words ("of", "at").
+			if ok && len(key) <= 3 && !(i+n == len(raw) || (i == 0 && raw[i+n].text != "and")) {
+				ok = false
+			}
+			if !ok {
+				p, ok = d.phrases[key]
+				// A lone letter is an initial, not the article "a".
+				if ok && p.kind == KindStop && n == 1 && len(raw[i].text) == 1 {
+					ok = false
+				}
+			}
+			if !ok && n == 1 && len(key) >= 7 {
+				// Inflected forms ("обороны" of "оборон"): try the stem.
+				for cut := 1; cut <= 3 && !ok; cut++ {
+					p, ok = d.phrases[key[:len(key)-cut]]
+					ok = ok && (p.kind == KindDomain || p.kind == KindOrgTerm)
+				}
+			}
+			if !ok {
+				continue
+			}
+			orig := raw[i].orig
+			for k := i + 1; k < i+n; k++ {
+				orig += " " + raw[k].orig
+			}
+			t := Token{Orig: orig, Kind: p.kind, Concepts: p.concepts, Generic: p.generic}
+			if p.kind == KindNumber {
+				t.Text = strconv.Itoa(p.num)
+			} else {
+				t.Text = strings.ReplaceAll(strings.ReplaceAll(key, " ", ""), "\x01", "")
+				t.Key = phoneticKey(t.Text)
+				t.Skel = skeleton(t.Text)
+				t.Abjad = raw[i].sc.abjad()
+			}
+			out = append(out, t)
+			i += n
+			matched = true
+			break
+		}
+		if matched {
+			continue
+		}
+		r := raw[i]
+		t := Token{Text: r.text, Orig: r.orig}
+		if r.sc == scDigit {
+			t.Kind = KindNumber
+			t.Text = strings.TrimLeft(r.text, "0")
+			if t.Text == "" {
+				t.Text = "0"
+			}
+		} else {
+			t.Kind = KindWord
+			t.Key = phoneticKey(r.text)
+			t.Skel = skeleton(r.text)
+			t.Abjad = r.sc.abjad()
+			t.Han = r.sc == scHan
+			t.Nick = d.nick[r.text]
+			t.Country = countryWord(r.text)
+		}
+		out = append(out, t)
+		i++
+	}
+	return out
+}
+
+// acronym derives the initials of an organisation name ("Islamic
+// Revolutionary Guard Corps" -> "irgc"), skipping stopwords and legal
+// forms, the way organisations abbreviate themselves. Names of fewer than
+// three such words have no useful acronym.
+func acronym(toks []Token) string {
+	var b []byte
+	for _, t := range toks {
+		switch t.Kind {
+		case KindWord, KindDomain, KindOrgTerm:
+			if t.Han || t.Text == "" {
+				return ""
+			}
+			b = append(b, t.Text[0])
+		case KindNumber:
+			b = append(b, t.Text...)
+		}
+	}
+	if len(b) < 3 || len(b) > 8 {
+		return ""
+	}
+	return string(b)
+}

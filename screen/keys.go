@@ -1,0 +1,305 @@
+package screen
+
+import "strings"
+
+// phoneticKey folds the spelling differences that romanisation systems and
+// languages introduce (kh/h/x, ph/f, w/v, y/i/j, doubled letters, vowel
+// pairs) so that "Sergei", "Sergey" and "Serguei" meet. It works on the
+// lower-case ASCII form of a token.
+func phoneticKey(s string) string {
+	if s == "" {
+		return ""
+	}
+	b := make([]byte, 0, len(s)+2)
+	n := len(s)
+	at := func(i int) byte {
+		if i < n {
+			return s[i]
+		}
+		return 0
+	}
+	for i := 0; i < n; i++ {
+		c := s[i]
+		switch {
+		case strings.HasPrefix(s[i:], "shch"):
+			b = append(b, 'x')
+			i += 3
+		case strings.HasPrefix(s[i:], "sch"), strings.HasPrefix(s[i:], "sh"):
+			b = append(b, 'x')
+			if s[i+1] == 'c' {
+				i++
+			}
+			i++
+		case strings.HasPrefix(s[i:], "tch"):
+			b = append(b, 'c')
+			i += 2
+		case strings.HasPrefix(s[i:], "dzh"):
+			b = append(b, 'j')
+			i += 2
+		case c == 'd' && at(i+1) == 'j', c == 'z' && at(i+1) == 'h':
+			b = append(b, 'j')
+			i++
+		case c == 'k' && at(i+1) == 'h', c == 'c' && at(i+1) == 'k':
+			b = append(b, 'k')
+			i++
+		case c == 'g' && at(i+1) == 'h':
+			b = append(b, 'g')
+			i++
+		case c == 'p' && at(i+1) == 'h':
+			b = append(b, 'f')
+			i++
+		case c == 't' && at(i+1) == 'h', c == 'd' && at(i+1) == 'h':
+			b = append(b, c)
+			i++
+		case c == 'c' && at(i+1) == 'h':
+			b = append(b, 'c')
+			i++
+		case (c == 't' && (at(i+1) == 's' || at(i+1) == 'z')):
+			b = append(b, 's')
+			i++
+		case c == 'z':
+			b = append(b, 's') // Gazprom/Gasprom, Zelensky/Selenskyj
+		case c == 'c':
+			if nx := at(i + 1); nx == 'e' || nx == 'i' || nx == 'y' {
+				b = append(b, 's')
+			} else {
+				b = append(b, 'k')
+			}
+		case c == 'q':
+			b = append(b, 'k')
+		case c == 'x':
+			if i == 0 {
+				b = append(b, 's') // pinyin and Spanish initial x
+			} else {
+				b = append(b, 'k', 's')
+			}
+		case c == 'w':
+			b = append(b, 'v')
+		case c == 'y', c == 'e':
+			b = append(b, 'i')
+		case c == 'o':
+			b = append(b, 'u')
+		case c == 'h':
+			if i == 0 {
+				b = append(b, 'h')
+			}
+		default:
+			b = append(b, c)
+		}
+	}
+	// Collapse runs: doubled letters and vowel pairs carry no identity.
+	out := b[:0]
+	for i, c := range b {
+		if i > 0 && c == out[len(out)-1] {
+			continue
+		}
+		out = append(out, c)
+	}
+	return string(out)
+}
+
+// skeleton is the consonant outline of a romanised token, the form in which
+// Arabic and Hebrew spellings (which write few vowels) and Latin spellings of
+// the same name agree. w, y and a final h are dropped with the vowels
+// because those scripts write them as vowel carriers.
+func skeleton(s string) string {
+	b := make([]byte, 0, len(s))
+	n := len(s)
+	for i := 0; i < n; i++ {
+		c := s[i]
+		nx := byte(0)
+		if i+1 < n {
+			nx = s[i+1]
+		}
+		switch {
+		case c == 's' && nx == 'h', c == 'c' && nx == 'h':
+			b = append(b, 'S')
+			i++
+		case c == 'z' && nx == 'h':
+			b = append(b, 'j')
+			i++
+		case c == 'k' && nx == 'h':
+			b = append(b, 'K')
+			i++
+		case c == 'g' && nx == 'h', c == 't' && nx == 'h', c == 'd' && nx == 'h', c == 'p' && nx == 'h':
+			b = append(b, map[byte]byte{'g': 'g', 't': 't', 'd': 'd', 'p': 'f'}[c])
+			i++
+		case c == 'd' && nx == 'j':
+			b = append(b, 'j')
+			i++
+		case (c == 't' && (nx == 's' || nx == 'z')):
+			b = append(b, 's')
+			i++
+		case c == 'c' && nx == 'k':
+			b = append(b, 'k')
+			i++
+		case c == 'q', c == 'c':
+			b = append(b, 'k')
+		case c == 'x':
+			b = append(b, 'k', 's')
+		case c == 'h':
+			if i < n-1 {
+				b = append(b, 'h')
+			}
+		case c == 'a', c == 'e', c == 'i', c == 'o', c == 'u', c == 'y', c == 'w', c == '\'':
+		case c >= '0' && c <= '9':
+			b = append(b, c)
+		default:
+			if c >= 'a' && c <= 'z' {
+				b = append(b, c)
+			}
+		}
+	}
+	out := b[:0]
+	for i, c := range b {
+		if i > 0 && c == out[len(out)-1] {
+			continue
+		}
+		out = append(out, c)
+	}
+	return string(out)
+}
+
+// skelClass groups consonants that the abjads or the romanisations blur:
+// b/v/f/p (Hebrew bet and pe, Arabic has no p or v), k/q/kh/g, s/z/ts/sh,
+// t/d, j/zh/g.
+func skelClass(c byte) byte {
+	switch c {
+	case 'b', 'v', 'f', 'p':
+		return 'b'
+	case 'k', 'q', 'K', 'g':
+		return 'k'
+	case 's', 'z', 'S':
+		return 's'
+	case 't', 'd':
+		return 't'
+	case 'j':
+		return 'j'
+	}
+	return c
+}
+
+// skelSim compares two skeletons with cheap substitutions inside a class.
+func skelSim(a, b string) float64 {
+	if a == b {
+		return 1
+	}
+	la, lb := len(a), len(b)
+	if la == 0 || lb == 0 {
+		return 0
+	}
+	var prevBuf, curBuf [64]float64
+	if lb+1 > len(prevBuf) {
+		return levSim(a, b)
+	}
+	prev, cur := prevBuf[:lb+1], curBuf[:lb+1]
+	for j := 0; j <= lb; j++ {
+		prev[j] = float64(j)
+	}
+	for i := 1; i <= la; i++ {
+		cur[0] = float64(i)
+		for j := 1; j <= lb; j++ {
+			cost := 1.0
+			if a[i-1] == b[j-1] {
+				cost = 0
+			} else if skelClass(a[i-1]) == skelClass(b[j-1]) {
+				cost = 0.3
+			}
+			v := prev[j-1] + cost
+			if d := prev[j] + 1; d < v {
+				v = d
+			}
+			if d := cur[j-1] + 1; d < v {
+				v = d
+			}
+			cur[j] = v
+		}
+		prev, cur = cur, prev
+	}
+	m := la
+	if lb > m {
+		m = lb
+	}
+	return 1 - prev[lb]/float64(m)
+}
+
+// levenshtein is the plain edit distance on bytes (tokens are ASCII).
+func levenshtein(a, b string) int {
+	if a == b {
+		return 0
+	}
+	la, lb := len(a), len(b)
+	if la == 0 {
+		return lb
+	}
+	if lb == 0 {
+		return la
+	}
+	// Optimal string alignment: a swap of two neighbours ("Donlad") is one
+	// typo, not two.
+	var buf [3][65]int
+	var pp, prev, cur []int
+	if lb+1 <= len(buf[0]) {
+		pp, prev, cur = buf[0][:lb+1], buf[1][:lb+1], buf[2][:lb+1]
+	} else {
+		pp, prev, cur = make([]int, lb+1), make([]int, lb+1), make([]int, lb+1)
+	}
+	for j := 0; j <= lb; j++ {
+		prev[j] = j
+	}
+	for i := 1; i <= la; i++ {
+		cur[0] = i
+		ai := a[i-1]
+		for j := 1; j <= lb; j++ {
+			cost := 1
+			if ai == b[j-1] {
+				cost = 0
+			}
+			v := prev[j-1] + cost
+			if d := prev[j] + 1; d < v {
+				v = d
+			}
+			if d := cur[j-1] + 1; d < v {
+				v = d
+			}
+			if i > 1 && j > 1 && ai == b[j-2] && a[i-2] == b[j-1] {
+				if d := pp[j-2] + 1; d < v {
+					v = d
+				}
+			}
+			cur[j] = v
+		}
+		pp, prev, cur = prev, cur, pp
+	}
+	return prev[lb]
+}
+
+func levSim(a, b string) float64 {
+	if a == b {
+		return 1
+	}
+	m := len(a)
+	if len(b) > m {
+		m = len(b)
+	}
+	if m == 0 {
+		return 1
+	}
+	return 1 - float64(levenshtein(a, b))/float64(m)
+}
+
+// deletes returns s with each single byte removed: two strings within one
+// edit share at least one of these variants (or each other), which lets the
+// index find misspelt tokens without comparing against the vocabulary.
+func deletes(s string, out []string) []string {
+	if len(s) < 4 {
+		return out
+	}
+	for i := 0; i < len(s); i++ {
+		if i > 0 && s[i] == s[i-1] {
+			continue
+		}
+		out = append(out, s[:i]+s[i+1:])
+	}
+	return out
+}

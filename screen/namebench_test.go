@@ -1,0 +1,78 @@
+package screen
+
+import (
+	"encoding/csv"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+type prf struct{ tp, fp, fn, tn int }
+
+func (p prf) precision() float64 { return float64(p.tp) / float64(max(1, p.tp+p.fp)) }
+func (p prf) recall() float64    { return float64(p.tp) / float64(max(1, p.tp+p.fn)) }
+func (p prf) f1() float64 {
+	pr, rc := p.precision(), p.recall()
+	if pr+rc == 0 {
+		return 0
+	}
+	return 2 * pr * rc / (pr + rc)
+}
+func (p prf) String() string {
+	return fmt.Sprintf("TP %d FP %d FN %d TN %d  P %.3f R %.3f F1 %.3f", p.tp, p.fp, p.fn, p.tn, p.precision(), p.recall(), p.f1())
+}
+
+func schemaType(s string) string {
+	switch s {
+	case "Person":
+		return "person"
+	case "Vessel":
+		return "vessel"
+	}
+	return "organization"
+}
+
+// nameBench scores the nomenklatura name_bench pairs: a pair is predicted
+// to match when Compare decides "match".
+func nameBench(t testing.TB, cfg Config, verbose bool) prf {
+	path := filepath.Join(sharedDir(t), "pairs", "nomenklatura_name_bench_cases.csv")
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m prf
+	for _, r := range rows[1:] {
+		typ := schemaType(r[1])
+		res := Compare(Query{Name: r[2], Type: typ}, Entity{ID: "x", Type: typ, Names: []Name{{Value: r[3], Kind: "primary"}}}, cfg)
+		want := r[4] == "true"
+		got := res.Decision == Match
+		switch {
+		case want && got:
+			m.tp++
+		case want && !got:
+			m.fn++
+			if verbose {
+				fmt.Printf("FN %.3f %s | %s | %s\n", res.Score, r[2], r[3], res.Explanation)
+			}
+		case !want && got:
+			m.fp++
+			if verbose {
+				fmt.Printf("FP %.3f %s | %s | %s\n", res.Score, r[2], r[3], res.Explanation)
+			}
+		default:
+			m.tn++
+		}
+	}
+	return m
+}
+
+func TestNameBench(t *testing.T) {
+	m := nameBench(t, DefaultConfig(), os.Getenv("VIGIL_VERBOSE") == "1")
+	t.Logf("name_bench: %s", m)
+}

@@ -1,0 +1,209 @@
+package screen
+
+import (
+	"strings"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// rawTok is one word after script splitting and romanisation, before the
+// dictionaries have classified it.
+type rawTok struct {
+	text string // lower-case ASCII romanisation
+	orig string // the word as written (lower-cased), for explanations
+	sc   script
+	dot  bool // directly followed by '.', for S.A.R.L.-style abbreviations
+}
+
+func isApostrophe(r rune) bool {
+	switch r {
+	case '\'', '’', 'ʼ', '‘', '`', '´', 'ʻ', '׳':
+		return true
+	}
+	return false
+}
+
+// digitValue maps the decimal digits of any script to ASCII ('٣' -> '3').
+func digitValue(r rune) rune {
+	if r >= '0' && r <= '9' {
+		return r
+	}
+	for _, rt := range unicode.Nd.R16 {
+		lo, hi := rune(rt.Lo), rune(rt.Hi)
+		if r >= lo && r <= hi && rt.Stride == 1 {
+			// Nd ranges are runs of ten digits starting at zero.
+			return '0' + (r-lo)%10
+		}
+	}
+	for _, rt := range unicode.Nd.R32 {
+		lo, hi := rune(rt.Lo), rune(rt.Hi)
+		if r >= lo && r <= hi && rt.Stride == 1 {
+			return '0' + (r-lo)%10
+		}
+	}
+	return '0'
+}
+
+// rawTokens splits a name into romanised words. It folds case and
+// compatibility forms (NFKC), drops punctuation and diacritics, splits
+// camelCase joins ("SiemensAG"), letter/digit joins ("5th", "Unit26165")
+// and script changes, and transliterates each word.
+func rawTokens(s string) []rawTok {
+	s = norm.NFKC.String(s)
+	var toks []rawTok
+	var cur []rune
+	var curSc script
+	var prev rune
+	flush := func(dot bool) {
+		if len(cur) == 0 {
+			return
+		}
+		orig := strings.ToLower(string(cur))
+		word := []rune(orig)
+		if curSc == scDigit {
+			b := make([]byte, 0, len(word))
+			for _, r := range word {
+				b = append(b, byte(digitValue(r)))
+			}
+			toks = append(toks, rawTok{text: string(b), orig: orig, sc: scDigit, dot: dot})
+			cur = cur[:0]
+			return
+		}
+		if curSc == scArabic && len(word) > 3 && word[0] == 'ا' && word[1] == 'ل' {
+			toks = append(toks, rawTok{text: "al", orig: "ال", sc: scArabic})
+			word = word[2:]
+			orig = string(word)
+		}
+		text := romanise(word, curSc)
+		if curSc == scHan {
+			for _, syl := range strings.Fields(text) {
+				toks = append(toks, rawTok{text: syl, orig: orig, sc: scHan})
+			}
+		} else {
+			text = asciiLetters(text)
+			if text != "" {
+				toks = append(toks, rawTok{text: text, orig: orig, sc: curSc, dot: dot})
+			}
+		}
+		cur = cur[:0]
+	}
+	runes := []rune(s)
+	for i, r := range runes {
+		switch {
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			sc := runeScript(r)
+			if len(cur) > 0 {
+				split := sc != curSc
+				// camelCase join of two Latin words: "SergeiLavrov",
+				// "SiemensAG"; not "McDonald", "LeBron" or "AkG".
+				if !split && sc == scLatin && unicode.IsUpper(r) && unicode.IsLower(prev) && len(cur) >= 3 {
+					split = true
+				}
+				// A digit between Latin letters is a look-alike letter
+				// ("Ig0r Sech1n"), not a number.
+				if split && sc == scDigit && curSc == scLatin && i+1 < len(runes) && runeScript(runes[i+1]) == scLatin && unicode.IsLetter(runes[i+1]) {
+					if l, ok := leet[r]; ok {
+						cur = append(cur, l)
+						prev = l
+						continue
+					}
+				}
+				if split {
+					flush(false)
+				}
+			}
+			if len(cur) == 0 {
+				curSc = sc
+			}
+			cur = append(cur, r)
+		case unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Mc, r) || unicode.Is(unicode.Me, r):
+			if len(cur) > 0 {
+				cur = append(cur, r)
+			}
+		case isApostrophe(r):
+			// O'Brien, Ja'far: an apostrophe inside a word joins it; the
+			// Hebrew geresh changes the letter before it and is kept.
+			if len(cur) > 0 && curSc == scHebrew {
+				cur = append(cur, r)
+			} else if len(cur) > 0 && i+1 < len(runes) && unicode.IsLetter(runes[i+1]) && runeScript(runes[i+1]) == curSc {
+				continue
+			} else {
+				flush(false)
+			}
+		case r == '&' || r == '+':
+			flush(false)
+			toks = append(toks, rawTok{text: "and", orig: string(r), sc: scLatin})
+		default:
+			flush(r == '.')
+		}
+		prev = r
+	}
+	flush(false)
+	return mergeInitials(toks)
+}
+
+// leet maps digits used as look-alike letters (rigour's compare.json pairs).
+var leet = map[rune]rune{'0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '6': 'b', '7': 't', '8': 'b', '9': 'g'}
+
+// asciiLetters keeps a-z and 0-9 of a romanisation (unidecode may emit
+// punctuation or capitals).
+func asciiLetters(s string) string {
+	ok := true
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9') {
+			ok = false
+			break
+		}
+	}
+	if ok {
+		return s
+	}
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c >= 'a' && c <= 'z' || c >= '0' && c <= '9' {
+			b = append(b, c)
+		}
+	}
+	return string(b)
+}
+
+// mergeInitials joins dotted single letters ("S.A.R.L.", "U.S.") into one
+// word, the way they are read.
+func mergeInitials(toks []rawTok) []rawTok {
+	out := toks[:0]
+	for i := 0; i < len(toks); i++ {
+		t := toks[i]
+		if len(t.text) == 1 && t.dot && t.sc == scLatin && i+1 < len(toks) && len(toks[i+1].text) == 1 && toks[i+1].sc == scLatin {
+			j := i
+			text, orig := "", ""
+			for j < len(toks) && len(toks[j].text) == 1 && toks[j].sc == scLatin && (j == i || toks[j-1].dot) {
+				text += toks[j].text
+				orig += toks[j].orig + "."
+				j++
+			}
+			out = append(out, rawTok{text: text, orig: orig, sc: scLatin})
+			i = j - 1
+			continue
+		}
+		out = append(out, t)
+	}
+	return out
+}
+
+// NormalizeText returns the romanised, lower-case ASCII form of s, words
+// separated by single spaces. It is the canonical text form used by the
+// index; the fuzz target checks its invariants.
+func NormalizeText(s string) string {
+	toks := rawTokens(s)
+	parts := make([]string, len(toks))
+	for i, t := range toks {
+		parts[i] = t.text
+	}
+	return strings.Join(parts, " ")
+}

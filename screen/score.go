@@ -1,0 +1,793 @@
+package screen
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+)
+
+// aname is an analysed name ready for comparison: tokens with their
+// weights (kind times rarity) and the joined text used to catch words run
+// together or split apart.
+type aname struct {
+	value  string
+	kind   string // the Name.Kind, or "acronym" for a derived acronym
+	toks   []*Token
+	w      []float64
+	rare   []float64 // rarity factor of each token (1 when unknown)
+	sumW   float64
+	joined string
+	nums   int
+}
+
+func newAname(value, kind string, toks []*Token, rare []float64) *aname {
+	a := &aname{value: value, kind: kind, toks: toks, rare: rare}
+	a.finish()
+	return a
+}
+
+func (a *aname) finish() {
+	if cap(a.w) >= len(a.toks) {
+		a.w = a.w[:len(a.toks)]
+	} else {
+		a.w = make([]float64, len(a.toks))
+	}
+	a.sumW, a.nums = 0, 0
+	var sb strings.Builder
+	for i, t := range a.toks {
+		w := baseWeight(t.Kind)
+		if t.Kind == KindWord && len(t.Text) == 1 {
+			w = 0.5
+		}
+		if t.Kind == KindWord && isPatronymic(t.Text) {
+			// Patronymics (Viktorovich, Ruslanovna) are often left out.
+			w = 0.4
+		}
+		if t.Kind == KindWord || t.Kind == KindNumber {
+			if a.rare != nil {
+				w *= a.rare[i]
+			}
+		}
+		a.w[i] = w
+		a.sumW += w
+		if t.Kind == KindNumber {
+			a.nums++
+		}
+		if t.Kind != KindLegal && t.Kind != KindTitle {
+			sb.WriteString(t.Text)
+		}
+	}
+	a.joined = sb.String()
+}
+
+func sharesConcept(a, b []uint16) bool {
+	for _, x := range a {
+		for _, y := range b {
+			if x == y {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// tokSim is the similarity of two tokens in [0,1]: exact and dictionary
+// equivalence first (numbers must be equal, organisation words must share
+// a concept across languages), then spelling and phonetic closeness, and
+// for Arabic and Hebrew the consonant skeleton.
+func tokSim(a, b *Token, minSim float64) float64 {
+	if a.Kind == KindNumber || b.Kind == KindNumber {
+		if a.Kind == b.Kind && a.Text == b.Text {
+			return 1
+		}
+		return 0
+	}
+	if a.Text == b.Text {
+		return 1
+	}
+	if len(a.Concepts) > 0 && len(b.Concepts) > 0 {
+		if sharesConcept(a.Concepts, b.Concepts) {
+			return 1
+		}
+		if a.Kind == KindLegal && b.Kind == KindLegal {
+			if a.Generic != 0 && a.Generic == b.Generic {
+				return 0.7
+			}
+			return 0
+		}
+	}
+	if len(a.Nick) > 0 && len(b.Nick) > 0 && sharesConcept(a.Nick, b.Nick) {
+		return 0.9
+	}
+	la, lb := len(a.Text), len(b.Text)
+	if la == 1 || lb == 1 {
+		// An initial stands for any word with that first letter.
+		if a.Kind == KindWord && b.Kind == KindWord && a.Text[0] == b.Text[0] {
+			return 0.75
+		}
+		return 0
+	}
+	s := 0.0
+	if a.Key == b.Key && a.Key != "" {
+		s = 0.92
+	}
+	if la >= 3 && lb >= 3 && s < 0.92 {
+		v := levSim(a.Text, b.Text)
+		if k := levSim(a.Key, b.Key) * 0.96; k > v {
+			v = k
+		}
+		if v > s {
+			s = v
+		}
+	}
+	if (a.Abjad || b.Abjad) && len(a.Skel) >= 2 && len(b.Skel) >= 2 {
+		if v := skelSim(a.Skel, b.Skel) * 0.9; v > s {
+			s = v
+		}
+	}
+	if s < minSim {
+		return 0
+	}
+	return s
+}
+
+type tokPair struct {
+	q, c int
+	sim  float64
+}
+
+// nameCmp is the comparison of one query name with one entity name.
+type nameCmp struct {
+	score          float64
+	tokenScore     float64
+	covQ, covC     float64
+	pairs          []tokPair
+	joined         bool
+	numberConflict bool
+	conflicts      []string
+	informative    float64 // rarity-weighted count of matched words/numbers
+}
+
+// compareNames aligns the tokens of two names greedily, best pairs first,
+// and scores the weighted share of each side that found a partner. cls is
+// the type class ("person", "org" or "") that sets how much a missing
+// word costs: a person listed with extra middle names is still the person,
+// a company with an extra word ("Santander Mexico") is often another one.
+func compareNames(q, c *aname, cfg *Config, cls string, keepPairs bool) nameCmp {
+	var res nameCmp
+	nq, nc := len(q.toks), len(c.toks)
+	if nq == 0 || nc == 0 {
+		return res
+	}
+	var buf [64]tokPair
+	cands := buf[:0]
+	for i, qt := range q.toks {
+		for j, ct := range c.toks {
+			if s := tokSim(qt, ct, cfg.MinTokenSim); s > 0 {
+				cands = append(cands, tokPair{i, j, s})
+			}
+		}
+	}
+	// Insertion sort: the lists are short. Ties prefer heavier tokens.
+	for i := 1; i < len(cands); i++ {
+		for j := i; j > 0 && better(cands[j], cands[j-1], q, c); j-- {
+			cands[j], cands[j-1] = cands[j-1], cands[j]
+		}
+	}
+	var usedQ, usedC uint64
+	var matchedQ, matchedC float64
+	numQ, numC := 0, 0
+	var pairOf [64]int8 // query token -> entity token, for the particle rule
+	for i := range pairOf {
+		pairOf[i] = -1
+	}
+	for _, p := range cands {
+		if p.q >= 64 || p.c >= 64 {
+			continue
+		}
+		if usedQ&(1<<p.q) != 0 || usedC&(1<<p.c) != 0 {
+			continue
+		}
+		usedQ |= 1 << p.q
+		usedC |= 1 << p.c
+		pairOf[p.q] = int8(p.c)
+		v := p.sim
+		if cfg.SimExponent != 1 && v < 1 {
+			v = math.Pow(v, cfg.SimExponent)
+		}
+		matchedQ += q.w[p.q] * v
+		matchedC += c.w[p.c] * v
+		if q.toks[p.q].Kind == KindNumber {
+			numQ++
+			numC++
+		}
+		if k := c.toks[p.c].Kind; (k == KindWord || k == KindNumber) && (q.toks[p.q].Kind == KindWord || q.toks[p.q].Kind == KindNumber) {
+			r := 1.0
+			if c.rare != nil {
+				r = c.rare[p.c]
+			}
+			if len(c.toks[p.c].Text) > 1 && len(q.toks[p.q].Text) > 1 {
+				res.informative += r * p.sim
+			}
+		}
+		if keepPairs {
+			res.pairs = append(res.pairs, p)
+		}
+	}
+	// An unmatched short word may be the initials of a run of unmatched
+	// words on the other side ("J.-C." / "Jean-Claude", "U.S." / "United
+	// States").
+	for pass := 0; pass < 2; pass++ {
+		a, b, ua, ub := q, c, &usedQ, &usedC
+		if pass == 1 {
+			a, b, ua, ub = c, q, &usedC, &usedQ
+		}
+		for i, t := range a.toks {
+			if i >= 64 || *ua&(1<<i) != 0 || t.Kind != KindWord || len(t.Text) < 2 || len(t.Text) > 5 {
+				continue
+			}
+			for j := 0; j+len(t.Text) <= len(b.toks) && j+len(t.Text) <= 64; j++ {
+				ok := true
+				for k := 0; k < len(t.Text); k++ {
+					bt := b.toks[j+k]
+					if *ub&(1<<(j+k)) != 0 || bt.Text == "" || bt.Text[0] != t.Text[k] || bt.Kind == KindNumber {
+						ok = false
+						break
+					}
+				}
+				if !ok {
+					continue
+				}
+				const sim = 0.85
+				*ua |= 1 << i
+				wa, wb := a.w[i]*sim, 0.0
+				for k := 0; k < len(t.Text); k++ {
+					*ub |= 1 << (j + k)
+					wb += b.w[j+k] * sim
+				}
+				if pass == 0 {
+					matchedQ, matchedC = matchedQ+wa, matchedC+wb
+				} else {
+					matchedC, matchedQ = matchedC+wa, matchedQ+wb
+				}
+				if keepPairs {
+					if pass == 0 {
+						res.pairs = append(res.pairs, tokPair{i, j, sim})
+					} else {
+						res.pairs = append(res.pairs, tokPair{j, i, sim})
+					}
+				}
+				res.informative += 0.5
+				break
+			}
+		}
+	}
+	if q.sumW > 0 {
+		res.covQ = matchedQ / q.sumW
+	}
+	if c.sumW > 0 {
+		res.covC = matchedC / c.sumW
+	}
+	// Unmatched content words on both sides contradict each other (Hans
+	// Joachim / Hans O.), which is worse than one side saying more.
+	var leftQ, leftC, ctryQ, ctryC, legQ, legC bool
+	var leftWQ, leftWC float64
+	var legalQ, legalC *Token
+	for i, t := range q.toks {
+		if t.Kind == KindLegal {
+			legalQ = t
+		}
+		if usedQ&(1<<i) == 0 && i < 64 {
+			switch {
+			case t.Country != "":
+				ctryQ = true
+			case t.Kind == KindWord:
+				leftQ = true
+				leftWQ += q.w[i]
+			case t.Kind == KindLegal:
+				legQ = true
+			}
+		}
+	}
+	for j, t := range c.toks {
+		if t.Kind == KindLegal {
+			legalC = t
+		}
+		if usedC&(1<<j) == 0 && j < 64 {
+			switch {
+			case t.Country != "":
+				ctryC = true
+			case t.Kind == KindWord:
+				leftC = true
+				leftWC += c.w[j]
+			case t.Kind == KindLegal:
+				legC = true
+			}
+		}
+	}
+	hi, lo := res.covQ, res.covC
+	if lo > hi {
+		hi, lo = lo, hi
+	}
+	alpha := cfg.Alpha
+	switch cls {
+	case "person":
+		alpha = cfg.AlphaPerson
+	case "org", "vessel", "aircraft":
+		alpha = cfg.AlphaOrg
+	}
+	if (leftQ || ctryQ) && (leftC || ctryC) {
+		alpha = cfg.AlphaConflict
+	}
+	res.tokenScore = alpha*hi + (1-alpha)*lo
+	if leftQ && leftC && q.sumW > 0 && c.sumW > 0 {
+		// Each side names something the other does not: a contradiction,
+		// as strong as the smaller unmatched share.
+		res.tokenScore *= 1 - cfg.Contradiction*min(leftWQ/q.sumW, leftWC/c.sumW)
+	}
+	res.score = res.tokenScore
+	if res.score < cfg.MatchThreshold && len(q.joined) >= 6 && len(c.joined) >= 6 && q.nums == c.nums {
+		lq, lc := len(q.joined), len(c.joined)
+		if lq*10 >= lc*8 && lc*10 >= lq*8 {
+			if js := levSim(q.joined, c.joined); js >= 0.9 {
+				if cfg.SimExponent != 1 {
+					js = math.Pow(js, cfg.SimExponent)
+				}
+				if js > res.score {
+					res.score = js
+					res.joined = true
+					if res.informative == 0 {
+						res.informative = 1
+					}
+				}
+			}
+		}
+	}
+	if q.nums > 0 && c.nums > 0 && (numQ < q.nums || numC < c.nums) {
+		res.score *= cfg.NumberConflict
+		res.numberConflict = true
+	}
+	if ctryQ && ctryC {
+		res.score *= cfg.NumberConflict
+		res.conflicts = append(res.conflicts, "different countries in the names")
+	}
+	if legQ && legC && legalQ != nil && legalC != nil && (legalQ.Generic == 0 || legalQ.Generic != legalC.Generic) {
+		res.score *= cfg.LegalConflict
+		res.conflicts = append(res.conflicts, "different legal forms")
+	}
+	// "X bin Y" names the father Y: Salman bin Muhammad is not Muhammad
+	// bin Salman, whatever the word overlap.
+	for i := 0; i+1 < nq && i < 63; i++ {
+		t := q.toks[i]
+		if t.Kind != KindPersonPart || !isPatronymParticle(t) {
+			continue
+		}
+		j := pairOf[i]
+		if j < 0 || int(j)+1 >= nc {
+			continue
+		}
+		if pairOf[i+1] != j+1 && q.toks[i+1].Kind == KindWord && c.toks[j+1].Kind == KindWord {
+			res.score *= cfg.ParticleConflict
+			res.conflicts = append(res.conflicts, "different name after "+t.Text)
+			break
+		}
+	}
+	return res
+}
+
+func isPatronymic(s string) bool {
+	if len(s) < 7 {
+		return false
+	}
+	for _, suf := range []string{"ovich", "evich", "ovna", "evna", "ovych", "ivna", "yevich", "ich"} {
+		if strings.HasSuffix(s, suf) {
+			return true
+		}
+	}
+	return false
+}
+
+func isPatronymParticle(t *Token) bool {
+	switch t.Text {
+	case "bin", "ibn", "bint", "ben", "ould", "binti":
+		return true
+	}
+	return false
+}
+
+func better(a, b tokPair, q, c *aname) bool {
+	if a.sim != b.sim {
+		return a.sim > b.sim
+	}
+	return q.w[a.q]+c.w[a.c] > q.w[b.q]+c.w[b.c]
+}
+
+// TokenMatch is one pair of aligned tokens in an explanation.
+type TokenMatch struct {
+	Query      string  `json:"query"`
+	Entity     string  `json:"entity"`
+	Kind       string  `json:"kind"`
+	Similarity float64 `json:"similarity"`
+	Weight     float64 `json:"weight"`
+}
+
+// Feature is one piece of evidence and what it added to the score.
+type Feature struct {
+	Name         string  `json:"name"`
+	Contribution float64 `json:"contribution"`
+	Detail       string  `json:"detail"`
+}
+
+// Explanation says why a result scored as it did.
+type Explanation struct {
+	QueryName       string       `json:"query_name"`
+	EntityName      string       `json:"entity_name"`
+	EntityNameKind  string       `json:"entity_name_kind"`
+	NameScore       float64      `json:"name_score"`
+	Tokens          []TokenMatch `json:"tokens"`
+	UnmatchedQuery  []string     `json:"unmatched_query,omitempty"`
+	UnmatchedEntity []string     `json:"unmatched_entity,omitempty"`
+	Features        []Feature    `json:"features,omitempty"`
+	Reason          string       `json:"reason"`
+}
+
+// String renders the explanation on one line for CSV output and logs.
+func (e Explanation) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "name %q~%q (%s) %.2f", e.QueryName, e.EntityName, e.EntityNameKind, e.NameScore)
+	if len(e.Tokens) > 0 {
+		b.WriteString(" [")
+		for i, t := range e.Tokens {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "%s=%s %.2f", t.Query, t.Entity, t.Similarity)
+		}
+		b.WriteString("]")
+	}
+	if len(e.UnmatchedQuery) > 0 {
+		fmt.Fprintf(&b, " unmatched query: %s;", strings.Join(e.UnmatchedQuery, " "))
+	}
+	if len(e.UnmatchedEntity) > 0 {
+		fmt.Fprintf(&b, " unmatched entity: %s;", strings.Join(e.UnmatchedEntity, " "))
+	}
+	for _, f := range e.Features {
+		fmt.Fprintf(&b, " %s %+.2f (%s);", f.Name, f.Contribution, f.Detail)
+	}
+	b.WriteString(" => ")
+	b.WriteString(e.Reason)
+	return b.String()
+}
+
+// Result is one listed entity found for a query.
+type Result struct {
+	Entity      Entity      `json:"entity"`
+	Score       float64     `json:"score"`
+	Decision    Decision    `json:"decision"`
+	Explanation Explanation `json:"explanation"`
+}
+
+// Query is a party to screen.
+type Query struct {
+	ID          string       `json:"id"`
+	Name        string       `json:"name"`
+	Aliases     []string     `json:"aliases,omitempty"`
+	Country     string       `json:"country,omitempty"` // ISO code or name; ";"-separated for several
+	Type        string       `json:"type,omitempty"`
+	Identifiers []Identifier `json:"identifiers,omitempty"`
+	Parents     []string     `json:"parents,omitempty"`
+}
+
+// typeClass reduces list and FollowTheMoney types to the classes that can
+// contradict each other.
+func typeClass(t string) string {
+	switch strings.ToLower(strings.TrimSpace(t)) {
+	case "person", "individual", "people":
+		return "person"
+	case "organization", "organisation", "company", "legalentity", "legal_entity", "entity", "org", "public_body", "publicbody":
+		return "org"
+	case "vessel", "ship":
+		return "vessel"
+	case "aircraft", "airplane":
+		return "aircraft"
+	}
+	return ""
+}
+
+func normCountries(s []string) []string {
+	var out []string
+	for _, c := range s {
+		for _, p := range strings.Split(c, ";") {
+			p = strings.ToLower(strings.TrimSpace(p))
+			if p != "" {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
+func normIdent(v string) string {
+	var b strings.Builder
+	for _, r := range strings.ToUpper(v) {
+		if r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r > 127 {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// evalEntity applies the features beyond the name to the best name pair
+// and decides. It is shared by the index and Compare.
+func evalEntity(cfg *Config, q *pquery, qn *aname, e *Entity, en *aname, cmp nameCmp, parentScore func(a, b string) float64) Result {
+	score := cmp.score
+	var feats []Feature
+	var caps []string
+	if en.kind == "acronym" || qn.kind == "acronym" {
+		score *= cfg.AcronymDiscount
+		feats = append(feats, Feature{"acronym", score - cmp.score, "matched through a derived acronym"})
+	}
+	// Country: evidence either way, never a filter.
+	ec := normCountries(e.Countries)
+	if len(q.countries) > 0 && len(ec) > 0 {
+		shared := ""
+		for _, a := range q.countries {
+			for _, b := range ec {
+				if a == b {
+					shared = a
+				}
+			}
+		}
+		if shared != "" {
+			score += cfg.CountryMatch
+			feats = append(feats, Feature{"country", cfg.CountryMatch, "both " + shared})
+		} else {
+			score += cfg.CountryMismatch
+			feats = append(feats, Feature{"country", cfg.CountryMismatch, strings.Join(q.countries, "/") + " vs " + strings.Join(ec, "/")})
+		}
+	}
+	if qt, et := typeClass(q.q.Type), typeClass(e.Type); qt != "" && et != "" && qt != et {
+		score += cfg.TypeMismatch
+		feats = append(feats, Feature{"type", cfg.TypeMismatch, qt + " vs " + et})
+	}
+	if len(q.q.Identifiers) > 0 && len(e.Identifiers) > 0 {
+		matched, clash := "", ""
+		for _, a := range q.q.Identifiers {
+			av := normIdent(a.Value)
+			for _, b := range e.Identifiers {
+				bv := normIdent(b.Value)
+				if av != "" && av == bv {
+					matched = a.Value
+				} else if a.Scheme != "" && strings.EqualFold(a.Scheme, b.Scheme) {
+					clash = a.Scheme
+				}
+			}
+		}
+		if matched != "" {
+			score += cfg.IdentifierMatch
+			feats = append(feats, Feature{"identifier", cfg.IdentifierMatch, "shared " + matched})
+		} else if clash != "" {
+			score += cfg.IdentifierClash
+			feats = append(feats, Feature{"identifier", cfg.IdentifierClash, "different " + clash})
+		}
+	}
+	if len(q.q.Parents) > 0 && len(e.Parents) > 0 && parentScore != nil {
+		best, which := 0.0, ""
+		for _, a := range q.q.Parents {
+			for _, b := range e.Parents {
+				if s := parentScore(a, b); s > best {
+					best, which = s, b
+				}
+			}
+		}
+		if best >= cfg.MatchThreshold {
+			score += cfg.ParentMatch
+			feats = append(feats, Feature{"parent", cfg.ParentMatch, "same parent " + which})
+		}
+	}
+	if score > 1 {
+		score = 1
+	}
+	if score < 0 {
+		score = 0
+	}
+	capAt := cfg.MatchThreshold - 0.001
+	if score >= cfg.MatchThreshold {
+		if en.kind == "weak" || en.kind == "low" {
+			caps = append(caps, "weak alias alone is not a match")
+		}
+		if cmp.informative < 0.5 && min(cmp.covQ, cmp.covC) < 0.9 {
+			caps = append(caps, "only generic words agree")
+		}
+		if len(caps) > 0 {
+			score = capAt
+		}
+	}
+	d := cfg.decide(score)
+	var reason string
+	switch d {
+	case Match:
+		reason = fmt.Sprintf("match: score %.2f >= %.2f", score, cfg.MatchThreshold)
+	case Review:
+		reason = fmt.Sprintf("review: score %.2f in [%.2f, %.2f)", score, cfg.ReviewThreshold, cfg.MatchThreshold)
+	default:
+		reason = fmt.Sprintf("no_match: score %.2f < %.2f", score, cfg.ReviewThreshold)
+	}
+	if len(caps) > 0 {
+		reason += "; capped: " + strings.Join(caps, ", ")
+	}
+	if cmp.numberConflict {
+		reason += "; numbers disagree"
+	}
+	if cmp.joined {
+		reason += "; names agree when written together"
+	}
+	for _, c := range cmp.conflicts {
+		reason += "; " + c
+	}
+	return Result{Entity: *e, Score: round3(score), Decision: d, Explanation: Explanation{
+		QueryName: qn.value, EntityName: en.value, EntityNameKind: en.kind,
+		NameScore: round3(cmp.score), Features: feats, Reason: reason,
+	}}
+}
+
+// fillTokens adds the token alignment to an explanation (done only for
+// results that are returned).
+func fillTokens(ex *Explanation, q, c *aname, cmp nameCmp) {
+	usedQ := make([]bool, len(q.toks))
+	usedC := make([]bool, len(c.toks))
+	for _, p := range cmp.pairs {
+		usedQ[p.q], usedC[p.c] = true, true
+		qt, ct := q.toks[p.q], c.toks[p.c]
+		ex.Tokens = append(ex.Tokens, TokenMatch{Query: showTok(qt), Entity: showTok(ct), Kind: ct.Kind.String(), Similarity: round3(p.sim), Weight: round3(c.w[p.c])})
+	}
+	for i, u := range usedQ {
+		if !u {
+			ex.UnmatchedQuery = append(ex.UnmatchedQuery, showTok(q.toks[i]))
+		}
+	}
+	for i, u := range usedC {
+		if !u {
+			ex.UnmatchedEntity = append(ex.UnmatchedEntity, showTok(c.toks[i]))
+		}
+	}
+}
+
+func showTok(t *Token) string {
+	if t.Orig != "" && t.Orig != t.Text {
+		return t.Orig + "(" + t.Text + ")"
+	}
+	return t.Text
+}
+
+func round3(f float64) float64 {
+	return float64(int64(f*1000+0.5)) / 1000
+}
+
+// pquery is a prepared query.
+type pquery struct {
+	q         Query
+	names     []*aname
+	countries []string
+}
+
+func isOrgLike(toks []Token) bool {
+	for _, t := range toks {
+		switch t.Kind {
+		case KindLegal, KindOrgTerm, KindDomain:
+			return true
+		}
+	}
+	return false
+}
+
+// prepare analyses a query's names; rarity comes from the index when one
+// is given.
+func prepare(q Query, rarity func(*Token) float64) *pquery {
+	pq := &pquery{q: q, countries: normCountries([]string{q.Country})}
+	add := func(value, kind string) {
+		toks := analyse(value)
+		if len(toks) == 0 {
+			return
+		}
+		ptrs := make([]*Token, len(toks))
+		rare := make([]float64, len(toks))
+		for i := range toks {
+			ptrs[i] = &toks[i]
+			rare[i] = 1
+			if rarity != nil {
+				rare[i] = rarity(&toks[i])
+			}
+		}
+		pq.names = append(pq.names, newAname(value, kind, ptrs, rare))
+		if typeClass(q.Type) != "person" && (typeClass(q.Type) == "org" || isOrgLike(toks)) {
+			if ac := acronym(toks); ac != "" {
+				t := &Token{Text: ac, Orig: ac, Kind: KindWord, Key: phoneticKey(ac), Skel: skeleton(ac)}
+				pq.names = append(pq.names, newAname(value, "acronym", []*Token{t}, []float64{1}))
+			}
+		}
+	}
+	add(q.Name, "primary")
+	for _, a := range q.Aliases {
+		if strings.TrimSpace(a) != "" {
+			add(a, "alias")
+		}
+	}
+	return pq
+}
+
+// Compare scores one query against one entity without an index (and so
+// without token rarity). It is what the pair benchmarks measure.
+func Compare(q Query, e Entity, cfg Config) Result {
+	cfg = cfg.withDefaults()
+	pq := prepare(q, nil)
+	var best Result
+	bestSet := false
+	var ens []*aname
+	for _, n := range e.Names {
+		toks := analyse(n.Value)
+		ptrs := make([]*Token, len(toks))
+		for i := range toks {
+			ptrs[i] = &toks[i]
+		}
+		ens = append(ens, newAname(n.Value, n.Kind, ptrs, nil))
+		if typeClass(e.Type) != "person" && (typeClass(e.Type) == "org" || isOrgLike(toks)) {
+			if ac := acronym(toks); ac != "" {
+				t := &Token{Text: ac, Orig: ac, Kind: KindWord, Key: phoneticKey(ac), Skel: skeleton(ac)}
+				ens = append(ens, newAname(n.Value, "acronym", []*Token{t}, nil))
+			}
+		}
+	}
+	ps := func(a, b string) float64 {
+		return Compare(Query{Name: a}, Entity{Names: []Name{{Value: b}}}, cfg).Explanation.NameScore
+	}
+	for _, qn := range pq.names {
+		for _, en := range ens {
+			if qn.kind == "acronym" && en.kind == "acronym" {
+				continue
+			}
+			cmp := compareNames(qn, en, &cfg, pairClass(q.Type, e.Type, qn, en), true)
+			r := evalEntity(&cfg, pq, qn, &e, en, cmp, ps)
+			if !bestSet || r.Score > best.Score {
+				fillTokens(&r.Explanation, qn, en, cmp)
+				best, bestSet = r, true
+			}
+		}
+	}
+	if !bestSet {
+		best = Result{Entity: e, Decision: NoMatch, Explanation: Explanation{QueryName: q.Name, Reason: "no comparable name"}}
+	}
+	return best
+}
+
+// pairClass picks the type class that governs a name comparison: the
+// entity's when known, else the query's, else organisation when either
+// name carries organisation words.
+func pairClass(qt, et string, qn, en *aname) string {
+	if c := typeClass(et); c != "" {
+		return c
+	}
+	if c := typeClass(qt); c != "" {
+		return c
+	}
+	for _, n := range []*aname{qn, en} {
+		for _, t := range n.toks {
+			switch t.Kind {
+			case KindLegal, KindOrgTerm, KindDomain:
+				return "org"
+			}
+		}
+	}
+	return ""
+}
+
+// sortResults orders by score, then entity ID for stable output.
+func sortResults(rs []Result) {
+	sort.SliceStable(rs, func(i, j int) bool {
+		if rs[i].Score != rs[j].Score {
+			return rs[i].Score > rs[j].Score
+		}
+		return rs[i].Entity.ID < rs[j].Entity.ID
+	})
+}

@@ -2,6 +2,8 @@ package vigil
 
 import (
 	"regexp"
+	"slices"
+	"sync"
 
 	"golang.org/x/text/language"
 )
@@ -28,19 +30,36 @@ func ValidateTerritory(code string) error {
 	return nil
 }
 
-// IsCountryCode reports whether code is an upper-case ISO 3166-1 alpha-2 code
-// (including the user-assigned XK that many lists use for Kosovo; other
-// user-assigned codes such as AA or QQ are refused).
+// IsCountryCode reports whether code is an upper-case ISO 3166-1 alpha-2
+// code currently assigned, or the user-assigned XK that many lists use for
+// Kosovo. Other user-assigned, withdrawn and reserved codes (AA, QQ, SU, YU,
+// AC, ...) are refused.
 func IsCountryCode(code string) bool {
-	if len(code) != 2 || code[0] < 'A' || code[0] > 'Z' || code[1] < 'A' || code[1] > 'Z' {
-		return false
-	}
-	if code == "XK" {
-		return true
-	}
-	r, err := language.ParseRegion(code)
-	return err == nil && r.String() == code && !r.IsGroup() && !r.IsPrivateUse()
+	_, ok := countrySet()[code]
+	return ok
 }
+
+// notAssigned are codes CLDR still lists as regions with an alpha-3 code
+// though ISO 3166-1 has withdrawn them or only reserves them.
+var notAssigned = map[string]bool{"AC": true, "AN": true, "CP": true, "CS": true, "DG": true, "FQ": true, "NT": true, "PC": true, "SU": true, "TA": true, "YU": true}
+
+var countrySet = sync.OnceValue(func() map[string]struct{} {
+	set := map[string]struct{}{}
+	for a := 'A'; a <= 'Z'; a++ {
+		for b := 'A'; b <= 'Z'; b++ {
+			code := string([]rune{a, b})
+			r, err := language.ParseRegion(code)
+			if err != nil || r.String() != code || !r.IsCountry() || notAssigned[code] {
+				continue
+			}
+			if iso3 := r.ISO3(); code != "XK" && (iso3 == "" || iso3 == "ZZZ" || r.Canonicalize().String() != code) {
+				continue
+			}
+			set[code] = struct{}{}
+		}
+	}
+	return set
+})
 
 // CountryOf returns the ISO 3166-1 part of a territory code ("UA" for
 // "UA-43").
@@ -51,18 +70,13 @@ func CountryOf(territory string) string {
 	return territory
 }
 
-// CountryCodes returns every ISO 3166-1 alpha-2 country code, sorted, so that
+// CountryCodes returns every code IsCountryCode accepts, sorted, so that
 // demo data can cover every country without naming any in code.
 func CountryCodes() []string {
-	var codes []string
-	for a := 'A'; a <= 'Z'; a++ {
-		for b := 'A'; b <= 'Z'; b++ {
-			code := string([]rune{a, b})
-			r, err := language.ParseRegion(code)
-			if err == nil && r.String() == code && r.IsCountry() {
-				codes = append(codes, code)
-			}
-		}
+	codes := make([]string, 0, len(countrySet()))
+	for c := range countrySet() {
+		codes = append(codes, c)
 	}
+	slices.Sort(codes)
 	return codes
 }

@@ -48,6 +48,21 @@ type Options struct {
 	Format   string // "" to tell by the file name
 	Actor    string
 	Progress Progress // may be nil
+	// Open opens the file; nil means os.Open(Path). It is called twice, once
+	// to check and once to import.
+	Open func() (io.ReadCloser, error)
+}
+
+func (o Options) open() (io.ReadCloser, int64, error) {
+	if o.Open != nil {
+		rc, err := o.Open()
+		return rc, -1, err
+	}
+	f, err := os.Open(o.Path)
+	if err != nil {
+		return nil, 0, err
+	}
+	return f, fileSize(f), nil
 }
 
 // ImportFile imports one file into the store, all or nothing. It first reads
@@ -64,12 +79,11 @@ func ImportFile(ctx context.Context, store vigil.RecordStore, opt Options) (vigi
 	if err != nil {
 		return vigil.ImportSummary{}, err
 	}
-	f, err := os.Open(opt.Path)
+	f, total, err := opt.open()
 	if err != nil {
 		return vigil.ImportSummary{}, fmt.Errorf("import %s: %w", opt.Kind, err)
 	}
 	defer f.Close()
-	total := fileSize(f)
 	h := sha256.New()
 	counter := &countingReader{r: io.TeeReader(f, h), stage: "importing", total: total, progress: opt.Progress}
 	dec, err := newDecoder(opt.Kind, format, name, counter)
@@ -91,13 +105,13 @@ func ImportFile(ctx context.Context, store vigil.RecordStore, opt Options) (vigi
 // check reads the whole file, validating every record, and returns the line
 // of each record and the file's SHA-256.
 func check(ctx context.Context, opt Options, format Format, name string) ([]int32, string, error) {
-	f, err := os.Open(opt.Path)
+	f, total, err := opt.open()
 	if err != nil {
 		return nil, "", fmt.Errorf("import %s: %w", opt.Kind, err)
 	}
 	defer f.Close()
 	h := sha256.New()
-	counter := &countingReader{r: io.TeeReader(f, h), stage: "checking", total: fileSize(f), progress: opt.Progress}
+	counter := &countingReader{r: io.TeeReader(f, h), stage: "checking", total: total, progress: opt.Progress}
 	dec, err := newDecoder(opt.Kind, format, name, counter)
 	if err != nil {
 		var le *LineError

@@ -164,7 +164,13 @@ func TestListFiltersAndPages(t *testing.T) {
 		t.Errorf("empty listing must have items [], got %v", p.Items)
 	}
 
-	for _, q := range []string{"colour=red", "limit=0", "limit=1001", "limit=x", "country=FR&country=DE", "account_id=acc"} {
+	if res := e.do(t, "auditor", "GET", "/api/v1/links?q=own", ""); res.status != 400 || res.problem(t).Field != "q" {
+		t.Errorf("q on links, which have no name: %d %s", res.status, res.body)
+	}
+	if res := e.do(t, "auditor", "GET", "/api/v1/parties?after=%zz", ""); res.status != 400 {
+		t.Errorf("malformed query: %d", res.status)
+	}
+	for _, q := range []string{"colour=red", "limit=0", "limit=1001", "limit=x", "country=FR&country=DE", "account_id=acc", "after=not-a-cursor!"} {
 		res := e.do(t, "auditor", "GET", "/api/v1/parties?"+q, "")
 		if res.status != 400 || res.problem(t).Field == "" {
 			t.Errorf("%s: %d %s, want 400 naming the parameter", q, res.status, res.body)

@@ -18,13 +18,17 @@ import (
 	"time"
 
 	"github.com/vigil-hrdd/vigil"
+	"github.com/vigil-hrdd/vigil/demo"
 	"github.com/vigil-hrdd/vigil/sqlite"
+	"github.com/vigil-hrdd/vigil/transfer"
 )
 
-// benchVersion names the layout of the generated parties; bump it when the
-// generator below changes. Changes of the SQLite schema are picked up by
-// themselves, since the cache key hashes the migrations.
-const benchVersion = "v1"
+// benchVersion names the benchmark database's recipe; bump it when the
+// recipe below changes. Changes of the demo generator or of the SQLite
+// schema are picked up by themselves: the cache key hashes their sources.
+const benchVersion = "v2"
+
+const benchSeed = 1
 
 func benchParties() int {
 	if s := os.Getenv("VIGIL_BENCH_PARTIES"); s != "" {
@@ -35,18 +39,23 @@ func benchParties() int {
 	return 1_000_000
 }
 
-// benchDB returns the path of a SQLite database holding n parties, built
-// once and kept under the system's temporary folder, because building a
-// million rows takes far longer than the benchmark itself.
+// benchDB returns the path of a SQLite database holding the demo portfolio
+// of n parties, built once and kept under the system's temporary folder,
+// because generating and importing a million parties takes far longer than
+// the benchmark itself.
 func benchDB(b *testing.B, n int) string {
 	b.Helper()
 	h := sha256.New()
-	fmt.Fprintf(h, "%s %d\n", benchVersion, n)
-	migs, _ := filepath.Glob("../sqlite/migrations/*.sql")
-	for _, m := range migs {
-		raw, err := os.ReadFile(m)
+	fmt.Fprintf(h, "%s %d %d\n", benchVersion, n, benchSeed)
+	var srcs []string
+	for _, pattern := range []string{"../sqlite/migrations/*.sql", "../demo/*.go"} {
+		m, _ := filepath.Glob(pattern)
+		srcs = append(srcs, m...)
+	}
+	for _, src := range srcs {
+		raw, err := os.ReadFile(src)
 		if err != nil {
-			b.Fatalf("hash migrations: %v", err)
+			b.Fatalf("hash sources of the bench db: %v", err)
 		}
 		h.Write(raw)
 	}
@@ -54,10 +63,23 @@ func benchDB(b *testing.B, n int) string {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		b.Fatal(err)
 	}
-	path := filepath.Join(dir, fmt.Sprintf("parties-%d-%s.db", n, hex.EncodeToString(h.Sum(nil))[:12]))
+	path := filepath.Join(dir, fmt.Sprintf("demo-%d-%s.db", n, hex.EncodeToString(h.Sum(nil))[:12]))
 	if _, err := os.Stat(path); err == nil {
 		return path
 	}
+	b.Logf("building %s once; later runs reuse it", path)
+	csvDir, err := os.MkdirTemp(dir, "csv-")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer os.RemoveAll(csvDir)
+	start := time.Now()
+	counts, err := demo.Generate(csvDir, demo.Options{Parties: n, Seed: benchSeed})
+	if err != nil {
+		b.Fatalf("generate demo portfolio of %d parties: %v", n, err)
+	}
+	b.Logf("generated %d records in %s", counts.Total(), time.Since(start).Round(time.Millisecond))
+
 	tmp := path + ".building"
 	for _, suffix := range []string{"", "-wal", "-shm"} {
 		os.Remove(tmp + suffix)
@@ -67,15 +89,20 @@ func benchDB(b *testing.B, n int) string {
 	if err != nil {
 		b.Fatalf("create bench db: %v", err)
 	}
-	start := time.Now()
-	sum, err := store.Import(ctx, vigil.ImportRequest{Kind: vigil.KindParty, Source: &partyGen{n: n}, Actor: "bench", File: "generated"})
+	start = time.Now()
+	sums, err := transfer.ImportDir(ctx, store, csvDir, "bench", nil)
 	if err != nil {
-		b.Fatalf("import %d parties: %v", n, err)
+		b.Fatalf("import demo portfolio: %v", err)
 	}
 	if err := store.Close(); err != nil {
 		b.Fatalf("close bench db: %v", err)
 	}
-	b.Logf("built %s: %d parties in %s (%.0f rows/s)", path, sum.Created, time.Since(start).Round(time.Millisecond), float64(sum.Created)/time.Since(start).Seconds())
+	var rows int64
+	for _, s := range sums {
+		rows += s.Total()
+	}
+	d := time.Since(start)
+	b.Logf("imported %d records in %s (%.0f rows/s)", rows, d.Round(time.Millisecond), float64(rows)/d.Seconds())
 	// Renamed only when complete, so an interrupted build is never reused.
 	if err := os.Rename(tmp, path); err != nil {
 		b.Fatal(err)
@@ -84,47 +111,6 @@ func benchDB(b *testing.B, n int) string {
 		os.Remove(tmp + suffix)
 	}
 	return path
-}
-
-// partyGen yields n deterministic parties shaped like a provider's
-// portfolio: mostly companies, some government bodies and units, names in
-// several scripts, every country.
-type partyGen struct {
-	n, i      int
-	countries []string
-}
-
-var (
-	benchTypes   = []vigil.PartyType{vigil.PartyCompany, vigil.PartyCompany, vigil.PartyCompany, vigil.PartyOrganization, vigil.PartyGovernment, vigil.PartyUnit, vigil.PartyPerson}
-	benchWords   = []string{"Northern", "Atlas", "Meridian", "Cedar", "Harbour", "Quantum", "Signal", "Falcon", "Granite", "Aurora", "Summit", "Vector"}
-	benchSuffix  = []string{"Ltd", "GmbH", "SA", "LLC", "Ministry", "Directorate", "Unit", "Agency"}
-	benchAliases = []string{"Северный Атлас", "أطلس الشمال", "北方图集", "Βόρειος Άτλας", "צפון אטלס"}
-	benchSectors = []string{"telecom", "health", "police", "military", "border", "finance", "education"}
-)
-
-func (g *partyGen) Next() (vigil.Record, error) {
-	if g.i >= g.n {
-		return nil, io.EOF
-	}
-	if g.countries == nil {
-		g.countries = vigil.CountryCodes()
-	}
-	i := g.i
-	g.i++
-	p := &vigil.Party{
-		ID:      fmt.Sprintf("P%08d", i),
-		Type:    benchTypes[i%len(benchTypes)],
-		Name:    fmt.Sprintf("%s %s %s %d", benchWords[i%len(benchWords)], benchWords[(i/7)%len(benchWords)], benchSuffix[i%len(benchSuffix)], i),
-		Country: g.countries[(i*31)%len(g.countries)],
-		Sectors: []string{benchSectors[i%len(benchSectors)]},
-	}
-	if i%3 == 0 {
-		p.Aliases = []string{benchAliases[i%len(benchAliases)]}
-	}
-	if i%5 == 0 {
-		p.Identifiers = []vigil.Identifier{{Scheme: "reg", Value: strconv.Itoa(1_000_000 + i)}}
-	}
-	return p, nil
 }
 
 // BenchmarkListParties measures listing pages of 100 parties at a million
@@ -178,6 +164,7 @@ func BenchmarkListParties(b *testing.B) {
 		{"page", ""},
 		{"page_country", "&country=FR"},
 		{"page_type", "&type=government_body"},
+		{"page_sector", "&sector=police"},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			rng := rand.New(rand.NewPCG(1, 2))

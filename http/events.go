@@ -11,7 +11,11 @@ import (
 func (s *Server) handleListEvents(w http.ResponseWriter, r *http.Request) error {
 	var after int64
 	limit := defaultLimit
-	for name, vals := range r.URL.Query() {
+	q, err := parseQuery(r)
+	if err != nil {
+		return err
+	}
+	for name, vals := range q {
 		if len(vals) != 1 {
 			return vigil.FieldError(name, "give the parameter once")
 		}

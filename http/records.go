@@ -25,7 +25,11 @@ type pageBody[T any] struct {
 
 func (s *Server) handleList(kind vigil.Kind) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		opt, err := listOptions(kind, r.URL.Query())
+		q, err := parseQuery(r)
+		if err != nil {
+			return err
+		}
+		opt, err := listOptions(kind, q)
 		if err != nil {
 			return err
 		}
@@ -53,7 +57,7 @@ func listOptions(kind vigil.Kind, q url.Values) (vigil.ListOptions, error) {
 		}
 		v := vals[0]
 		switch {
-		case name == paramQuery:
+		case name == paramQuery && searchable(kind):
 			opt.Query = v
 		case name == paramAfter:
 			opt.After = v
@@ -66,10 +70,24 @@ func listOptions(kind vigil.Kind, q url.Values) (vigil.ListOptions, error) {
 		case slices.Contains(vigil.FilterFields[kind], name):
 			opt.Filters[name] = v
 		default:
-			return opt, vigil.FieldError(name, "unknown parameter for %s (filters: %s; also q, after, limit)", kind, strings.Join(vigil.FilterFields[kind], ", "))
+			known := strings.Join(vigil.FilterFields[kind], ", ") + "; also after, limit"
+			if searchable(kind) {
+				known += ", q"
+			}
+			return opt, vigil.FieldError(name, "unknown parameter for %s (filters: %s)", kind, known)
 		}
 	}
 	return opt, nil
+}
+
+// parseQuery reads the query string, refusing malformed ones that
+// URL.Query would silently drop parts of.
+func parseQuery(r *http.Request) (url.Values, error) {
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return nil, vigil.Errorf(vigil.EINVALID, "malformed query string: %v", err)
+	}
+	return q, nil
 }
 
 func parseLimit(v string) (int, error) {

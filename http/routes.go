@@ -3,6 +3,7 @@ package http
 import (
 	"net/http"
 	"reflect"
+	"strings"
 
 	"github.com/vigil-hrdd/vigil"
 	"github.com/vigil-hrdd/vigil/portfolio"
@@ -163,13 +164,31 @@ const (
 )
 
 func listParams(kind vigil.Kind) []param {
-	ps := []param{
-		{name: paramQuery, typ: "string", desc: "Case-insensitive substring of the name or title."},
+	var ps []param
+	if searchable(kind) {
+		ps = append(ps, param{name: paramQuery, typ: "string", desc: "Case-insensitive substring of the name or title."})
+	}
+	ps = append(ps, []param{
 		{name: paramAfter, typ: "string", desc: "Cursor: the next value of the previous page; empty for the first page."},
 		{name: paramLimit, typ: "integer", desc: "Page size, 1 to 1000 (default 100).", min: intp(1), max: intp(maxLimit)},
-	}
+	}...)
 	for _, f := range vigil.FilterFields[kind] {
 		ps = append(ps, param{name: f, typ: "string", desc: "Filter: records whose " + f + " is (or, for a list, contains) this value."})
 	}
 	return ps
+}
+
+// searchable reports whether records of the kind have a name or a title,
+// which is what the store's name search (ListOptions.Query) looks at.
+func searchable(kind vigil.Kind) bool {
+	rec, err := vigil.NewRecord(kind)
+	if err != nil {
+		return false
+	}
+	for _, f := range reflect.VisibleFields(reflect.TypeOf(rec).Elem()) {
+		if name, _, _ := strings.Cut(f.Tag.Get("json"), ","); name == "name" || name == "title" {
+			return true
+		}
+	}
+	return false
 }

@@ -226,6 +226,9 @@ func localName(w orgWord, s script, proper string, before bool) string {
 	if word == "" {
 		return p
 	}
+	if s == cjk {
+		return p + word
+	}
 	if before || s == arabic || s == hebrew {
 		return word + " " + p
 	}

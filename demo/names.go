@@ -94,7 +94,11 @@ func transliterate(w string, s script) string {
 				continue
 			}
 		}
-		b.WriteString(table[lw[i:i+1]])
+		if v, ok := table[lw[i:i+1]]; ok {
+			b.WriteString(v)
+		} else {
+			b.WriteByte(lw[i]) // digits and hyphens stay as they are
+		}
 		i++
 	}
 	out := b.String()

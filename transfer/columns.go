@@ -283,3 +283,12 @@ func Describe(kind vigil.Kind) []ColumnDoc {
 	}
 	return out
 }
+
+// Row returns a record's CSV cells in the order of Columns.
+func Row(kind vigil.Kind, rec vigil.Record) []string {
+	row := make([]string, len(fields[kind]))
+	for i, f := range fields[kind] {
+		row[i] = f.get(rec)
+	}
+	return row
+}

@@ -26,13 +26,7 @@ func Export(ctx context.Context, store vigil.RecordStore, kind vigil.Kind, forma
 		if err := cw.Write(Columns(kind)); err != nil {
 			return 0, err
 		}
-		row := make([]string, len(fields[kind]))
-		write = func(r vigil.Record) error {
-			for i, f := range fields[kind] {
-				row[i] = f.get(r)
-			}
-			return cw.Write(row)
-		}
+		write = func(r vigil.Record) error { return cw.Write(Row(kind, r)) }
 	case JSONL:
 		enc := json.NewEncoder(bw)
 		enc.SetEscapeHTML(false)

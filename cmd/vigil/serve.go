@@ -1,0 +1,101 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+	"github.com/vigil-hrdd/vigil"
+	vhttp "github.com/vigil-hrdd/vigil/http"
+	"github.com/vigil-hrdd/vigil/tlog"
+)
+
+func newServeCmd(g *globals) *cobra.Command {
+	var addr string
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Serve the API and the proof log, and relay events into the log",
+		Long: `Serve the JSON API under /api/v1 (OpenAPI at /api/v1/openapi.json), the proof
+log read-only under /log/, /healthz and /metrics, and append every recorded
+event to the log. Needs 'vigil init' first and the log key's passphrase in
+` + tlog.PassphraseEnv + `.`,
+		Example: `  VIGIL_LOG_PASSPHRASE=... vigil serve --addr 127.0.0.1:8080
+  vigil serve --db postgres://vigil@db.internal/vigil --addr :8080`,
+		Args: exactArgs(0),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			s, err := g.open(ctx)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			return serve(ctx, g, s, addr, func(url string) {
+				fmt.Fprintf(cmd.OutOrStdout(), "Vigil serving on %s (Ctrl-C stops)\n", url)
+			})
+		},
+	}
+	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8080", "address to listen on")
+	return cmd
+}
+
+// serve runs the relay and the HTTP server until ctx ends, then stops both
+// and closes the log cleanly.
+func serve(ctx context.Context, g *globals, s vigil.Store, addr string, ready func(url string)) error {
+	pass, err := g.passphrase(false)
+	if err != nil {
+		return fmt.Errorf("the log key is sealed: set %s (or run 'vigil init' first)", tlog.PassphraseEnv)
+	}
+	signer, err := tlog.LoadSigner(g.keysDir(), pass)
+	if err != nil {
+		if _, statErr := os.Stat(filepath.Join(g.keysDir(), tlog.PrivateKeyFile)); statErr != nil {
+			return fmt.Errorf("no log key in %s: run 'vigil init' first", g.keysDir())
+		}
+		return err
+	}
+	logger := slog.Default()
+	l, err := tlog.Open(ctx, tlog.Config{Dir: g.logDir(), Signer: signer, Logger: logger})
+	if err != nil {
+		return err
+	}
+	relay := tlog.NewRelay(s, l, tlog.RelayConfig{Logger: logger})
+	relayDone := make(chan error, 1)
+	relayCtx, stopRelay := context.WithCancel(context.WithoutCancel(ctx))
+	go func() { relayDone <- relay.Run(relayCtx) }()
+
+	srv, err := vhttp.NewServer(s, logger, vhttp.Mount("/log/", tlog.Handler(g.logDir())))
+	if err != nil {
+		stopRelay()
+		return err
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		stopRelay()
+		return fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	ready("http://" + ln.Addr().String())
+	serveErr := srv.Serve(ctx, ln)
+
+	// Drain what was recorded before stopping, so a clean stop leaves
+	// nothing pending in the outbox.
+	flushCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30e9)
+	defer cancel()
+	if _, err := relay.Flush(flushCtx); err != nil {
+		logger.Warn("flush the outbox on stop", "err", err)
+	}
+	stopRelay()
+	if err := <-relayDone; err != nil && !errors.Is(err, context.Canceled) {
+		logger.Warn("relay stopped", "err", err)
+	}
+	if err := l.Close(flushCtx); err != nil {
+		logger.Warn("close the log", "err", err)
+	}
+	if errors.Is(serveErr, context.Canceled) {
+		return nil
+	}
+	return serveErr
+}

@@ -1,0 +1,143 @@
+package main
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/vigil-hrdd/vigil"
+)
+
+func newUsersCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "users",
+		Short: "Manage the people who work in Vigil and their roles",
+		Long: `Roles: admin (everything), analyst and reviewer (read, edit the portfolio),
+approver (read; approves decisions), auditor (reads everything, changes nothing).`,
+	}
+	var name, email, role string
+	add := &cobra.Command{
+		Use:     "add ID",
+		Short:   "Add a user",
+		Example: `  vigil users add amira --name "Amira K." --role analyst --email amira@example.org`,
+		Args:    exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s, err := g.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			u := &vigil.User{ID: args[0], Name: name, Email: email, Role: vigil.Role(role)}
+			if u.Name == "" {
+				u.Name = u.ID
+			}
+			if err := s.CreateUser(cmd.Context(), u, actor()); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "user %s added with role %s; create a token with: vigil tokens create --user %s\n", u.ID, u.Role, u.ID)
+			return nil
+		},
+	}
+	add.Flags().StringVar(&name, "name", "", "display name")
+	add.Flags().StringVar(&email, "email", "", "e-mail address")
+	add.Flags().StringVar(&role, "role", "analyst", "admin, analyst, reviewer, approver or auditor")
+	list := &cobra.Command{
+		Use:     "list",
+		Short:   "List users",
+		Example: `  vigil users list -o json`,
+		Args:    exactArgs(0),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s, err := g.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			users, err := s.ListUsers(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if g.output == "json" {
+				return printValue(cmd.OutOrStdout(), "json", users)
+			}
+			header := []string{"id", "name", "email", "role", "disabled", "created_at"}
+			var rows [][]string
+			for _, u := range users {
+				rows = append(rows, []string{u.ID, u.Name, u.Email, string(u.Role), fmt.Sprint(u.Disabled), u.CreatedAt.Format(time.RFC3339)})
+			}
+			if g.output == "csv" {
+				return writeCSV(cmd.OutOrStdout(), header, rows)
+			}
+			return printTable(cmd.OutOrStdout(), header, rows)
+		},
+	}
+	cmd.AddCommand(add, list)
+	return cmd
+}
+
+func newTokensCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "tokens",
+		Short: "Create and revoke API tokens",
+	}
+	var userID, name string
+	var expires time.Duration
+	create := &cobra.Command{
+		Use:   "create",
+		Short: "Create an API token; its secret is printed once",
+		Example: `  vigil tokens create --user amira --name laptop --expires 2160h
+  curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:8080/api/v1/parties`,
+		Args: exactArgs(0),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if userID == "" {
+				return usagef("--user is required")
+			}
+			s, err := g.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			secret, tok, err := createToken(cmd, s, userID, name, expires)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "token %s for %s (shown once, store it now):\n%s\n", tok.ID, userID, secret)
+			return nil
+		},
+	}
+	create.Flags().StringVar(&userID, "user", "", "user id the token acts as")
+	create.Flags().StringVar(&name, "name", "cli", "a name to recognise the token by")
+	create.Flags().DurationVar(&expires, "expires", 0, "lifetime, e.g. 720h; 0 for no expiry")
+	revoke := &cobra.Command{
+		Use:     "revoke TOKEN_ID",
+		Short:   "Revoke a token",
+		Example: `  vigil tokens revoke 01JD8Z...`,
+		Args:    exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s, err := g.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			if err := s.RevokeToken(cmd.Context(), args[0], actor()); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "token %s revoked\n", args[0])
+			return nil
+		},
+	}
+	cmd.AddCommand(create, revoke)
+	return cmd
+}
+
+func createToken(cmd *cobra.Command, s vigil.Store, userID, name string, expires time.Duration) (string, *vigil.Token, error) {
+	secret, hash := vigil.NewTokenSecret()
+	tok := &vigil.Token{UserID: userID, Name: name, Hash: hash}
+	if expires > 0 {
+		at := time.Now().Add(expires)
+		tok.ExpiresAt = &at
+	}
+	if err := s.CreateToken(cmd.Context(), tok, actor()); err != nil {
+		return "", nil, err
+	}
+	return secret, tok, nil
+}

@@ -70,7 +70,7 @@ func rawTokens(s string) []rawTok {
 			cur = cur[:0]
 			return
 		}
-		if curSc == scArabic && len(word) > 3 && word[0] == 'ا' && word[1] == 'ل' {
+		if curSc == scArabic && len(word) > 4 && word[0] == 'ا' && word[1] == 'ل' {
 			toks = append(toks, rawTok{text: "al", orig: "ال", sc: scArabic})
 			word = word[2:]
 			orig = string(word)

@@ -126,6 +126,11 @@ func tokSim(a, b *Token, minSim float64) float64 {
 			s = v
 		}
 	}
+	if a.Han != b.Han && s > 0.85 {
+		// A Han character's pinyin is one of several readings (Korean,
+		// Japanese, Cantonese names use others): never certain.
+		s = 0.85
+	}
 	if s < minSim {
 		return 0
 	}
@@ -147,6 +152,9 @@ type nameCmp struct {
 	numberConflict bool
 	conflicts      []string
 	informative    float64 // rarity-weighted count of matched words/numbers
+	contentQ       int     // content words/numbers in the query name
+	contentC       int     // content words/numbers in the entity name
+	contentMatched int     // content words/numbers paired
 }
 
 // compareNames aligns the tokens of two names greedily, best pairs first,
@@ -209,6 +217,7 @@ func compareNames(q, c *aname, cfg *Config, cls string, keepPairs bool) nameCmp 
 			}
 			if len(c.toks[p.c].Text) > 1 && len(q.toks[p.q].Text) > 1 {
 				res.informative += r * p.sim
+				res.contentMatched++
 			}
 		}
 		if keepPairs {
@@ -304,6 +313,16 @@ func compareNames(q, c *aname, cfg *Config, cls string, keepPairs bool) nameCmp 
 			case t.Kind == KindLegal:
 				legC = true
 			}
+		}
+	}
+	for _, t := range q.toks {
+		if (t.Kind == KindWord || t.Kind == KindNumber) && len(t.Text) > 1 {
+			res.contentQ++
+		}
+	}
+	for _, t := range c.toks {
+		if (t.Kind == KindWord || t.Kind == KindNumber) && len(t.Text) > 1 {
+			res.contentC++
 		}
 	}
 	hi, lo := res.covQ, res.covC
@@ -599,6 +618,11 @@ func evalEntity(cfg *Config, q *pquery, qn *aname, e *Entity, en *aname, cmp nam
 		}
 		if cmp.informative < 0.5 && min(cmp.covQ, cmp.covC) < 0.9 {
 			caps = append(caps, "only generic words agree")
+		}
+		// One shared word of a person's name ("Dass", "Zulkarnain") is a
+		// lead to review, not a match.
+		if cls := pairClass(q.q.Type, e.Type, qn, en); cls == "person" && cmp.contentMatched < 2 && max(cmp.contentQ, cmp.contentC) >= 2 && !cmp.joined {
+			caps = append(caps, "a single name word agrees")
 		}
 		if len(caps) > 0 {
 			score = capAt

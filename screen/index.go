@@ -1,0 +1,418 @@
+package screen
+
+import (
+	"math"
+	"runtime"
+	"sort"
+	"sync"
+)
+
+// Options configures an Index.
+type Options struct {
+	Config Config
+	// Workers analyses names in parallel while building (default: all
+	// cores).
+	Workers int
+}
+
+// vocabEntry is one distinct token of the indexed names. Names refer to
+// tokens by their vocabulary id, so a million entities share one copy of
+// "company" and of its keys.
+type vocabEntry struct {
+	tok  Token
+	df   uint32  // names containing the token
+	rare float64 // rarity factor in [0.35, 1]
+}
+
+type iname struct {
+	ent     uint32
+	nameIdx int32 // index in Entity.Names; -1 for a derived acronym
+	off     uint32
+	n       uint16
+}
+
+// Index finds and scores listed entities for a query. It is built once
+// and then only read, so any number of goroutines may call Screen at once.
+type Index struct {
+	cfg   Config
+	ents  []Entity
+	names []iname
+	arena []uint32 // token ids of all names, back to back
+	vocab []vocabEntry
+	post  [][]uint32 // vocab id -> names containing it
+
+	byText      map[string][]uint32 // romanised text -> vocab ids (any kind)
+	byKey       map[string][]uint32 // phonetic key -> word vocab ids
+	byDel       map[string][]uint32 // key with one letter deleted -> word vocab ids
+	bySkel      map[string][]uint32 // skeleton -> word vocab ids
+	byAbjadSkel map[string][]uint32 // skeleton -> Arabic/Hebrew-script vocab ids
+	byConcept   map[uint16][]uint32 // dictionary concept -> vocab ids
+
+	pool sync.Pool
+}
+
+type scratch struct {
+	acc     []float32
+	touched []uint32
+	mark    []uint32 // per vocab: epoch of last sighting in this token lookup
+	epoch   uint32
+	hits    []hit
+	dels    []string
+}
+
+type hit struct {
+	v   uint32
+	w   float64
+	df  uint32
+	sim float64
+}
+
+func vocabKey(t *Token) string {
+	b := make([]byte, 0, len(t.Text)+2)
+	b = append(b, byte(t.Kind))
+	if t.Abjad {
+		b = append(b, 1)
+	} else {
+		b = append(b, 0)
+	}
+	return string(append(b, t.Text...))
+}
+
+// NewIndex analyses every name and alias of the entities (and derives
+// acronyms of organisation names) and builds the candidate index.
+func NewIndex(entities []Entity, opts Options) *Index {
+	cfg := opts.Config.withDefaults()
+	ix := &Index{cfg: cfg, ents: entities,
+		byText: map[string][]uint32{}, byKey: map[string][]uint32{}, byDel: map[string][]uint32{},
+		bySkel: map[string][]uint32{}, byAbjadSkel: map[string][]uint32{}, byConcept: map[uint16][]uint32{}}
+	getDict()
+	countryWord("")
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	type analysed struct {
+		nameIdx int32
+		toks    []Token
+	}
+	// Analyse in parallel chunks; intern sequentially so ids are
+	// deterministic.
+	const chunk = 4096
+	nChunks := (len(entities) + chunk - 1) / chunk
+	results := make([][][]analysed, nChunks)
+	var wg sync.WaitGroup
+	next := make(chan int, nChunks)
+	for c := 0; c < nChunks; c++ {
+		next <- c
+	}
+	close(next)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for c := range next {
+				lo, hi := c*chunk, min((c+1)*chunk, len(entities))
+				out := make([][]analysed, hi-lo)
+				for i := lo; i < hi; i++ {
+					e := &entities[i]
+					org := typeClass(e.Type) != "person"
+					var as []analysed
+					seenAc := map[string]bool{}
+					for ni, n := range e.Names {
+						toks := analyse(n.Value)
+						if len(toks) == 0 {
+							continue
+						}
+						as = append(as, analysed{int32(ni), toks})
+						if org && (typeClass(e.Type) == "org" || isOrgLike(toks)) {
+							if ac := acronym(toks); ac != "" && !seenAc[ac] {
+								seenAc[ac] = true
+								as = append(as, analysed{-1, []Token{{Text: ac, Orig: ac, Kind: KindWord, Key: phoneticKey(ac), Skel: skeleton(ac)}}})
+							}
+						}
+					}
+					out[i-lo] = as
+				}
+				results[c] = out
+			}
+		}()
+	}
+	wg.Wait()
+
+	vocabID := map[string]uint32{}
+	var seen []uint32 // per vocab: last name id that counted it (+1)
+	for c := range results {
+		for i, as := range results[c] {
+			ent := uint32(c*chunk + i)
+			for _, a := range as {
+				nid := uint32(len(ix.names))
+				off := uint32(len(ix.arena))
+				for ti := range a.toks {
+					t := &a.toks[ti]
+					k := vocabKey(t)
+					id, ok := vocabID[k]
+					if !ok {
+						id = uint32(len(ix.vocab))
+						vocabID[k] = id
+						ix.vocab = append(ix.vocab, vocabEntry{tok: *t})
+						seen = append(seen, 0)
+					}
+					if seen[id] != nid+1 {
+						seen[id] = nid + 1
+						ix.vocab[id].df++
+					}
+					ix.arena = append(ix.arena, id)
+				}
+				ix.names = append(ix.names, iname{ent: ent, nameIdx: a.nameIdx, off: off, n: uint16(min(len(a.toks), math.MaxUint16))})
+			}
+		}
+		results[c] = nil
+	}
+	// Postings, sized exactly.
+	ix.post = make([][]uint32, len(ix.vocab))
+	backing := make([]uint32, 0, len(ix.arena))
+	for v := range ix.vocab {
+		ix.post[v] = backing[len(backing) : len(backing) : len(backing)+int(ix.vocab[v].df)]
+		backing = backing[:len(backing)+int(ix.vocab[v].df)]
+	}
+	for nid, n := range ix.names {
+		for _, v := range ix.arena[n.off : n.off+uint32(n.n)] {
+			p := ix.post[v]
+			if len(p) > 0 && p[len(p)-1] == uint32(nid) {
+				continue
+			}
+			ix.post[v] = append(p, uint32(nid))
+		}
+	}
+	// Rarity and lookup tables.
+	N := float64(max(len(ix.names), 2))
+	var dels []string
+	for v := range ix.vocab {
+		e := &ix.vocab[v]
+		r := math.Log(N/float64(max(e.df, 1))) / math.Log(N)
+		e.rare = 0.35 + 0.65*math.Max(0, math.Min(1, r))
+		t := &e.tok
+		id := uint32(v)
+		ix.byText[t.Text] = append(ix.byText[t.Text], id)
+		for _, c := range t.Concepts {
+			ix.byConcept[c] = append(ix.byConcept[c], id)
+		}
+		if t.Kind == KindNumber || t.Key == "" {
+			continue
+		}
+		ix.byKey[t.Key] = append(ix.byKey[t.Key], id)
+		dels = deletes(t.Key, dels[:0])
+		for _, d := range dels {
+			ix.byDel[d] = append(ix.byDel[d], id)
+		}
+		if len(t.Skel) >= 2 {
+			ix.bySkel[t.Skel] = append(ix.bySkel[t.Skel], id)
+			if t.Abjad {
+				ix.byAbjadSkel[t.Skel] = append(ix.byAbjadSkel[t.Skel], id)
+			}
+		}
+	}
+	ix.pool.New = func() any {
+		return &scratch{acc: make([]float32, len(ix.names)), mark: make([]uint32, len(ix.vocab))}
+	}
+	return ix
+}
+
+// Len is the number of indexed entities.
+func (ix *Index) Len() int { return len(ix.ents) }
+
+// Names is the number of indexed names, aliases and derived acronyms.
+func (ix *Index) Names() int { return len(ix.names) }
+
+// Config returns the scorer configuration in force.
+func (ix *Index) Config() Config { return ix.cfg }
+
+func (ix *Index) rarity(t *Token) float64 {
+	if t.Kind != KindWord && t.Kind != KindNumber {
+		return 1
+	}
+	best := 1.0
+	for _, v := range ix.byText[t.Text] {
+		if r := ix.vocab[v].rare; r < best {
+			best = r
+		}
+	}
+	return best
+}
+
+// lookup finds the vocabulary tokens that a query token may stand for:
+// the same text, the same phonetic key, one edit away on the key (typos),
+// the same consonant skeleton across Latin and Arabic/Hebrew script, and
+// the same dictionary concept across languages.
+func (ix *Index) lookup(t *Token, s *scratch, w float64) {
+	s.epoch++
+	if s.epoch == 0 {
+		clear(s.mark)
+		s.epoch = 1
+	}
+	try := func(ids []uint32) {
+		for _, v := range ids {
+			if s.mark[v] == s.epoch {
+				continue
+			}
+			s.mark[v] = s.epoch
+			e := &ix.vocab[v]
+			sim := tokSim(t, &e.tok, ix.cfg.MinTokenSim)
+			if sim > 0 {
+				s.hits = append(s.hits, hit{v: v, w: w * sim * e.rare, df: e.df, sim: sim})
+			}
+		}
+	}
+	try(ix.byText[t.Text])
+	if t.Kind == KindNumber {
+		return
+	}
+	for _, c := range t.Concepts {
+		try(ix.byConcept[c])
+	}
+	if t.Key != "" {
+		try(ix.byKey[t.Key])
+		if len(t.Key) >= 4 {
+			try(ix.byDel[t.Key])
+			s.dels = deletes(t.Key, s.dels[:0])
+			for _, d := range s.dels {
+				try(ix.byKey[d])
+				try(ix.byDel[d])
+			}
+		}
+	}
+	if len(t.Skel) >= 2 {
+		if t.Abjad {
+			try(ix.bySkel[t.Skel])
+		} else {
+			try(ix.byAbjadSkel[t.Skel])
+		}
+	}
+}
+
+type cand struct {
+	name uint32
+	acc  float32
+}
+
+// Screen returns the entities scoring at or above the review threshold
+// for q, best first, at most limit of them (limit <= 0: no limit).
+func (ix *Index) Screen(q Query, limit int) []Result {
+	return ix.ScreenMin(q, limit, ix.cfg.ReviewThreshold)
+}
+
+// ScreenMin is Screen with an explicit lowest score to report, for
+// measuring recall below the review threshold.
+func (ix *Index) ScreenMin(q Query, limit int, minScore float64) []Result {
+	s := ix.pool.Get().(*scratch)
+	defer ix.pool.Put(s)
+	pq := prepare(q, ix.rarity)
+	s.hits = s.hits[:0]
+	for _, qn := range pq.names {
+		for ti, t := range qn.toks {
+			if t.Kind == KindStop || t.Kind == KindTitle {
+				continue
+			}
+			ix.lookup(t, s, qn.w[ti])
+		}
+	}
+	// Rarest tokens first, so a frequent word ("company", "mohammed")
+	// cannot crowd out the postings that identify the entity.
+	sort.Slice(s.hits, func(i, j int) bool { return s.hits[i].df < s.hits[j].df })
+	budget := ix.cfg.MaxPostings
+	for i, h := range s.hits {
+		p := ix.post[h.v]
+		if len(p) > budget && i > 0 {
+			break
+		}
+		budget -= len(p)
+		w := float32(h.w)
+		for _, nid := range p {
+			if s.acc[nid] == 0 {
+				s.touched = append(s.touched, nid)
+			}
+			s.acc[nid] += w
+		}
+	}
+	// Keep the best-accumulated names.
+	k := ix.cfg.CandidateNames
+	cands := make([]cand, 0, min(len(s.touched), 4*k))
+	for _, nid := range s.touched {
+		cands = append(cands, cand{nid, s.acc[nid]})
+		s.acc[nid] = 0
+	}
+	s.touched = s.touched[:0]
+	if len(cands) > k {
+		sort.Slice(cands, func(i, j int) bool {
+			if cands[i].acc != cands[j].acc {
+				return cands[i].acc > cands[j].acc
+			}
+			return cands[i].name < cands[j].name
+		})
+		cands = cands[:k]
+	}
+	type best struct {
+		r       Result
+		qn, en  *aname
+		cmp     nameCmp
+		present bool
+	}
+	byEnt := map[uint32]*best{}
+	for _, c := range cands {
+		n := &ix.names[c.name]
+		en := ix.aname(n)
+		e := &ix.ents[n.ent]
+		for _, qn := range pq.names {
+			if qn.kind == "acronym" && en.kind == "acronym" {
+				continue
+			}
+			cmp := compareNames(qn, en, &ix.cfg, pairClass(q.Type, e.Type, qn, en), false)
+			if cmp.score < ix.cfg.MinCandidateScore {
+				continue
+			}
+			r := evalEntity(&ix.cfg, pq, qn, e, en, cmp, nil)
+			b := byEnt[n.ent]
+			if b == nil {
+				b = &best{}
+				byEnt[n.ent] = b
+			}
+			if !b.present || r.Score > b.r.Score {
+				*b = best{r: r, qn: qn, en: en, cmp: cmp, present: true}
+			}
+		}
+	}
+	out := make([]Result, 0, len(byEnt))
+	for _, b := range byEnt {
+		if b.r.Score < minScore {
+			continue
+		}
+		out = append(out, b.r)
+		// Re-run with token pairs kept, only for what is returned.
+		last := &out[len(out)-1]
+		cmp := compareNames(b.qn, b.en, &ix.cfg, pairClass(q.Type, last.Entity.Type, b.qn, b.en), true)
+		fillTokens(&last.Explanation, b.qn, b.en, cmp)
+	}
+	sortResults(out)
+	if limit > 0 && len(out) > limit {
+		out = out[:limit]
+	}
+	return out
+}
+
+func (ix *Index) aname(n *iname) *aname {
+	ids := ix.arena[n.off : n.off+uint32(n.n)]
+	toks := make([]*Token, len(ids))
+	rare := make([]float64, len(ids))
+	for i, v := range ids {
+		toks[i] = &ix.vocab[v].tok
+		rare[i] = ix.vocab[v].rare
+	}
+	value, kind := "", "acronym"
+	e := &ix.ents[n.ent]
+	if n.nameIdx >= 0 {
+		value, kind = e.Names[n.nameIdx].Value, e.Names[n.nameIdx].Kind
+	} else {
+		value = toks[0].Text
+	}
+	return newAname(value, kind, toks, rare)
+}

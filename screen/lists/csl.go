@@ -72,7 +72,10 @@ func ParseCSL(ctx context.Context, r io.Reader, name string) ([]screen.Entity, e
 		if i := strings.Index(strings.ToLower(nm), "; and any successor"); i > 0 {
 			nm = nm[:i]
 		}
-		b.name(cslCleanName(nm), "primary", "")
+		if clean := cslCleanName(nm); clean != "" {
+			nm = clean
+		}
+		b.name(nm, "primary", "")
 		for _, a := range splitMulti(rw.get("alt_names"), ";") {
 			b.name(cslCleanName(a), "aka", "")
 		}
@@ -250,6 +253,10 @@ func ParseDoD(ctx context.Context, r io.Reader, name string) ([]screen.Entity, e
 			return nil, formatErr(name, line, "Clean Name", "empty name")
 		}
 		local := slug(clean)
+		if local == "" {
+			sum := sha1.Sum([]byte(clean))
+			local = "h" + hex.EncodeToString(sum[:5])
+		}
 		if sd := rw.get("Start date"); sd != "" {
 			local += "@" + sd
 		}

@@ -114,7 +114,11 @@ func ParseEUAnnexCSV(ctx context.Context, r io.Reader, name string) ([]screen.En
 			id = fmt.Sprintf("%s-%d", id, k)
 		}
 		seen[id] = line
-		b := newBuilder(id, "eu", ftmType(rw.get("schema")))
+		typ := ftmType(rw.get("schema"))
+		if typ == "" {
+			typ = "unknown"
+		}
+		b := newBuilder(id, "eu", typ)
 		b.name(names[0], "primary", "")
 		for _, a := range names[1:] {
 			b.name(a, scriptKind(a, "aka"), "")

@@ -144,14 +144,9 @@ func newBuilder(id, list, typ string) *entityBuilder {
 	}
 }
 
-// cleanText collapses whitespace (lists wrap long names over lines) and
-// drops the list's own null markers.
+// cleanText collapses whitespace, because lists wrap long names over lines.
 func cleanText(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if s == "-0-" {
-		return ""
-	}
-	return s
+	return strings.Join(strings.Fields(s), " ")
 }
 
 func (b *entityBuilder) name(value, kind, lang string) {

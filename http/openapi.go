@@ -187,8 +187,11 @@ var pathParam = regexp.MustCompile(`\{([a-z_]+)\}`)
 func buildOpenAPI(routes []route) ([]byte, error) {
 	c := &schemas{comps: object{}}
 	c.comps["Problem"] = c.structSchema(reflect.TypeFor[Problem]())
-	problem := func(desc string) object {
-		return object{"description": desc, "content": object{"application/problem+json": object{"schema": ref("Problem")}}}
+	// Problem answers are shared components, referred to by each operation.
+	problemResponses := object{}
+	problem := func(name, desc string) object {
+		problemResponses[name] = object{"description": desc, "content": object{"application/problem+json": object{"schema": ref("Problem")}}}
+		return object{"$ref": "#/components/responses/" + name}
 	}
 	paths := object{}
 	for _, rt := range routes {
@@ -203,6 +206,9 @@ func buildOpenAPI(routes []route) ([]byte, error) {
 		}
 		for _, p := range rt.query {
 			sch := object{"type": p.typ}
+			if len(p.enum) > 0 {
+				sch["enum"] = p.enum
+			}
 			if p.min != nil {
 				sch["minimum"] = *p.min
 			}
@@ -230,22 +236,22 @@ func buildOpenAPI(routes []route) ([]byte, error) {
 		}
 		responses := object{fmt.Sprint(rt.status): ok}
 		if rt.body != nil || len(rt.query) > 0 {
-			responses["400"] = problem("Invalid input; code invalid, field names the culprit.")
+			responses["400"] = problem("Invalid", "Invalid input; code invalid, field names the culprit.")
 		}
 		if rt.body != nil {
-			responses["413"] = problem("Request body too large.")
+			responses["413"] = problem("TooLarge", "Request body too large.")
 		}
 		if !rt.access.public() {
-			responses["401"] = problem("No valid credential.")
-			responses["403"] = problem("The credential's role lacks the permission.")
+			responses["401"] = problem("Unauthorized", "No valid credential.")
+			responses["403"] = problem("Forbidden", "The credential's role lacks the permission.")
 		}
 		if strings.Contains(rt.path, "{") || rt.body != nil {
-			responses["404"] = problem("No such record.")
+			responses["404"] = problem("NotFound", "No such record.")
 		}
 		if rt.method == http.MethodPost || rt.method == http.MethodPut {
-			responses["409"] = problem("The record exists already or changed meanwhile.")
+			responses["409"] = problem("Conflict", "The record exists already or changed meanwhile.")
 		}
-		responses["500"] = problem("Internal error; details are in the server log under the request id.")
+		responses["500"] = problem("Internal", "Internal error; details are in the server log under the request id.")
 		op["responses"] = responses
 		if !rt.access.public() {
 			op["security"] = []object{{"bearer": []string{}}}
@@ -274,7 +280,8 @@ func buildOpenAPI(routes []route) ([]byte, error) {
 		},
 		"paths": paths,
 		"components": object{
-			"schemas": c.comps,
+			"schemas":   c.comps,
+			"responses": problemResponses,
 			"securitySchemes": object{
 				"bearer": object{"type": "http", "scheme": "bearer", "description": "An API token (vgl_...) from vigil init, vigil tokens create or POST /api/v1/tokens."},
 			},

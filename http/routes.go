@@ -70,6 +70,7 @@ type param struct {
 	desc string
 	min  *int
 	max  *int
+	enum []string
 }
 
 func intp(i int) *int { return &i }
@@ -172,8 +173,15 @@ func listParams(kind vigil.Kind) []param {
 		{name: paramAfter, typ: "string", desc: "Cursor: the next value of the previous page; empty for the first page."},
 		{name: paramLimit, typ: "integer", desc: "Page size, 1 to 1000 (default 100).", min: intp(1), max: intp(maxLimit)},
 	}...)
+	rec, _ := vigil.NewRecord(kind)
+	fields := map[string]reflect.Type{}
+	for _, f := range reflect.VisibleFields(reflect.TypeOf(rec).Elem()) {
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		fields[name] = f.Type
+	}
 	for _, f := range vigil.FilterFields[kind] {
-		ps = append(ps, param{name: f, typ: "string", desc: "Filter: records whose " + f + " is (or, for a list, contains) this value."})
+		ps = append(ps, param{name: f, typ: "string", enum: enums[fields[f]],
+			desc: "Filter: records whose " + f + " is (or, for a list, contains) this value."})
 	}
 	return ps
 }

@@ -90,8 +90,23 @@ type ImportRequest struct {
 	Source RecordSource
 	Actor  string
 	// File and SHA256 identify the imported file in the import's event.
+	// When the Source implements Digester, its digest, asked for after the
+	// last record, replaces SHA256: a file read once is hashed as it goes.
 	File   string
 	SHA256 string
+}
+
+// Digester is a RecordSource that knows the SHA-256 of what it read.
+type Digester interface {
+	SHA256() string
+}
+
+// Digest is the file digest an import's event records.
+func (r ImportRequest) Digest() string {
+	if d, ok := r.Source.(Digester); ok {
+		return d.SHA256()
+	}
+	return r.SHA256
 }
 
 // RecordSource yields records one at a time; Next returns io.EOF after the

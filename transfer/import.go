@@ -65,20 +65,18 @@ func (o Options) open() (io.ReadCloser, int64, error) {
 	return f, fileSize(f), nil
 }
 
-// ImportFile imports one file into the store, all or nothing. It first reads
-// the whole file to check every line (so every bad line is reported at once,
-// with its file, line and field), then reads it again into the store in one
-// transaction. Records already stored unchanged are counted, not rewritten.
+// ImportFile imports one file into the store, all or nothing, in one read:
+// records stream into the store's transaction while they are checked; at
+// the first bad line the reading goes on only to collect the other bad
+// lines (every one is reported, with its file, line and field), and the
+// transaction is rolled back. Records already stored unchanged are counted,
+// not rewritten.
 func ImportFile(ctx context.Context, store vigil.RecordStore, opt Options) (vigil.ImportSummary, error) {
 	format, err := DetectFormat(opt.Path, opt.Format)
 	if err != nil {
 		return vigil.ImportSummary{}, err
 	}
 	name := filepath.Base(opt.Path)
-	lines, digest, err := check(ctx, opt, format, name)
-	if err != nil {
-		return vigil.ImportSummary{}, err
-	}
 	f, total, err := opt.open()
 	if err != nil {
 		return vigil.ImportSummary{}, fmt.Errorf("import %s: %w", opt.Kind, err)
@@ -88,108 +86,112 @@ func ImportFile(ctx context.Context, store vigil.RecordStore, opt Options) (vigi
 	counter := &countingReader{r: io.TeeReader(f, h), stage: "importing", total: total, progress: opt.Progress}
 	dec, err := newDecoder(opt.Kind, format, name, counter)
 	if err != nil {
+		var le *LineError
+		if errors.As(err, &le) {
+			return vigil.ImportSummary{}, &ImportError{File: name, Errors: []*LineError{le}}
+		}
 		return vigil.ImportSummary{}, err
 	}
-	src := &source{dec: dec, digest: digest, hash: h, file: name}
-	sum, err := store.Import(ctx, vigil.ImportRequest{Kind: opt.Kind, Source: src, Actor: opt.Actor, File: name, SHA256: digest})
+	src := &source{ctx: ctx, dec: dec, file: name, firstLine: map[string]int32{}, hash: h}
+	sum, err := store.Import(ctx, vigil.ImportRequest{Kind: opt.Kind, Source: src, Actor: opt.Actor, File: name})
 	if err != nil {
+		var ie *ImportError
+		if errors.As(err, &ie) {
+			return sum, ie
+		}
 		var ve *vigil.Error
-		if errors.As(err, &ve) && ve.Row >= 0 && ve.Row < len(lines) {
-			return sum, &ImportError{File: name, Errors: []*LineError{{File: name, Line: int(lines[ve.Row]), Field: ve.Field, Msg: ve.Message}}}
+		if errors.As(err, &ve) && ve.Row >= 0 && ve.Row < len(src.lines) {
+			return sum, &ImportError{File: name, Errors: []*LineError{{File: name, Line: int(src.lines[ve.Row]), Field: ve.Field, Msg: ve.Message}}}
 		}
 		return sum, fmt.Errorf("import %s: %w", name, err)
 	}
 	return sum, nil
 }
 
-// check reads the whole file, validating every record, and returns the line
-// of each record and the file's SHA-256.
-func check(ctx context.Context, opt Options, format Format, name string) ([]int32, string, error) {
-	f, total, err := opt.open()
-	if err != nil {
-		return nil, "", fmt.Errorf("import %s: %w", opt.Kind, err)
-	}
-	defer f.Close()
-	h := sha256.New()
-	counter := &countingReader{r: io.TeeReader(f, h), stage: "checking", total: total, progress: opt.Progress}
-	dec, err := newDecoder(opt.Kind, format, name, counter)
-	if err != nil {
-		var le *LineError
-		if errors.As(err, &le) {
-			return nil, "", &ImportError{File: name, Errors: []*LineError{le}}
+// source checks each record as the store reads it. On the first bad line it
+// reads the rest of the file for more bad lines and then fails, so that the
+// store rolls back and the user sees every problem at once.
+type source struct {
+	ctx       context.Context
+	dec       decoder
+	file      string
+	lines     []int32 // the line of each record handed out, by position
+	firstLine map[string]int32
+	hash      hash.Hash
+	n         int
+}
+
+// SHA256 is the digest of the file, complete once Next has returned io.EOF.
+func (s *source) SHA256() string { return hex.EncodeToString(s.hash.Sum(nil)) }
+
+func (s *source) Next() (vigil.Record, error) {
+	for {
+		s.n++
+		if s.n%4096 == 0 {
+			if err := s.ctx.Err(); err != nil {
+				return nil, err
+			}
 		}
-		return nil, "", err
+		rec, line, err := s.dec.next()
+		if errors.Is(err, io.EOF) {
+			return nil, io.EOF
+		}
+		if le := s.check(rec, line, err); le != nil {
+			return nil, s.collect(le)
+		} else if err != nil {
+			return nil, err
+		}
+		s.firstLine[rec.RecordID()] = int32(line)
+		s.lines = append(s.lines, int32(line))
+		return rec, nil
 	}
-	report := &ImportError{File: name}
-	add := func(le *LineError) {
+}
+
+// check returns the problem of one decoded record, if any.
+func (s *source) check(rec vigil.Record, line int, err error) *LineError {
+	var le *LineError
+	if errors.As(err, &le) {
+		return le
+	}
+	if err != nil {
+		return nil
+	}
+	if err := rec.Validate(); err != nil {
+		var ve *vigil.Error
+		if errors.As(err, &ve) {
+			return &LineError{File: s.file, Line: line, Field: ve.Field, Msg: ve.Message}
+		}
+		return &LineError{File: s.file, Line: line, Msg: err.Error()}
+	}
+	if prev, dup := s.firstLine[rec.RecordID()]; dup {
+		return &LineError{File: s.file, Line: line, Field: "id", Msg: fmt.Sprintf("id %q appears again (first on line %d)", rec.RecordID(), prev)}
+	}
+	return nil
+}
+
+// collect reads the rest of the file after a bad line and returns every bad
+// line found (up to MaxReported).
+func (s *source) collect(first *LineError) error {
+	report := &ImportError{File: s.file, Errors: []*LineError{first}}
+	for {
+		rec, line, err := s.dec.next()
+		if errors.Is(err, io.EOF) {
+			return report
+		}
+		le := s.check(rec, line, err)
+		if le == nil && err != nil {
+			return err
+		}
+		if le == nil {
+			s.firstLine[rec.RecordID()] = int32(line)
+			continue
+		}
 		if len(report.Errors) < MaxReported {
 			report.Errors = append(report.Errors, le)
 		} else {
 			report.More = true
 		}
 	}
-	var lines []int32
-	firstLine := map[string]int32{}
-	for n := 0; ; n++ {
-		if n%4096 == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, "", err
-			}
-		}
-		rec, line, err := dec.next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		var le *LineError
-		if errors.As(err, &le) {
-			add(le)
-			continue
-		}
-		if err != nil {
-			return nil, "", err
-		}
-		if err := rec.Validate(); err != nil {
-			var ve *vigil.Error
-			if errors.As(err, &ve) {
-				add(&LineError{File: name, Line: line, Field: ve.Field, Msg: ve.Message})
-				continue
-			}
-			return nil, "", err
-		}
-		if prev, dup := firstLine[rec.RecordID()]; dup {
-			add(&LineError{File: name, Line: line, Field: "id", Msg: fmt.Sprintf("id %q appears again (first on line %d)", rec.RecordID(), prev)})
-			continue
-		}
-		firstLine[rec.RecordID()] = int32(line)
-		lines = append(lines, int32(line))
-	}
-	if len(report.Errors) > 0 {
-		return nil, "", report
-	}
-	return lines, hex.EncodeToString(h.Sum(nil)), nil
-}
-
-// source feeds the store from the second read of the file. It fails at the
-// end if the file changed since it was checked, which rolls the import back.
-type source struct {
-	dec    decoder
-	digest string
-	hash   hash.Hash
-	file   string
-}
-
-func (s *source) Next() (vigil.Record, error) {
-	rec, _, err := s.dec.next()
-	if errors.Is(err, io.EOF) {
-		if got := hex.EncodeToString(s.hash.Sum(nil)); got != s.digest {
-			return nil, fmt.Errorf("%s changed while it was being imported; nothing imported, run the import again", s.file)
-		}
-		return nil, io.EOF
-	}
-	if err != nil {
-		return nil, fmt.Errorf("%s changed while it was being imported: %w", s.file, err)
-	}
-	return rec, nil
 }
 
 type countingReader struct {

@@ -2,6 +2,8 @@ package transfer_test
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"context"
 	"errors"
 	"fmt"
@@ -75,7 +77,8 @@ func TestImportCSVAndReimport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ev.Type != "import.completed" || !strings.Contains(string(ev.Payload), `"sha256":"`) || !strings.Contains(string(ev.Payload), `"unchanged":3`) {
+	sha := sha256.Sum256([]byte(partiesCSV))
+	if ev.Type != "import.completed" || !strings.Contains(string(ev.Payload), `"sha256":"`+hex.EncodeToString(sha[:])+`"`) || !strings.Contains(string(ev.Payload), `"unchanged":3`) {
 		t.Fatalf("import event: %s %s", ev.Type, ev.Payload)
 	}
 }
@@ -258,7 +261,7 @@ func TestImportProgressReachesTheEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if last["checking"] != int64(len(partiesCSV)) || last["importing"] != int64(len(partiesCSV)) {
-		t.Fatalf("progress: %v, want %d for both stages", last, len(partiesCSV))
+	if last["importing"] != int64(len(partiesCSV)) {
+		t.Fatalf("progress: %v, want %d", last, len(partiesCSV))
 	}
 }

@@ -105,9 +105,13 @@ func NewSigner(skey string) (*Signer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parse signer key: %w", err)
 	}
-	// The key's last field is base64(algorithm byte || Ed25519 seed).
-	i := strings.LastIndex(skey, "+")
-	raw, err := base64.StdEncoding.DecodeString(skey[i+1:])
+	// "PRIVATE+KEY+<name>+<hash>+<base64(algorithm byte || Ed25519 seed)>";
+	// the name has no '+' but the base64 may.
+	parts := strings.SplitN(skey, "+", 5)
+	if len(parts) != 5 {
+		return nil, errors.New("parse signer key: malformed")
+	}
+	raw, err := base64.StdEncoding.DecodeString(parts[4])
 	if err != nil || len(raw) != 1+ed25519.SeedSize || raw[0] != 1 {
 		return nil, errors.New("parse signer key: not an Ed25519 note key")
 	}

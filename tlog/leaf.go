@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/transparency-dev/merkle/rfc6962"
@@ -36,24 +37,48 @@ func LeafOf(ev *vigil.Event) Leaf {
 }
 
 // Marshal returns the leaf's canonical encoding: compact JSON with the fields
-// in a fixed order. JSON, rather than a binary format, lets an auditor read
-// entries with any tlog client and jq.
+// in a fixed order, no HTML escaping. JSON, rather than a binary format,
+// lets an auditor read entries with any tlog client and jq. It is written
+// by hand because Verify parses and re-encodes every entry of the log.
 func (l Leaf) Marshal() []byte {
+	b := make([]byte, 0, 48+len(l.Commitment)+len(l.Type)+len(l.Time))
+	b = append(b, `{"v":`...)
+	b = strconv.AppendInt(b, int64(l.Version), 10)
+	b = append(b, `,"commitment":`...)
+	b = appendJSONString(b, l.Commitment)
+	b = append(b, `,"type":`...)
+	b = appendJSONString(b, l.Type)
+	b = append(b, `,"time":`...)
+	b = appendJSONString(b, l.Time)
+	return append(b, '}')
+}
+
+// appendJSONString appends s as encoding/json (without HTML escaping) would.
+func appendJSONString(b []byte, s string) []byte {
+	plain := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+			plain = false
+			break
+		}
+	}
+	if plain {
+		b = append(b, '"')
+		b = append(b, s...)
+		return append(b, '"')
+	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	// A struct of strings and an int cannot fail to encode.
-	_ = enc.Encode(l)
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+	_ = enc.Encode(s) // a string always encodes
+	return append(b, bytes.TrimSuffix(buf.Bytes(), []byte("\n"))...)
 }
 
 // ParseLeaf decodes a log entry and insists that it is in canonical form, so
 // that two different byte strings can never stand for the same leaf.
 func ParseLeaf(data []byte) (Leaf, error) {
 	var l Leaf
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&l); err != nil {
+	if err := json.Unmarshal(data, &l); err != nil {
 		return Leaf{}, fmt.Errorf("parse leaf: %w", err)
 	}
 	if l.Version != LeafVersion {
@@ -65,6 +90,8 @@ func ParseLeaf(data []byte) (Leaf, error) {
 	if _, err := time.Parse(time.RFC3339Nano, l.Time); err != nil {
 		return Leaf{}, fmt.Errorf("parse leaf: time: %w", err)
 	}
+	// Re-encoding catches unknown fields, other field orders, spacing and
+	// escaping variants.
 	if !bytes.Equal(l.Marshal(), data) {
 		return Leaf{}, fmt.Errorf("parse leaf: not in canonical form")
 	}

@@ -179,6 +179,9 @@ func (tx *tx) checkRefs(ctx context.Context, recs []vigil.Record) error {
 
 // Import upserts every record of the source in one transaction.
 func (s *Store) Import(ctx context.Context, req vigil.ImportRequest) (vigil.ImportSummary, error) {
+	if bi, ok := s.dialect.(BulkImporter); ok {
+		return s.bulkImport(ctx, bi, req)
+	}
 	sum := vigil.ImportSummary{Kind: req.Kind}
 	t, err := tableFor(req.Kind)
 	if err != nil {

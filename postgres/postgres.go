@@ -98,12 +98,8 @@ func (dialect) Begin(ctx context.Context, conn *sql.Conn) error {
 // way into PostgreSQL, on the connection the store pinned, so the rows are
 // part of the transaction its BEGIN opened.
 func (dialect) InsertRows(ctx context.Context, conn *sql.Conn, table string, cols []string, rows [][]any) error {
-	return conn.Raw(func(dc any) error {
-		c, ok := dc.(*stdlib.Conn)
-		if !ok {
-			return fmt.Errorf("copy into %s: driver connection is %T, not pgx", table, dc)
-		}
-		n, err := c.Conn().CopyFrom(ctx, pgx.Identifier{table}, cols, pgx.CopyFromRows(rows))
+	return withPgx(conn, func(c *pgx.Conn) error {
+		n, err := c.CopyFrom(ctx, pgx.Identifier{table}, cols, pgx.CopyFromRows(rows))
 		if err != nil {
 			return fmt.Errorf("copy into %s: %w", table, err)
 		}
@@ -111,6 +107,18 @@ func (dialect) InsertRows(ctx context.Context, conn *sql.Conn, table string, col
 			return fmt.Errorf("copy into %s: wrote %d rows of %d", table, n, len(rows))
 		}
 		return nil
+	})
+}
+
+// withPgx runs fn on the pgx connection under a pinned database/sql one,
+// so that it joins the transaction open there.
+func withPgx(conn *sql.Conn, fn func(*pgx.Conn) error) error {
+	return conn.Raw(func(dc any) error {
+		c, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("driver connection is %T, not pgx", dc)
+		}
+		return fn(c.Conn())
 	})
 }
 

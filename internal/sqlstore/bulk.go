@@ -1,0 +1,298 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+
+	"github.com/vigil-hrdd/vigil"
+)
+
+// BulkImporter is an optional Dialect extension that pipelines imports:
+// Import then reads, validates and encodes the next batch on one goroutine
+// while the database writes the current one, and hands the dialect whole
+// batches, with one lookup and one update statement per batch. It pays off
+// wherever the database's work runs beside ours: in another process
+// (PostgreSQL) or on another core. The contract does not change: one
+// transaction, exact created/updated/unchanged counts, EINVALID with the
+// record's Row.
+type BulkImporter interface {
+	// ImportBatchSize is how many records one batch holds.
+	ImportBatchSize() int
+	// LookupHashes returns the stored hash of every one of ids that exists
+	// in table.
+	LookupHashes(ctx context.Context, conn *sql.Conn, table string, ids []string) (map[string]string, error)
+	// UpdateRows overwrites existing rows by id (cols[0]) with rows, inside
+	// the current transaction. cols holds every column but created_at and
+	// created_by, which an update keeps.
+	UpdateRows(ctx context.Context, conn *sql.Conn, table string, cols []string, rows [][]any) error
+}
+
+// ImportBeginner is an optional extension of BulkImporter for a dialect
+// that keeps state across the batches of one import (PostgreSQL defers
+// index maintenance on large ones).
+type ImportBeginner interface {
+	// BeginImport returns the writer of one import into table, whose
+	// columns are cols (id first), inside the transaction open on conn.
+	BeginImport(ctx context.Context, conn *sql.Conn, table string, cols []string) (ImportWriter, error)
+}
+
+// ImportWriter writes the batches of one import.
+type ImportWriter interface {
+	// LookupHashes returns the stored hash of every one of ids that exists.
+	LookupHashes(ctx context.Context, ids []string) (map[string]string, error)
+	// InsertRows inserts new rows, with every column.
+	InsertRows(ctx context.Context, rows [][]any) error
+	// UpdateRows overwrites existing rows by id (cols[0]); see
+	// BulkImporter.UpdateRows.
+	UpdateRows(ctx context.Context, cols []string, rows [][]any) error
+	// Finish runs after the last batch, before the import's event and the
+	// commit.
+	Finish(ctx context.Context) error
+}
+
+// dialectWriter is the ImportWriter of a BulkImporter that is no
+// ImportBeginner: the dialect's methods, bound to one table.
+type dialectWriter struct {
+	d     Dialect
+	bi    BulkImporter
+	conn  *sql.Conn
+	table string
+	cols  []string
+}
+
+func (w *dialectWriter) LookupHashes(ctx context.Context, ids []string) (map[string]string, error) {
+	return w.bi.LookupHashes(ctx, w.conn, w.table, ids)
+}
+
+func (w *dialectWriter) InsertRows(ctx context.Context, rows [][]any) error {
+	return w.d.InsertRows(ctx, w.conn, w.table, w.cols, rows)
+}
+
+func (w *dialectWriter) UpdateRows(ctx context.Context, cols []string, rows [][]any) error {
+	return w.bi.UpdateRows(ctx, w.conn, w.table, cols, rows)
+}
+
+func (w *dialectWriter) Finish(context.Context) error { return nil }
+
+func (s *Store) beginImport(ctx context.Context, bi BulkImporter, conn *sql.Conn, t *table) (ImportWriter, error) {
+	if b, ok := bi.(ImportBeginner); ok {
+		return b.BeginImport(ctx, conn, t.name, t.rowColumns())
+	}
+	return &dialectWriter{d: s.dialect, bi: bi, conn: conn, table: t.name, cols: t.rowColumns()}, nil
+}
+
+// bulkBatch is one batch of records read, validated and encoded ahead of
+// the writer.
+type bulkBatch struct {
+	base   int // Row of recs[0] in the source
+	recs   []vigil.Record
+	hashes []string
+	rows   [][]any // insert rows (every column), stamped as created now
+	err    error
+}
+
+// bulkImport is Import for a BulkImporter dialect.
+func (s *Store) bulkImport(ctx context.Context, bi BulkImporter, req vigil.ImportRequest) (vigil.ImportSummary, error) {
+	sum := vigil.ImportSummary{Kind: req.Kind}
+	t, err := tableFor(req.Kind)
+	if err != nil {
+		return sum, err
+	}
+	size := max(bi.ImportBatchSize(), 1)
+	err = s.inTx(ctx, func(tx *tx) error {
+		w, err := s.beginImport(ctx, bi, tx.conn, t)
+		if err != nil {
+			return fmt.Errorf("import %s: %w", t.kind, err)
+		}
+		// The reader stops when the writer does (stop), and Import waits
+		// for it, so the caller's source is never read after Import
+		// returns.
+		stop := make(chan struct{})
+		batches := make(chan *bulkBatch, 1)
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer close(batches)
+			s.readBatches(req, t, size, batches, stop)
+		}()
+		defer wg.Wait()
+		defer close(stop)
+		for b := range batches {
+			if b.err != nil {
+				return b.err
+			}
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if err := tx.writeBulkBatch(ctx, w, t, b, req.Actor, &sum); err != nil {
+				return err
+			}
+		}
+		if err := w.Finish(ctx); err != nil {
+			return fmt.Errorf("import %s: %w", t.kind, err)
+		}
+		ev, err := vigil.NewEvent("import.completed", string(req.Kind), req.Actor, s.now(), map[string]any{
+			"kind": req.Kind, "file": req.File, "sha256": req.Digest(),
+			"created": sum.Created, "updated": sum.Updated, "unchanged": sum.Unchanged,
+		})
+		if err != nil {
+			return err
+		}
+		sum.EventID = ev.ID
+		return tx.insertEvent(ctx, ev)
+	})
+	if err != nil {
+		return vigil.ImportSummary{Kind: req.Kind}, err
+	}
+	return sum, nil
+}
+
+// readBatches reads the source into batches until it ends, fails or stop
+// closes. An error is sent as a batch of its own, and ends the reading.
+func (s *Store) readBatches(req vigil.ImportRequest, t *table, size int, out chan<- *bulkBatch, stop <-chan struct{}) {
+	send := func(b *bulkBatch) bool {
+		select {
+		case out <- b:
+			return true
+		case <-stop:
+			return false
+		}
+	}
+	base := 0
+	for {
+		b := &bulkBatch{base: base, recs: make([]vigil.Record, 0, size), hashes: make([]string, 0, size), rows: make([][]any, 0, size)}
+		stamp := s.now().UTC()
+		done := false
+		for len(b.recs) < size {
+			rec, err := req.Source.Next()
+			if errors.Is(err, io.EOF) {
+				done = true
+				break
+			}
+			if err != nil {
+				send(&bulkBatch{err: err})
+				return
+			}
+			row := base + len(b.recs)
+			if rec.RecordKind() != req.Kind {
+				send(&bulkBatch{err: &vigil.Error{Code: vigil.EINVALID, Row: row, Message: fmt.Sprintf("a %s in an import of %s", rec.RecordKind().Singular(), req.Kind)}})
+				return
+			}
+			if err := rec.Validate(); err != nil {
+				var ve *vigil.Error
+				if errors.As(err, &ve) {
+					ve.Row = row
+				}
+				send(&bulkBatch{err: err})
+				return
+			}
+			doc, hash, err := document(rec)
+			if err != nil {
+				send(&bulkBatch{err: err})
+				return
+			}
+			*rec.RecordMeta() = vigil.Meta{CreatedAt: stamp, CreatedBy: req.Actor, UpdatedAt: stamp, UpdatedBy: req.Actor}
+			b.recs = append(b.recs, rec)
+			b.hashes = append(b.hashes, hash)
+			b.rows = append(b.rows, t.row(rec, doc, hash))
+		}
+		if len(b.recs) > 0 && !send(b) {
+			return
+		}
+		if done {
+			return
+		}
+		base += len(b.recs)
+	}
+}
+
+// writeBulkBatch stores one batch: new records by InsertRows, changed ones
+// by UpdateRows, unchanged ones not at all. A record met twice counts as
+// the generic path counts it, in source order: the second time against the
+// first, and the last version is the one stored.
+func (tx *tx) writeBulkBatch(ctx context.Context, w ImportWriter, t *table, b *bulkBatch, actor string, sum *vigil.ImportSummary) error {
+	if err := tx.checkRefs(ctx, b.recs); err != nil {
+		var ve *vigil.Error
+		if errors.As(err, &ve) && ve.Row >= 0 {
+			ve.Row += b.base
+		}
+		return err
+	}
+	ids := make([]string, len(b.recs))
+	for i, r := range b.recs {
+		ids[i] = r.RecordID()
+	}
+	existing, err := w.LookupHashes(ctx, ids)
+	if err != nil {
+		return fmt.Errorf("import %s: look up existing: %w", t.kind, err)
+	}
+	// pending maps an id to its row in inserts (>= 0) or in updates (< 0,
+	// as -1-index), so that a later copy of a record replaces the earlier.
+	pending := make(map[string]int, len(b.recs))
+	var inserts, updates [][]any
+	updCols, keep := updateColumns(t)
+	for i, rec := range b.recs {
+		id, hash := ids[i], b.hashes[i]
+		old, found := existing[id]
+		switch {
+		case !found:
+			pending[id] = len(inserts)
+			inserts = append(inserts, b.rows[i])
+			sum.Created++
+		case old == hash:
+			sum.Unchanged++
+			continue
+		default:
+			sum.Updated++
+			if j, ok := pending[id]; ok && j >= 0 {
+				// Created earlier in this batch: insert the last version.
+				inserts[j] = b.rows[i]
+				break
+			}
+			m := rec.RecordMeta()
+			*m = vigil.Meta{UpdatedAt: m.UpdatedAt, UpdatedBy: m.UpdatedBy}
+			row := make([]any, 0, len(keep))
+			for _, k := range keep {
+				row = append(row, b.rows[i][k])
+			}
+			if j, ok := pending[id]; ok {
+				updates[-1-j] = row
+			} else {
+				pending[id] = -1 - len(updates)
+				updates = append(updates, row)
+			}
+		}
+		existing[id] = hash
+	}
+	if len(inserts) > 0 {
+		if err := w.InsertRows(ctx, inserts); err != nil {
+			return fmt.Errorf("import %s: insert: %w", t.kind, err)
+		}
+	}
+	if len(updates) > 0 {
+		if err := w.UpdateRows(ctx, updCols, updates); err != nil {
+			return fmt.Errorf("import %s: update: %w", t.kind, err)
+		}
+	}
+	return nil
+}
+
+// updateColumns is every column of t but created_at and created_by, and the
+// index of each in an insert row.
+func updateColumns(t *table) ([]string, []int) {
+	var cols []string
+	var keep []int
+	for i, c := range t.rowColumns() {
+		if c == "created_at" || c == "created_by" {
+			continue
+		}
+		cols = append(cols, c)
+		keep = append(keep, i)
+	}
+	return cols, keep
+}

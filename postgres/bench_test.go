@@ -1,0 +1,165 @@
+package postgres_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/vigil-hrdd/vigil"
+	"github.com/vigil-hrdd/vigil/postgres"
+	"github.com/vigil-hrdd/vigil/sqlite"
+)
+
+// benchParties is how many parties the import benchmark writes: the issue's
+// target size, or VIGIL_BENCH_PARTIES for a quick look.
+func benchParties(b *testing.B) int {
+	if s := os.Getenv("VIGIL_BENCH_PARTIES"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			b.Fatalf("VIGIL_BENCH_PARTIES=%q: want a positive number", s)
+		}
+		return n
+	}
+	return 1_000_000
+}
+
+// syntheticParties streams n parties with ordered ids P0000001.. and
+// fields of a realistic size and spread (every country, some subdivisions,
+// several scripts, identifiers, sectors), made on demand so that the
+// generator holds no more than one record, as an import from a file would.
+type syntheticParties struct {
+	i, n      int
+	countries []string
+}
+
+var (
+	partyTypes  = []vigil.PartyType{vigil.PartyCompany, vigil.PartyCompany, vigil.PartyOrganization, vigil.PartyGovernment, vigil.PartyUnit, vigil.PartyPerson}
+	sectorSets  = [][]string{{"telecom"}, {"health"}, {}, {"military", "intelligence"}, {"police", "border"}, {"prison"}, {"software"}}
+	aliasScript = []string{"Общество %d", "شركة %d", "公司 %d", "Εταιρεία %d", "Firma %d"}
+)
+
+func newSyntheticParties(n int) *syntheticParties {
+	return &syntheticParties{n: n, countries: vigil.CountryCodes()}
+}
+
+func (s *syntheticParties) Next() (vigil.Record, error) {
+	if s.i >= s.n {
+		return nil, io.EOF
+	}
+	s.i++
+	i := s.i
+	country := s.countries[i%len(s.countries)]
+	if i%17 == 0 {
+		country += "-" + strconv.Itoa(10+i%40)
+	}
+	return &vigil.Party{
+		ID:          fmt.Sprintf("P%07d", i),
+		Type:        partyTypes[i%len(partyTypes)],
+		Name:        fmt.Sprintf("Synthetic Holding %d %s", i, country),
+		Aliases:     []string{fmt.Sprintf(aliasScript[i%len(aliasScript)], i), fmt.Sprintf("SH%d", i)},
+		Country:     country,
+		Identifiers: []vigil.Identifier{{Scheme: "reg", Value: fmt.Sprintf("%s-%09d", country[:2], i*7919)}},
+		Sectors:     sectorSets[i%len(sectorSets)],
+		Notes:       "generated for the import benchmark",
+	}, nil
+}
+
+// BenchmarkImportParties1M imports a million parties through Store.Import
+// into an empty PostgreSQL schema (COPY) and, for comparison, into an
+// empty SQLite file, reporting rows/s. Run it once per store:
+//
+//	go test -run '^$' -bench ImportParties1M -benchtime 1x ./postgres/
+func BenchmarkImportParties1M(b *testing.B) {
+	n := benchParties(b)
+	// On a shared two-core machine wall-clock rates swing with the load of
+	// other processes, so the benchmark also reports the CPU each side
+	// spent per row: this process (Go, and SQLite, which runs in it) and,
+	// for PostgreSQL, the server backend that ran the import.
+	run := func(b *testing.B, open func(b *testing.B) vigil.Store, serverCPU func(vigil.Store) time.Duration) {
+		var elapsed, goCPU, pgCPU time.Duration
+		for range b.N {
+			b.StopTimer()
+			s := open(b)
+			pg0 := serverCPU(s)
+			b.StartTimer()
+			start, cpu0 := time.Now(), processCPU()
+			sum, err := s.Import(context.Background(), vigil.ImportRequest{Kind: vigil.KindParty, Source: newSyntheticParties(n), Actor: "bench", File: "synthetic"})
+			elapsed += time.Since(start)
+			goCPU += processCPU() - cpu0
+			b.StopTimer()
+			pgCPU += serverCPU(s) - pg0
+			if err != nil {
+				b.Fatal(err)
+			}
+			if sum.Created != int64(n) {
+				b.Fatalf("created %d of %d", sum.Created, n)
+			}
+			s.Close()
+			b.StartTimer()
+		}
+		rows := float64(n) * float64(b.N)
+		b.ReportMetric(rows/elapsed.Seconds(), "rows/s")
+		b.ReportMetric(float64(goCPU.Microseconds())/rows, "go-cpu-us/row")
+		if pgCPU > 0 {
+			b.ReportMetric(float64(pgCPU.Microseconds())/rows, "server-cpu-us/row")
+		}
+	}
+	b.Run("postgres", func(b *testing.B) {
+		run(b, func(b *testing.B) vigil.Store {
+			db := openFresh(b)
+			// One connection, so the backend measured is the one that
+			// imports.
+			db.DB().SetMaxOpenConns(1)
+			return db
+		}, backendCPU)
+	})
+	b.Run("sqlite", func(b *testing.B) {
+		run(b, func(b *testing.B) vigil.Store {
+			db, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "vigil.db"))
+			if err != nil {
+				b.Fatal(err)
+			}
+			return db
+		}, func(vigil.Store) time.Duration { return 0 })
+	})
+}
+
+// processCPU is the user and system CPU this process has used.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// backendCPU is the CPU the server process behind the store's (single)
+// connection has used, from /proc when the server runs on this machine,
+// else 0.
+func backendCPU(s vigil.Store) time.Duration {
+	var pid int
+	if err := s.(*postgres.DB).DB().QueryRow("SELECT pg_backend_pid()").Scan(&pid); err != nil {
+		return 0
+	}
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// Fields after the command name, which may hold spaces, in (...).
+	f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseInt(f[11], 10, 64)
+	stime, _ := strconv.ParseInt(f[12], 10, 64)
+	// USER_HZ is 100 on every Linux this runs on.
+	return time.Duration(utime+stime) * 10 * time.Millisecond
+}

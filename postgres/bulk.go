@@ -1,0 +1,204 @@
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/vigil-hrdd/vigil/internal/sqlstore"
+)
+
+// importBatch is how many records an import hands to the server at once.
+// The generic 1,000 costs a round trip per thousand rows on each of the
+// lookup and the COPY; at 10,000 the round trips are noise and a batch's
+// rows still take only a few MB.
+const importBatch = 10_000
+
+// deferIndexesAfter is the smallest import, in rows, that rebuilds the
+// table's secondary indexes instead of updating them row by row; see
+// importWriter.maybeDeferIndexes.
+const deferIndexesAfter = 50_000
+
+func (dialect) ImportBatchSize() int { return importBatch }
+
+func (dialect) LookupHashes(ctx context.Context, conn *sql.Conn, table string, ids []string) (map[string]string, error) {
+	return (&importWriter{conn: conn, table: table}).LookupHashes(ctx, ids)
+}
+
+func (dialect) UpdateRows(ctx context.Context, conn *sql.Conn, table string, cols []string, rows [][]any) error {
+	return (&importWriter{conn: conn, table: table}).UpdateRows(ctx, cols, rows)
+}
+
+func (dialect) BeginImport(ctx context.Context, conn *sql.Conn, table string, cols []string) (sqlstore.ImportWriter, error) {
+	return &importWriter{conn: conn, table: table, cols: cols, existing: -1}, nil
+}
+
+// importWriter writes one import's batches on the connection of its
+// transaction.
+type importWriter struct {
+	conn     *sql.Conn
+	table    string
+	cols     []string
+	inserted int64
+	// existing is how many rows the table held when the import began,
+	// counted up to a bound when first needed; -1 until then.
+	existing int64
+	// deferred holds the definitions of the secondary indexes dropped for
+	// this import, recreated by Finish.
+	deferred []string
+	staged   bool
+}
+
+func (w *importWriter) ident() string { return pgx.Identifier{w.table}.Sanitize() }
+
+// LookupHashes finds the stored hashes with one array parameter: a list of
+// 10,000 placeholders would make the server parse and plan a statement as
+// long as the batch.
+func (w *importWriter) LookupHashes(ctx context.Context, ids []string) (map[string]string, error) {
+	out := make(map[string]string, len(ids))
+	err := withPgx(w.conn, func(c *pgx.Conn) error {
+		rows, err := c.Query(ctx, "SELECT id, hash FROM "+w.ident()+" WHERE id = ANY($1)", ids)
+		if err != nil {
+			return err
+		}
+		var id, hash string
+		_, err = pgx.ForEachRow(rows, []any{&id, &hash}, func() error {
+			out[id] = hash
+			return nil
+		})
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("look up %s: %w", w.table, err)
+	}
+	return out, nil
+}
+
+func (w *importWriter) InsertRows(ctx context.Context, rows [][]any) error {
+	if err := w.maybeDeferIndexes(ctx, int64(len(rows))); err != nil {
+		return err
+	}
+	if err := (dialect{}).InsertRows(ctx, w.conn, w.table, w.cols, rows); err != nil {
+		return err
+	}
+	w.inserted += int64(len(rows))
+	return nil
+}
+
+// maybeDeferIndexes drops the table's secondary indexes, to be rebuilt by
+// Finish, once the import has inserted at least as many rows as the table
+// held and at least deferIndexesAfter: PostgreSQL's advice for bulk loads,
+// because building an index from sorted rows costs far less than inserting
+// into it row by row (on the parties table the two secondary indexes are
+// about half of the server's work per row). The drop is part of the
+// import's transaction, so a failed import leaves them as they were. The
+// price is an exclusive lock on the table until the commit: readers of
+// that one table wait for a large import instead of seeing the old rows.
+func (w *importWriter) maybeDeferIndexes(ctx context.Context, next int64) error {
+	if w.deferred != nil || w.inserted+next < deferIndexesAfter {
+		return nil
+	}
+	return withPgx(w.conn, func(c *pgx.Conn) error {
+		if w.existing < 0 {
+			// Bounded, so that a large table costs a short scan, not a
+			// count of every row.
+			const bound = 4 * deferIndexesAfter
+			var n int64
+			if err := c.QueryRow(ctx, fmt.Sprintf("SELECT count(*) FROM (SELECT 1 FROM %s LIMIT %d) s", w.ident(), bound)).Scan(&n); err != nil {
+				return fmt.Errorf("count %s: %w", w.table, err)
+			}
+			w.existing = n - w.inserted // the count sees this import's rows
+			if n >= bound {
+				w.existing = math.MaxInt64 // large: never worth a rebuild
+			}
+		}
+		if w.inserted+next < w.existing {
+			return nil
+		}
+		rows, err := c.Query(ctx, `SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
+			FROM pg_index i WHERE i.indrelid = $1::regclass AND NOT i.indisunique AND NOT i.indisprimary
+			ORDER BY 1`, w.ident())
+		if err != nil {
+			return fmt.Errorf("indexes of %s: %w", w.table, err)
+		}
+		var names, defs []string
+		var name, def string
+		if _, err := pgx.ForEachRow(rows, []any{&name, &def}, func() error {
+			names, defs = append(names, name), append(defs, def)
+			return nil
+		}); err != nil {
+			return fmt.Errorf("indexes of %s: %w", w.table, err)
+		}
+		for _, n := range names {
+			if _, err := c.Exec(ctx, "DROP INDEX "+n); err != nil {
+				return fmt.Errorf("defer index %s: %w", n, err)
+			}
+		}
+		// Non-nil even when empty, so the check runs once.
+		w.deferred = append([]string{}, defs...)
+		return nil
+	})
+}
+
+// UpdateRows copies the new versions into a temporary table and updates
+// from it in one statement, so that re-importing a file where every record
+// changed runs at COPY speed rather than a statement per row. The temporary
+// table lives until the import's transaction ends.
+func (w *importWriter) UpdateRows(ctx context.Context, cols []string, rows [][]any) error {
+	stageName := "vigil_import_" + w.table
+	stage := pgx.Identifier{stageName}.Sanitize()
+	quoted := make([]string, len(cols))
+	sets := make([]string, 0, len(cols))
+	for i, c := range cols {
+		quoted[i] = pgx.Identifier{c}.Sanitize()
+		if i > 0 {
+			sets = append(sets, quoted[i]+" = u."+quoted[i])
+		}
+	}
+	err := withPgx(w.conn, func(c *pgx.Conn) error {
+		if !w.staged {
+			// IF NOT EXISTS: the dialect-level UpdateRows makes a writer
+			// per call, and may meet the table of an earlier call.
+			if _, err := c.Exec(ctx, "CREATE TEMP TABLE IF NOT EXISTS "+stage+" ON COMMIT DROP AS SELECT "+strings.Join(quoted, ", ")+" FROM "+w.ident()+" WITH NO DATA"); err != nil {
+				return err
+			}
+			w.staged = true
+		}
+		if _, err := c.Exec(ctx, "TRUNCATE "+stage); err != nil {
+			return err
+		}
+		if _, err := c.CopyFrom(ctx, pgx.Identifier{stageName}, cols, pgx.CopyFromRows(rows)); err != nil {
+			return err
+		}
+		tag, err := c.Exec(ctx, "UPDATE "+w.ident()+" t SET "+strings.Join(sets, ", ")+" FROM "+stage+" u WHERE t.id = u.id")
+		if err != nil {
+			return err
+		}
+		if n := tag.RowsAffected(); n != int64(len(rows)) {
+			return fmt.Errorf("updated %d rows of %d", n, len(rows))
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("update %s: %w", w.table, err)
+	}
+	return nil
+}
+
+// Finish rebuilds the indexes the import deferred.
+func (w *importWriter) Finish(ctx context.Context) error {
+	if len(w.deferred) == 0 {
+		return nil
+	}
+	return withPgx(w.conn, func(c *pgx.Conn) error {
+		for _, def := range w.deferred {
+			if _, err := c.Exec(ctx, def); err != nil {
+				return fmt.Errorf("rebuild index: %s: %w", def, err)
+			}
+		}
+		return nil
+	})
+}

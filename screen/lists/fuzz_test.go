@@ -179,3 +179,18 @@ func FuzzNormalizeCountry(f *testing.F) {
 		}
 	})
 }
+
+func TestRemarkAliases(t *testing.T) {
+	for in, want := range map[string][]string{
+		"a.k.a. 'BNC'.": {"BNC"},
+		"DOB 1984; a.k.a. 'ABU MUS'AB'; a.k.a. 'X'": {"ABU MUS'AB", "X"},
+		"f.k.a., 'OLD NAME'; n.k.a. 'NEW' ":         {"OLD NAME", "NEW"},
+		"banka.k.a. 'NO'; a.k.a. unquoted":          nil,
+		"a.k.a. 'unterminated":                      nil,
+		"a.k.a. 'A (B)')":                           {"A (B)"},
+	} {
+		if got := remarkAliases(in); !reflect.DeepEqual(got, want) {
+			t.Errorf("remarkAliases(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -123,25 +123,24 @@ func validUTF8(file string, line int, field, s string) error {
 
 // entityBuilder collects names, countries and identifiers without
 // duplicates, keeping first-seen order so that Names[0] stays the primary
-// name and imports are deterministic.
+// name and imports are deterministic. Duplicates are found by scanning the
+// slices: an entity has a handful of each, and five maps per entity were
+// most of the allocation of a whole import.
 type entityBuilder struct {
-	e         screen.Entity
-	seenName  map[string]bool
-	seenCtry  map[string]bool
-	seenIdent map[string]bool
-	seenPar   map[string]bool
-	seenProg  map[string]bool
+	e screen.Entity
 }
 
 func newBuilder(id, list, typ string) *entityBuilder {
-	return &entityBuilder{
-		e:         screen.Entity{ID: id, List: list, Type: typ},
-		seenName:  map[string]bool{},
-		seenCtry:  map[string]bool{},
-		seenIdent: map[string]bool{},
-		seenPar:   map[string]bool{},
-		seenProg:  map[string]bool{},
+	return &entityBuilder{e: screen.Entity{ID: id, List: list, Type: typ}}
+}
+
+func containsString(xs []string, s string) bool {
+	for _, x := range xs {
+		if x == s {
+			return true
+		}
 	}
+	return false
 }
 
 // cleanText collapses whitespace, because lists wrap long names over lines.
@@ -156,20 +155,19 @@ func (b *entityBuilder) name(value, kind, lang string) {
 	}
 	// The same spelling listed twice (say as name and as alias) is one
 	// name; the first, stronger kind wins.
-	key := strings.ToLower(value)
-	if b.seenName[key] {
-		return
+	for _, n := range b.e.Names {
+		if strings.EqualFold(n.Value, value) {
+			return
+		}
 	}
-	b.seenName[key] = true
 	b.e.Names = append(b.e.Names, screen.Name{Value: value, Kind: kind, Lang: lang})
 }
 
 func (b *entityBuilder) country(raw string) {
 	c := NormalizeCountry(raw)
-	if c == "" || b.seenCtry[c] {
+	if c == "" || containsString(b.e.Countries, c) {
 		return
 	}
-	b.seenCtry[c] = true
 	b.e.Countries = append(b.e.Countries, c)
 }
 
@@ -179,29 +177,27 @@ func (b *entityBuilder) ident(scheme, value string) {
 	if value == "" {
 		return
 	}
-	key := scheme + "\x00" + value
-	if b.seenIdent[key] {
-		return
+	for _, id := range b.e.Identifiers {
+		if id.Scheme == scheme && id.Value == value {
+			return
+		}
 	}
-	b.seenIdent[key] = true
 	b.e.Identifiers = append(b.e.Identifiers, screen.Identifier{Scheme: scheme, Value: value})
 }
 
 func (b *entityBuilder) parent(p string) {
 	p = cleanText(p)
-	if p == "" || b.seenPar[p] {
+	if p == "" || containsString(b.e.Parents, p) {
 		return
 	}
-	b.seenPar[p] = true
 	b.e.Parents = append(b.e.Parents, p)
 }
 
 func (b *entityBuilder) program(p string) {
 	p = cleanText(p)
-	if p == "" || b.seenProg[p] {
+	if p == "" || containsString(b.e.Programs, p) {
 		return
 	}
-	b.seenProg[p] = true
 	b.e.Programs = append(b.e.Programs, p)
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"unicode"
@@ -160,6 +161,57 @@ func tabName(t *unicode.RangeTable) string {
 		return "Greek"
 	}
 	return "Han"
+}
+
+func TestShowcaseComesFirst(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	if _, err := demo.Generate(dir, demo.Options{Parties: 10, Seed: 3}); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "v.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := transfer.ImportDir(ctx, db, dir, "demo", nil); err != nil {
+		t.Fatal(err)
+	}
+	acc, err := vigil.GetAs[*vigil.Account](ctx, db, vigil.KindAccount, "A0000001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	eu, err := portfolio.EndUsersOf(ctx, db, acc.PartyID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unit, err := vigil.GetAs[*vigil.Party](ctx, db, vigil.KindParty, eu[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(eu) != 1 || unit.Type != vigil.PartyUnit || !strings.HasPrefix(unit.Notes, "showcase:") {
+		t.Fatalf("end user behind the showcase reseller: %+v", unit)
+	}
+	c, err := vigil.GetAs[*vigil.CountryContext](ctx, db, vigil.KindContext, unit.Country)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Status != vigil.ConflictOccupation {
+		t.Fatalf("showcase unit's territory %s is %s, want occupation", unit.Country, c.Status)
+	}
+	subs, err := db.List(ctx, vigil.KindSubscription, vigil.ListOptions{Filters: map[string]string{"account_id": "A0000001"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var services []string
+	for _, r := range subs.Items {
+		services = append(services, r.(*vigil.Subscription).ServiceID)
+	}
+	for _, want := range []string{"object-storage", "speech-to-text", "translation"} {
+		if !slices.Contains(services, want) {
+			t.Errorf("showcase account lacks %s: %v", want, services)
+		}
+	}
 }
 
 func TestRejectsZeroParties(t *testing.T) {

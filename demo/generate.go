@@ -14,6 +14,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -126,6 +127,7 @@ func (g *generator) write(kind vigil.Kind, row ...string) {
 func (g *generator) run() {
 	g.writeServices()
 	g.writeContexts()
+	g.showcase()
 	for g.parties < g.opt.Parties && g.err == nil {
 		switch x := g.r.IntN(100); {
 		case x < 28:
@@ -155,19 +157,30 @@ func (g *generator) writeServices() {
 // writeContexts gives every country a context row. A few countries, drawn by
 // the seed, are in armed conflict, occupation (of one or two subdivisions)
 // or post-conflict: which ones is data of the run, never fixed in code.
+// Every run has at least one conflict and one occupation, so every demo has
+// the situations heightened due diligence is for.
 func (g *generator) writeContexts() {
 	g.countries = vigil.CountryCodes()
 	asOf := g.opt.AsOf.AddDate(0, -1, 0).Format(vigil.DateLayout)
-	for _, c := range g.countries {
-		status := vigil.ConflictNone
+	statuses := make([]vigil.ConflictStatus, len(g.countries))
+	for i := range g.countries {
+		statuses[i] = vigil.ConflictNone
 		switch x := g.r.IntN(100); {
 		case x < 4:
-			status = vigil.ConflictActive
+			statuses[i] = vigil.ConflictActive
 		case x < 6:
-			status = vigil.ConflictOccupation
+			statuses[i] = vigil.ConflictOccupation
 		case x < 9:
-			status = vigil.ConflictPostConflict
+			statuses[i] = vigil.ConflictPostConflict
 		}
+	}
+	for _, want := range []vigil.ConflictStatus{vigil.ConflictActive, vigil.ConflictOccupation} {
+		if !slices.Contains(statuses, want) {
+			statuses[g.r.IntN(len(statuses))] = want
+		}
+	}
+	for i, c := range g.countries {
+		status := statuses[i]
 		g.conflict[c] = status
 		notes := ""
 		switch status {
@@ -175,8 +188,8 @@ func (g *generator) writeContexts() {
 			// The country as a whole is not at war: its occupied
 			// subdivisions carry the status.
 			g.write(vigil.KindContext, c, string(vigil.ConflictNone), "false", "Demo analyst desk", asOf, "parts of the territory are occupied, see subdivisions")
-			for i := range 1 + g.r.IntN(2) {
-				sub := fmt.Sprintf("%s-%02d", c, 10+i*7+g.r.IntN(5))
+			for j := range 1 + g.r.IntN(2) {
+				sub := fmt.Sprintf("%s-%02d", c, 10+j*7+g.r.IntN(5))
 				g.occupied[c] = append(g.occupied[c], sub)
 				g.write(vigil.KindContext, sub, string(vigil.ConflictOccupation), "true", "Demo analyst desk", asOf, "occupied subdivision (synthetic)")
 			}
@@ -191,11 +204,53 @@ func (g *generator) writeContexts() {
 		highRisk := status == vigil.ConflictActive || (status == vigil.ConflictPostConflict && g.r.IntN(2) == 0)
 		g.write(vigil.KindContext, c, string(status), strconv.FormatBool(highRisk), "Demo analyst desk", asOf, notes)
 	}
-	if len(g.conflicted) == 0 {
-		// Every demo needs at least one context to be about.
-		c := g.countries[g.r.IntN(len(g.countries))]
-		g.conflicted = append(g.conflicted, c)
+}
+
+// showcase writes the case heightened due diligence exists for, first in
+// every portfolio: a reseller holds the contract; behind it an integrator
+// acts for a military intelligence unit located in an occupied subdivision,
+// which stores bulk audio with transcription and translation; a credible
+// source (B2) reports on the unit. Its parties' notes start "showcase:".
+func (g *generator) showcase() {
+	if g.opt.Parties < 4 {
+		return
 	}
+	var occupier, sub string
+	for _, c := range g.countries {
+		if subs := g.occupied[c]; len(subs) > 0 {
+			sub = subs[0]
+			break
+		}
+	}
+	for occupier == "" || occupier == vigil.CountryOf(sub) {
+		occupier = g.countries[g.r.IntN(len(g.countries))]
+	}
+	neutral := g.countries[g.r.IntN(len(g.countries))]
+	num := itoa(1000 + g.r.IntN(89000))
+	reseller := g.party(partyRow{typ: vigil.PartyCompany, name: word(g.r) + " Cloud Partners " + legalForms[g.r.IntN(len(legalForms))],
+		country: neutral, sectors: []string{"it_services", "reseller"}, notes: "showcase: reseller holding the contract"})
+	integrator := g.party(partyRow{typ: vigil.PartyCompany, name: word(g.r) + " Defence Integration " + legalForms[g.r.IntN(len(legalForms))],
+		country: occupier, sectors: []string{"it_services", "integrator", "defence_industry"}, notes: "showcase: integrator acting for the unit"})
+	land := word(g.r)
+	ministry := g.party(partyRow{typ: vigil.PartyGovernment, name: "Ministry of Defence of " + land, aliases: []string{"MOD " + land},
+		country: occupier, sectors: []string{"government", "military"}, notes: "showcase: parent ministry"})
+	unit := g.party(partyRow{typ: vigil.PartyUnit, name: "Signals Intelligence Unit " + num,
+		aliases: []string{"Unit " + num, localName(wUnit, cyrillic, num, true), localName(wUnit, arabic, num, true)},
+		country: sub, sectors: []string{"military", "intelligence"}, notes: "showcase: military intelligence unit in an occupied subdivision"})
+	g.link(reseller, integrator, vigil.LinkResellsTo, 0, "partner agreement")
+	g.link(integrator, unit, vigil.LinkActsFor, 0, "end-use statement")
+	g.link(unit, ministry, vigil.LinkUnitOf, 0, "organisation chart")
+	id := fmt.Sprintf("A%07d", g.counts[vigil.KindAccount]+1)
+	opened := g.opt.AsOf.AddDate(-2, 0, 0)
+	g.write(vigil.KindAccount, id, reseller, "Partner account 7", neutral, opened.Format(vigil.DateLayout))
+	region := regions[g.r.IntN(len(regions))]
+	for _, svc := range []string{"object-storage", "archive-storage", "speech-to-text", "translation", "language-models"} {
+		sid := fmt.Sprintf("S%07d", g.counts[vigil.KindSubscription]+1)
+		g.write(vigil.KindSubscription, sid, id, svc, region, opened.AddDate(0, 0, 3).Format(vigil.DateLayout), string(vigil.SubscriptionActive))
+	}
+	src := fmt.Sprintf("SRC%06d", g.counts[vigil.KindSource]+1)
+	g.write(vigil.KindSource, src, "Intercepted calls of a population stored and transcribed on a commercial cloud", "Demo Investigative Desk",
+		"https://example.org/demo/"+strings.ToLower(src), g.opt.AsOf.AddDate(0, -2, 0).Format(vigil.DateLayout), "en", "B", "2", unit+";"+integrator)
 }
 
 // country picks a party's territory: conflict-affected places are

@@ -81,8 +81,8 @@ to set up your own.`,
 		newUsersCmd(g),
 		newTokensCmd(g),
 		newBenchCmd(g),
+		newScreenCmd(),
 	)
-	addOptionalCommands(root)
 	return root
 }
 

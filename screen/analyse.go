@@ -19,6 +19,28 @@ type Token struct {
 	Generic  uint16    `json:"-"`
 	Nick     []uint16  `json:"-"`
 	Country  string    `json:"-"` // ISO code when the word is a country name
+	mask     uint32    // letters present in Text, for cheap distance bounds
+	kmask    uint32    // letters present in Key
+}
+
+func letterMask(s string) uint32 {
+	var m uint32
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z':
+			m |= 1 << (c - 'a')
+		case c >= '0' && c <= '9':
+			m |= 1 << (26 + (c-'0')%6)
+		}
+	}
+	return m
+}
+
+// setMasks fills the letter masks; every Token built outside analyse must
+// call it too.
+func (t *Token) setMasks() {
+	t.mask, t.kmask = letterMask(t.Text), letterMask(t.Key)
 }
 
 // baseWeight is how much a token of each kind says about identity before
@@ -115,6 +137,7 @@ func analyse(name string) []Token {
 				t.Skel = skeleton(t.Text)
 				t.Abjad = raw[i].sc.abjad()
 			}
+			t.setMasks()
 			out = append(out, t)
 			i += n
 			matched = true
@@ -140,6 +163,7 @@ func analyse(name string) []Token {
 			t.Nick = d.nick[r.text]
 			t.Country = countryWord(r.text)
 		}
+		t.setMasks()
 		out = append(out, t)
 		i++
 	}
@@ -167,4 +191,11 @@ func acronym(toks []Token) string {
 		return ""
 	}
 	return string(b)
+}
+
+// acronymToken is the single token of a derived acronym name.
+func acronymToken(ac string) Token {
+	t := Token{Text: ac, Orig: ac, Kind: KindWord, Key: phoneticKey(ac), Skel: skeleton(ac)}
+	t.setMasks()
+	return t
 }

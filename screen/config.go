@@ -74,7 +74,7 @@ func DefaultConfig() Config {
 		IdentifierClash:   -0.10,
 		ParentMatch:       0.05,
 		AcronymDiscount:   0.9,
-		CandidateNames:    40,
+		CandidateNames:    24,
 		MaxPostings:       40000,
 		MinCandidateScore: 0.3,
 	}

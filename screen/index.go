@@ -3,6 +3,7 @@ package screen
 import (
 	"math"
 	"runtime"
+	"slices"
 	"sort"
 	"sync"
 )
@@ -58,6 +59,7 @@ type scratch struct {
 	epoch   uint32
 	hits    []hit
 	dels    []string
+	anames  []aname // reused per candidate name
 }
 
 type hit struct {
@@ -91,60 +93,29 @@ func NewIndex(entities []Entity, opts Options) *Index {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	type analysed struct {
-		nameIdx int32
-		toks    []Token
-	}
-	// Analyse in parallel chunks; intern sequentially so ids are
-	// deterministic.
-	const chunk = 4096
-	nChunks := (len(entities) + chunk - 1) / chunk
-	results := make([][][]analysed, nChunks)
-	var wg sync.WaitGroup
-	next := make(chan int, nChunks)
-	for c := 0; c < nChunks; c++ {
-		next <- c
-	}
-	close(next)
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for c := range next {
-				lo, hi := c*chunk, min((c+1)*chunk, len(entities))
-				out := make([][]analysed, hi-lo)
-				for i := lo; i < hi; i++ {
-					e := &entities[i]
-					org := typeClass(e.Type) != "person"
-					var as []analysed
-					seenAc := map[string]bool{}
-					for ni, n := range e.Names {
-						toks := analyse(n.Value)
-						if len(toks) == 0 {
-							continue
-						}
-						as = append(as, analysed{int32(ni), toks})
-						if org && (typeClass(e.Type) == "org" || isOrgLike(toks)) {
-							if ac := acronym(toks); ac != "" && !seenAc[ac] {
-								seenAc[ac] = true
-								as = append(as, analysed{-1, []Token{{Text: ac, Orig: ac, Kind: KindWord, Key: phoneticKey(ac), Skel: skeleton(ac)}}})
-							}
-						}
-					}
-					out[i-lo] = as
-				}
-				results[c] = out
-			}
-		}()
-	}
-	wg.Wait()
-
+	// Analyse a batch in parallel, then intern it sequentially (ids stay
+	// deterministic) and drop the analysed tokens before the next batch,
+	// so peak memory does not hold every token of every name at once.
+	const batch = 1 << 15
 	vocabID := map[string]uint32{}
 	var seen []uint32 // per vocab: last name id that counted it (+1)
-	for c := range results {
-		for i, as := range results[c] {
-			ent := uint32(c*chunk + i)
-			for _, a := range as {
+	res := make([][]analysed, batch)
+	for lo := 0; lo < len(entities); lo += batch {
+		hi := min(lo+batch, len(entities))
+		var wg sync.WaitGroup
+		for w := 0; w < workers; w++ {
+			wg.Add(1)
+			go func(w int) {
+				defer wg.Done()
+				for i := lo + w; i < hi; i += workers {
+					res[i-lo] = analyseEntity(&entities[i])
+				}
+			}(w)
+		}
+		wg.Wait()
+		for i := lo; i < hi; i++ {
+			ent := uint32(i)
+			for _, a := range res[i-lo] {
 				nid := uint32(len(ix.names))
 				off := uint32(len(ix.arena))
 				for ti := range a.toks {
@@ -165,9 +136,11 @@ func NewIndex(entities []Entity, opts Options) *Index {
 				}
 				ix.names = append(ix.names, iname{ent: ent, nameIdx: a.nameIdx, off: off, n: uint16(min(len(a.toks), math.MaxUint16))})
 			}
+			res[i-lo] = nil
 		}
-		results[c] = nil
 	}
+	vocabID = nil
+	seen = nil
 	// Postings, sized exactly.
 	ix.post = make([][]uint32, len(ix.vocab))
 	backing := make([]uint32, 0, len(ix.arena))
@@ -216,6 +189,33 @@ func NewIndex(entities []Entity, opts Options) *Index {
 		return &scratch{acc: make([]float32, len(ix.names)), mark: make([]uint32, len(ix.vocab))}
 	}
 	return ix
+}
+
+type analysed struct {
+	nameIdx int32
+	toks    []Token
+}
+
+// analyseEntity analyses every name of e, plus the acronym of each
+// organisation name.
+func analyseEntity(e *Entity) []analysed {
+	org := typeClass(e.Type) != "person"
+	var as []analysed
+	var seenAc []string
+	for ni, n := range e.Names {
+		toks := analyse(n.Value)
+		if len(toks) == 0 {
+			continue
+		}
+		as = append(as, analysed{int32(ni), toks})
+		if org && (typeClass(e.Type) == "org" || isOrgLike(toks)) {
+			if ac := acronym(toks); ac != "" && !slices.Contains(seenAc, ac) {
+				seenAc = append(seenAc, ac)
+				as = append(as, analysed{-1, []Token{acronymToken(ac)}})
+			}
+		}
+	}
+	return as
 }
 
 // Len is the number of indexed entities.
@@ -342,6 +342,19 @@ func (ix *Index) ScreenMin(q Query, limit int, minScore float64) []Result {
 		s.acc[nid] = 0
 	}
 	s.touched = s.touched[:0]
+	// A name that collected under a quarter of the best candidate's
+	// evidence cannot outscore it on the same query tokens.
+	var bestAcc float32
+	for _, c := range cands {
+		bestAcc = max(bestAcc, c.acc)
+	}
+	kept := cands[:0]
+	for _, c := range cands {
+		if c.acc >= bestAcc*0.25 {
+			kept = append(kept, c)
+		}
+	}
+	cands = kept
 	if len(cands) > k {
 		sort.Slice(cands, func(i, j int) bool {
 			if cands[i].acc != cands[j].acc {
@@ -358,9 +371,13 @@ func (ix *Index) ScreenMin(q Query, limit int, minScore float64) []Result {
 		present bool
 	}
 	byEnt := map[uint32]*best{}
-	for _, c := range cands {
+	if cap(s.anames) < len(cands) {
+		s.anames = make([]aname, len(cands))
+	}
+	s.anames = s.anames[:len(cands)]
+	for ci, c := range cands {
 		n := &ix.names[c.name]
-		en := ix.aname(n)
+		en := ix.fillAname(n, &s.anames[ci])
 		e := &ix.ents[n.ent]
 		for _, qn := range pq.names {
 			if qn.kind == "acronym" && en.kind == "acronym" {
@@ -399,13 +416,12 @@ func (ix *Index) ScreenMin(q Query, limit int, minScore float64) []Result {
 	return out
 }
 
-func (ix *Index) aname(n *iname) *aname {
+func (ix *Index) fillAname(n *iname, a *aname) *aname {
 	ids := ix.arena[n.off : n.off+uint32(n.n)]
-	toks := make([]*Token, len(ids))
-	rare := make([]float64, len(ids))
-	for i, v := range ids {
-		toks[i] = &ix.vocab[v].tok
-		rare[i] = ix.vocab[v].rare
+	toks, rare := a.toks[:0], a.rare[:0]
+	for _, v := range ids {
+		toks = append(toks, &ix.vocab[v].tok)
+		rare = append(rare, ix.vocab[v].rare)
 	}
 	value, kind := "", "acronym"
 	e := &ix.ents[n.ent]
@@ -414,5 +430,7 @@ func (ix *Index) aname(n *iname) *aname {
 	} else {
 		value = toks[0].Text
 	}
-	return newAname(value, kind, toks, rare)
+	a.value, a.kind, a.toks, a.rare = value, kind, toks, rare
+	a.finish()
+	return a
 }

@@ -50,13 +50,23 @@ func digitValue(r rune) rune {
 // camelCase joins ("SiemensAG"), letter/digit joins ("5th", "Unit26165")
 // and script changes, and transliterates each word.
 func rawTokens(s string) []rawTok {
-	s = norm.NFKC.String(s)
+	if !isASCII(s) {
+		s = norm.NFKC.String(s)
+	}
 	var toks []rawTok
 	var cur []rune
 	var curSc script
 	var prev rune
 	flush := func(dot bool) {
 		if len(cur) == 0 {
+			return
+		}
+		if ascii := asciiWord(cur); ascii != "" {
+			// Fast path: plain ASCII letters or digits need no
+			// transliteration.
+			sc := curSc
+			toks = append(toks, rawTok{text: ascii, orig: ascii, sc: sc, dot: dot})
+			cur = cur[:0]
 			return
 		}
 		orig := strings.ToLower(string(cur))
@@ -141,6 +151,32 @@ func rawTokens(s string) []rawTok {
 	}
 	flush(false)
 	return mergeInitials(toks)
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// asciiWord lower-cases a word of ASCII letters or digits, or returns ""
+// when the word has anything else.
+func asciiWord(w []rune) string {
+	b := make([]byte, len(w))
+	for i, r := range w {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+			b[i] = byte(r)
+		case r >= 'A' && r <= 'Z':
+			b[i] = byte(r) + 'a' - 'A'
+		default:
+			return ""
+		}
+	}
+	return string(b)
 }
 
 // leet maps digits used as look-alike letters (rigour's compare.json pairs).

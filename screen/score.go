@@ -3,6 +3,7 @@ package screen
 import (
 	"fmt"
 	"math"
+	"math/bits"
 	"sort"
 	"strings"
 )
@@ -17,8 +18,39 @@ type aname struct {
 	w      []float64
 	rare   []float64 // rarity factor of each token (1 when unknown)
 	sumW   float64
-	joined string
+	joined string // built on first use: most comparisons never need it
+	jdone  bool
 	nums   int
+}
+
+func (a *aname) joinedText() string {
+	if !a.jdone {
+		n := 0
+		for _, t := range a.toks {
+			if t.Kind != KindLegal && t.Kind != KindTitle {
+				n += len(t.Text)
+			}
+		}
+		b := make([]byte, 0, n)
+		for _, t := range a.toks {
+			if t.Kind != KindLegal && t.Kind != KindTitle {
+				b = append(b, t.Text...)
+			}
+		}
+		a.joined, a.jdone = string(b), true
+	}
+	return a.joined
+}
+
+// joinedLen is the length of joinedText without building it.
+func (a *aname) joinedLen() int {
+	n := 0
+	for _, t := range a.toks {
+		if t.Kind != KindLegal && t.Kind != KindTitle {
+			n += len(t.Text)
+		}
+	}
+	return n
 }
 
 func newAname(value, kind string, toks []*Token, rare []float64) *aname {
@@ -34,7 +66,7 @@ func (a *aname) finish() {
 		a.w = make([]float64, len(a.toks))
 	}
 	a.sumW, a.nums = 0, 0
-	var sb strings.Builder
+	a.joined, a.jdone = "", false
 	for i, t := range a.toks {
 		w := baseWeight(t.Kind)
 		if t.Kind == KindWord && len(t.Text) == 1 {
@@ -54,11 +86,7 @@ func (a *aname) finish() {
 		if t.Kind == KindNumber {
 			a.nums++
 		}
-		if t.Kind != KindLegal && t.Kind != KindTitle {
-			sb.WriteString(t.Text)
-		}
 	}
-	a.joined = sb.String()
 }
 
 func sharesConcept(a, b []uint16) bool {
@@ -113,11 +141,12 @@ func tokSim(a, b *Token, minSim float64) float64 {
 		s = 0.92
 	}
 	if la >= 3 && lb >= 3 && s < 0.92 {
-		v := levSim(a.Text, b.Text)
-		if k := levSim(a.Key, b.Key) * 0.96; k > v {
-			v = k
+		// Cheap bounds first: an edit changes the length by at most one
+		// and the letter set by at most two letters.
+		if v := boundedLevSim(a.Text, b.Text, a.mask, b.mask, minSim); v > s {
+			s = v
 		}
-		if v > s {
+		if v := boundedLevSim(a.Key, b.Key, a.kmask, b.kmask, minSim/0.96) * 0.96; v > s {
 			s = v
 		}
 	}
@@ -135,6 +164,24 @@ func tokSim(a, b *Token, minSim float64) float64 {
 		return 0
 	}
 	return s
+}
+
+func boundedLevSim(a, b string, ma, mb uint32, minSim float64) float64 {
+	m := max(len(a), len(b))
+	if m == 0 {
+		return 0
+	}
+	d := len(a) - len(b)
+	if d < 0 {
+		d = -d
+	}
+	if xd := bits.OnesCount32(ma^mb) / 2; xd > d {
+		d = xd
+	}
+	if 1-float64(d)/float64(m) < minSim {
+		return 0
+	}
+	return levSim(a, b)
 }
 
 type tokPair struct {
@@ -346,10 +393,9 @@ func compareNames(q, c *aname, cfg *Config, cls string, keepPairs bool) nameCmp 
 		res.tokenScore *= 1 - cfg.Contradiction*min(leftWQ/q.sumW, leftWC/c.sumW)
 	}
 	res.score = res.tokenScore
-	if res.score < cfg.MatchThreshold && len(q.joined) >= 6 && len(c.joined) >= 6 && q.nums == c.nums {
-		lq, lc := len(q.joined), len(c.joined)
+	if lq, lc := q.joinedLen(), c.joinedLen(); res.score < cfg.MatchThreshold && lq >= 6 && lc >= 6 && q.nums == c.nums {
 		if lq*10 >= lc*8 && lc*10 >= lq*8 {
-			if js := levSim(q.joined, c.joined); js >= 0.9 {
+			if js := levSim(q.joinedText(), c.joinedText()); js >= 0.9 {
 				if cfg.SimExponent != 1 {
 					js = math.Pow(js, cfg.SimExponent)
 				}
@@ -727,7 +773,8 @@ func prepare(q Query, rarity func(*Token) float64) *pquery {
 		pq.names = append(pq.names, newAname(value, kind, ptrs, rare))
 		if typeClass(q.Type) != "person" && (typeClass(q.Type) == "org" || isOrgLike(toks)) {
 			if ac := acronym(toks); ac != "" {
-				t := &Token{Text: ac, Orig: ac, Kind: KindWord, Key: phoneticKey(ac), Skel: skeleton(ac)}
+				at := acronymToken(ac)
+				t := &at
 				pq.names = append(pq.names, newAname(value, "acronym", []*Token{t}, []float64{1}))
 			}
 		}
@@ -758,7 +805,8 @@ func Compare(q Query, e Entity, cfg Config) Result {
 		ens = append(ens, newAname(n.Value, n.Kind, ptrs, nil))
 		if typeClass(e.Type) != "person" && (typeClass(e.Type) == "org" || isOrgLike(toks)) {
 			if ac := acronym(toks); ac != "" {
-				t := &Token{Text: ac, Orig: ac, Kind: KindWord, Key: phoneticKey(ac), Skel: skeleton(ac)}
+				at := acronymToken(ac)
+				t := &at
 				ens = append(ens, newAname(n.Value, "acronym", []*Token{t}, nil))
 			}
 		}

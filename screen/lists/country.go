@@ -26,14 +26,14 @@ var (
 // countryAliases covers official long forms, demonyms and list spellings
 // that the CLDR short names do not.
 var countryAliases = map[string]string{
-	"af": "afghan", "al": "albanian", "dz": "algerian", "ao": "angolan",
+	"af": "afghan;afgan", "al": "albanian", "dz": "algerian", "ao": "angolan",
 	"ar": "argentine;argentinian", "am": "armenian", "au": "australian", "at": "austrian",
-	"az": "azerbaijani;azeri", "bh": "bahraini", "bd": "bangladeshi", "by": "belarusian;belarusan;byelorussian;republic of belarus",
+	"az": "azerbaijani;azeri", "bh": "bahraini", "bd": "bangladeshi", "by": "belarusian;belarussian;belarusan;byelorussian;republic of belarus",
 	"be": "belgian", "ba": "bosnian;bosnia herzegovina;bosnia-herzegovina", "br": "brazilian", "bg": "bulgarian",
 	"bi": "burundian", "kh": "cambodian", "cm": "cameroonian", "ca": "canadian",
 	"cf": "central african;car", "td": "chadian", "cl": "chilean", "cn": "chinese;people's republic of china;china prc;prc",
 	"co": "colombian", "cd": "democratic republic of the congo;congo, democratic republic of the;congolese;drc;dr congo;zaire;congo kinshasa",
-	"cg": "republic of the congo;congo, republic of the;congo brazzaville", "ci": "ivory coast;cote d'ivoire;ivorian",
+	"cg": "congo;republic of the congo;congo, republic of the;congo brazzaville", "ci": "ivory coast;cote d'ivoire;ivorian",
 	"hr": "croatian", "cu": "cuban", "cy": "cypriot", "cz": "czech;czech republic",
 	"dk": "danish", "eg": "egyptian", "er": "eritrean", "ee": "estonian", "et": "ethiopian",
 	"fi": "finnish", "fr": "french", "ge": "georgian", "de": "german", "gh": "ghanaian",
@@ -43,7 +43,7 @@ var countryAliases = map[string]string{
 	"jo": "jordanian", "kz": "kazakh;kazakhstani", "ke": "kenyan", "kw": "kuwaiti",
 	"kg": "kyrgyz;kyrgyzstani", "la": "lao;laotian;lao people's democratic republic", "lv": "latvian",
 	"lb": "lebanese", "lr": "liberian", "ly": "libyan;libyan arab jamahiriya", "lt": "lithuanian",
-	"mk": "macedonian;north macedonia;macedonia", "my": "malaysian", "ml": "malian", "mr": "mauritanian",
+	"mk": "macedonian;north macedonia;macedonia;former yugoslav republic of macedonia;macedonia, the former yugoslav republic of", "my": "malaysian", "ml": "malian", "mr": "mauritanian",
 	"mx": "mexican", "md": "moldovan;moldova, republic of;republic of moldova", "mn": "mongolian",
 	"me": "montenegrin", "ma": "moroccan", "mm": "burma;burmese;myanmar;myanmar (burma)", "np": "nepalese;nepali",
 	"nl": "dutch;the netherlands", "ni": "nicaraguan", "ne": "nigerien", "ng": "nigerian",
@@ -62,7 +62,8 @@ var countryAliases = map[string]string{
 	"us": "american;usa;u.s.a.;united states of america;u.s.", "uy": "uruguayan", "uz": "uzbek;uzbekistani",
 	"ve": "venezuelan;venezuela (bolivarian republic of);bolivarian republic of venezuela", "vn": "vietnamese;viet nam",
 	"ye": "yemeni", "zm": "zambian", "zw": "zimbabwean", "bo": "bolivian;bolivia (plurinational state of)",
-	"hk": "hong kong;hong kong sar", "mo": "macau;macao", "va": "holy see",
+	"hk": "hong kong;hong kong sar;china, hong kong special administrative region;hong kong special administrative region of china;hong kong, china",
+	"mo": "macau;macao;china, macao special administrative region", "va": "holy see",
 	"ec": "ecuadorian", "gt": "guatemalan", "hn": "honduran", "sv": "salvadoran;salvadorean",
 	"do": "dominican republic", "jm": "jamaican", "tt": "trinidadian", "py": "paraguayan",
 	"cv": "cabo verde;cape verde", "sz": "eswatini;swaziland", "tl": "timor-leste;east timor",
@@ -73,22 +74,20 @@ var countryAliases = map[string]string{
 	"is": "icelandic", "nz": "new zealander", "bt": "bhutanese", "mv": "maldivian",
 	"bw": "motswana;botswanan", "na": "namibian", "mz": "mozambican", "mw": "malawian",
 	"mg": "malagasy", "dj": "djiboutian", "ga": "gabonese", "tg": "togolese", "bj": "beninese",
-	"bf": "burkinabe", "gm": "gambian", "lc": "saint lucian", "sc": "seychellois",
+	"bf": "burkinabe", "gm": "gambian", "lc": "saint lucian", "vc": "saint vincent and the grenadines;st vincent and the grenadines;vincentian", "sc": "seychellois",
 	"mu": "mauritian", "ai": "anguillan", "cw": "curacao", "bz": "belizean", "bs": "bahamian",
 	"bb": "barbadian", "gy": "guyanese", "sr": "surinamese", "fj": "fijian",
 }
 
 func countryKey(s string) string {
 	s = norm.NFKD.String(strings.ToLower(strings.TrimSpace(s)))
+	s = strings.ReplaceAll(s, "&", " and ")
 	var b strings.Builder
 	space := false
 	for _, r := range s {
 		switch {
 		case unicode.Is(unicode.Mn, r):
 			continue
-		case r == '&':
-			b.WriteString(" and ")
-			space = false
 		case unicode.IsLetter(r) || unicode.IsDigit(r):
 			if space && b.Len() > 0 {
 				b.WriteByte(' ')
@@ -155,6 +154,58 @@ func addCountryName(n, code string) {
 			countryNames["saint "+k[3:]] = code
 		}
 	}
+}
+
+// nullCountries are values lists use for "no country known".
+var nullCountries = map[string]bool{
+	"undetermined": true, "none identified": true, "unknown": true, "n a": true,
+	"none": true, "not known": true, "stateless": true,
+}
+
+// countryQualifiers are hedges that precede a country in free text.
+var countryQualifiers = []string{"allegedly ", "assumed ", "possibly ", "probably ", "reportedly ", "presumably ", "likely "}
+
+// CountryValues reads a free-text nationality or country cell such as
+// "possibly Palestinian", "Russian and Ukrainian" or "Tunisian. National
+// Identification No.: 0861" and returns the countries in it: ISO codes
+// where recognised, otherwise the trimmed text. Values with no letters
+// (identity numbers in the wrong column) and "unknown"-style values give
+// nothing.
+func CountryValues(raw string) []string {
+	s := cleanText(raw)
+	if i := strings.Index(s, ". "); i > 0 {
+		s = s[:i]
+	}
+	s = strings.Trim(s, " .,;:\"'")
+	for _, q := range countryQualifiers {
+		if len(s) > len(q) && strings.EqualFold(s[:len(q)], q) {
+			s = s[len(q):]
+		}
+	}
+	for _, cut := range []string{" since ", " by birth", " (", " passport", " Passport"} {
+		if i := strings.Index(s, cut); i > 0 {
+			s = s[:i]
+		}
+	}
+	s = strings.TrimPrefix(s, "of Registration ")
+	s = strings.TrimPrefix(s, "of the ")
+	if strings.IndexFunc(s, unicode.IsLetter) < 0 || nullCountries[countryKey(s)] {
+		return nil
+	}
+	if c := NormalizeCountry(s); isCountryCode(c) {
+		return []string{c}
+	}
+	var out []string
+	parts := strings.FieldsFunc(strings.NewReplacer(" and/or ", ",", " and ", ",", " or ", ",").Replace(s), func(r rune) bool { return r == ',' || r == '/' || r == ';' })
+	for _, p := range parts {
+		if c := NormalizeCountry(p); isCountryCode(c) {
+			out = append(out, c)
+		}
+	}
+	if len(out) == 0 {
+		return []string{s}
+	}
+	return out
 }
 
 // NormalizeCountry returns the lower-case ISO 3166-1 alpha-2 code for a

@@ -189,20 +189,7 @@ func freeTextCountries(s string, address bool) []string {
 			}
 			continue
 		}
-		if c := NormalizeCountry(item); isCountryCode(c) {
-			out = append(out, c)
-			continue
-		}
-		found := false
-		for _, p := range strings.FieldsFunc(item, func(r rune) bool { return r == ',' || r == '/' }) {
-			if c := NormalizeCountry(p); isCountryCode(c) {
-				out = append(out, c)
-				found = true
-			}
-		}
-		if !found {
-			out = append(out, item)
-		}
+		out = append(out, CountryValues(item)...)
 	}
 	return out
 }

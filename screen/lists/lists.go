@@ -165,7 +165,7 @@ func (b *entityBuilder) name(value, kind, lang string) {
 
 func (b *entityBuilder) country(raw string) {
 	c := NormalizeCountry(raw)
-	if c == "" || containsString(b.e.Countries, c) {
+	if c == "" || nullCountries[countryKey(c)] || containsString(b.e.Countries, c) {
 		return
 	}
 	b.e.Countries = append(b.e.Countries, c)

@@ -157,9 +157,9 @@ func ParseOFAC(ctx context.Context, list string, prim, alt, add, comments OFACSo
 	countries := map[string][]string{}
 	if add.R != nil {
 		err := eachOFAC(ctx, add, ofacAddFields, func(rec []string, line int) error {
-			if c := ofacNull(rec[4]); c != "" {
-				countries[rec[0]] = append(countries[rec[0]], c)
-			}
+			// add.csv countries are clean names, but "undetermined" and
+			// "None Identified" occur and mean no country.
+			countries[rec[0]] = append(countries[rec[0]], CountryValues(ofacNull(rec[4]))...)
 			return nil
 		})
 		if err != nil {
@@ -400,11 +400,15 @@ func parseOFACRemarks(b *entityBuilder, remarks string) {
 		seg = strings.TrimSpace(seg)
 		seg = strings.TrimPrefix(seg, "alt. ")
 		if rest, ok := cutFold(seg, "nationality "); ok {
-			b.country(strings.TrimSuffix(rest, "."))
+			for _, c := range CountryValues(rest) {
+				b.country(c)
+			}
 			continue
 		}
 		if rest, ok := cutFold(seg, "citizen "); ok {
-			b.country(strings.TrimSuffix(rest, "."))
+			for _, c := range CountryValues(rest) {
+				b.country(c)
+			}
 			continue
 		}
 		for _, lv := range ofacIDLabels {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -387,5 +388,34 @@ func TestSimpleCSV(t *testing.T) {
 func TestLoadUnknownFormat(t *testing.T) {
 	if _, err := Load(context.Background(), "xls", "x"); err == nil {
 		t.Fatal("want error for unknown format")
+	}
+}
+
+func TestCountryValues(t *testing.T) {
+	for in, want := range map[string][]string{
+		"Russia":                     {"ru"},
+		"Russian Federation":         {"ru"},
+		"RU":                         {"ru"},
+		"Korea, North":               {"kp"},
+		"DPRK":                       {"kp"},
+		"Iran (Islamic Republic of)": {"ir"},
+		"Myanmar/Burma":              {"mm"},
+		"Bosnia and Herzegovina":     {"ba"},
+		"Trinidad and Tobago":        {"tt"},
+		"Russian and Ukrainian":      {"ru", "ua"},
+		"possibly Palestinian":       {"ps"},
+		"Tunisian. National Identification No.: 08619445": {"tn"},
+		"Italian since 1990":                              {"it"},
+		"of Registration Man, Isle of":                    {"im"},
+		"None Identified":                                 nil,
+		"3311092409580002":                                nil,
+		"Region: Crimea":                                  {"Region: Crimea"},
+		"Yemen":                                           {"ye"},
+		"Democratic Republic of the Congo":                {"cd"},
+		"Congo":                                           {"cg"},
+	} {
+		if got := CountryValues(in); !reflect.DeepEqual(got, want) {
+			t.Errorf("CountryValues(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

@@ -15,12 +15,12 @@ import (
 // The generic 1,000 costs a round trip per thousand rows on each of the
 // lookup and the COPY; at 10,000 the round trips are noise and a batch's
 // rows still take only a few MB.
-const importBatch = 10_000
+var importBatch = 10_000
 
 // deferIndexesAfter is the smallest import, in rows, that rebuilds the
 // table's secondary indexes instead of updating them row by row; see
 // importWriter.maybeDeferIndexes.
-const deferIndexesAfter = 50_000
+var deferIndexesAfter int64 = 50_000
 
 func (dialect) ImportBatchSize() int { return importBatch }
 
@@ -105,7 +105,7 @@ func (w *importWriter) maybeDeferIndexes(ctx context.Context, next int64) error 
 		if w.existing < 0 {
 			// Bounded, so that a large table costs a short scan, not a
 			// count of every row.
-			const bound = 4 * deferIndexesAfter
+			bound := 4 * deferIndexesAfter
 			var n int64
 			if err := c.QueryRow(ctx, fmt.Sprintf("SELECT count(*) FROM (SELECT 1 FROM %s LIMIT %d) s", w.ident(), bound)).Scan(&n); err != nil {
 				return fmt.Errorf("count %s: %w", w.table, err)

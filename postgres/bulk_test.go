@@ -1,0 +1,249 @@
+package postgres_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/vigil-hrdd/vigil"
+	"github.com/vigil-hrdd/vigil/postgres"
+	"github.com/vigil-hrdd/vigil/storetest"
+)
+
+// The conformance suite again with batches of 7 and index rebuilds from 20
+// rows, so that its imports cross many batch boundaries and take the
+// deferred-index path.
+func TestConformanceSmallBatches(t *testing.T) {
+	server(t)
+	defer postgres.SetImportSizes(7, 20)()
+	storetest.Run(t, func(t *testing.T) vigil.Store { return openFresh(t) })
+}
+
+func testParty(id, name string) *vigil.Party {
+	return &vigil.Party{ID: id, Type: vigil.PartyCompany, Name: name, Country: "DE", Sectors: []string{"telecom"}, Aliases: []string{}, Identifiers: []vigil.Identifier{}}
+}
+
+// model applies an import the way the contract reads, one record after
+// another, and returns its counts.
+func model(state map[string]string, ps []*vigil.Party) (created, updated, unchanged int64) {
+	for _, p := range ps {
+		old, ok := state[p.ID]
+		switch {
+		case !ok:
+			created++
+		case old == p.Name:
+			unchanged++
+		default:
+			updated++
+		}
+		state[p.ID] = p.Name
+	}
+	return
+}
+
+func importAll(t *testing.T, s vigil.Store, ps []*vigil.Party) vigil.ImportSummary {
+	t.Helper()
+	sum, err := s.Import(context.Background(), vigil.ImportRequest{Kind: vigil.KindParty, Source: &vigil.SliceSource[*vigil.Party]{Records: ps}, Actor: "importer"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sum
+}
+
+// indexDefs lists the definitions of the parties indexes, each with its
+// object id, which a rebuild changes.
+func indexDefs(t *testing.T, db *postgres.DB) []string {
+	t.Helper()
+	rows, err := db.DB().Query("SELECT (indexname::regclass::oid)::text || ' ' || indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'parties' ORDER BY indexname")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var defs []string
+	for rows.Next() {
+		var d string
+		if err := rows.Scan(&d); err != nil {
+			t.Fatal(err)
+		}
+		defs = append(defs, d)
+	}
+	return defs
+}
+
+// A record met twice in one import, in one batch or across batches, counts
+// and ends as if the import had written the records one by one.
+func TestImportRepeatedRecords(t *testing.T) {
+	defer postgres.SetImportSizes(100, 250)()
+	db := openFresh(t)
+	ctx := context.Background()
+	defs := indexDefs(t, db)
+
+	var ps []*vigil.Party
+	for i := range 1000 {
+		ps = append(ps, testParty(fmt.Sprintf("Q%04d", i), fmt.Sprintf("Party %d", i)))
+	}
+	ps[50] = testParty("Q0010", "Changed in the same batch")
+	ps[51] = testParty("Q0011", "Party 11") // same again, same batch
+	ps[620] = testParty("Q0020", "Changed in a later batch")
+	ps[31] = testParty("Q0030", "Second")
+	ps[32] = testParty("Q0030", "Party 30") // back to the first version
+	state := map[string]string{}
+	c, u, n := model(state, ps)
+	sum := importAll(t, db, ps)
+	if sum.Created != c || sum.Updated != u || sum.Unchanged != n {
+		t.Fatalf("first import %+v, want created %d updated %d unchanged %d", sum, c, u, n)
+	}
+	// The secondary indexes were rebuilt (new object ids), the same; the
+	// primary key was kept.
+	got := indexDefs(t, db)
+	if len(got) != len(defs) || len(defs) != 3 {
+		t.Fatalf("indexes after a large import:\n got %q\nwant %q", got, defs)
+	}
+	for i := range defs {
+		rebuilt := got[i] != defs[i]
+		_, gotDef, _ := strings.Cut(got[i], " ")
+		_, wantDef, _ := strings.Cut(defs[i], " ")
+		if gotDef != wantDef || rebuilt != !strings.Contains(wantDef, "UNIQUE") {
+			t.Fatalf("index after a large import: %q, before %q", got[i], defs[i])
+		}
+	}
+
+	before, err := vigil.GetAs[*vigil.Party](ctx, db, vigil.KindParty, "Q0500")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Every record changed, some twice, plus new ones: the staged update
+	// path with repeats inside one batch.
+	var again []*vigil.Party
+	for i := range 1000 {
+		again = append(again, testParty(fmt.Sprintf("Q%04d", i), fmt.Sprintf("Renamed %d", i)))
+	}
+	again[501] = testParty("Q0500", "Renamed twice")
+	again = append(again, testParty("Q9999", "New"), testParty("Q9999", "New, then renamed"))
+	c, u, n = model(state, again)
+	sum = importAll(t, db, again)
+	if sum.Created != c || sum.Updated != u || sum.Unchanged != n {
+		t.Fatalf("second import %+v, want created %d updated %d unchanged %d", sum, c, u, n)
+	}
+	for id, name := range state {
+		p, err := vigil.GetAs[*vigil.Party](ctx, db, vigil.KindParty, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Name != name {
+			t.Fatalf("%s is %q, want %q", id, p.Name, name)
+		}
+	}
+	after, err := vigil.GetAs[*vigil.Party](ctx, db, vigil.KindParty, "Q0500")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !after.CreatedAt.Equal(before.CreatedAt) || after.CreatedBy != "importer" || !after.UpdatedAt.After(before.UpdatedAt) && !after.UpdatedAt.Equal(before.UpdatedAt) {
+		t.Fatalf("metadata after update: %+v, before %+v", after.Meta, before.Meta)
+	}
+	if n, err := db.Count(ctx, vigil.KindParty); err != nil || n != int64(len(state)) {
+		t.Fatalf("count = %d (%v), want %d", n, err, len(state))
+	}
+	page, err := db.List(ctx, vigil.KindParty, vigil.ListOptions{Filters: map[string]string{"country": "DE"}, Limit: 5})
+	if err != nil || len(page.Items) != 5 || page.Items[0].RecordID() != "Q0000" {
+		t.Fatalf("list after rebuilt indexes: %v %v", page.Items, err)
+	}
+}
+
+type cancellingSource struct {
+	i, at  int
+	cancel func()
+}
+
+func (s *cancellingSource) Next() (vigil.Record, error) {
+	s.i++
+	if s.i == s.at {
+		s.cancel()
+	}
+	if s.i > 5*s.at {
+		return nil, io.EOF
+	}
+	return testParty(fmt.Sprintf("C%05d", s.i), "C"), nil
+}
+
+type brokenSource struct{ i, at int }
+
+func (s *brokenSource) Next() (vigil.Record, error) {
+	s.i++
+	if s.i > s.at {
+		return nil, errors.New("read error")
+	}
+	return testParty(fmt.Sprintf("B%05d", s.i), "B"), nil
+}
+
+// Failures late in a many-batch import, after the indexes were dropped,
+// leave nothing behind: no rows, no events, the indexes as they were.
+func TestImportFailuresLeaveNothing(t *testing.T) {
+	defer postgres.SetImportSizes(100, 250)()
+	db := openFresh(t)
+	ctx := context.Background()
+	defs := indexDefs(t, db)
+	nothing := func(t *testing.T) {
+		t.Helper()
+		if n, err := db.Count(ctx, vigil.KindParty); err != nil || n != 0 {
+			t.Fatalf("%d parties (%v) after a failed import", n, err)
+		}
+		if evs, err := db.ListEvents(ctx, 0, 10); err != nil || len(evs) != 0 {
+			t.Fatalf("%d events (%v) after a failed import", len(evs), err)
+		}
+		if got := indexDefs(t, db); !slices.Equal(got, defs) {
+			t.Fatalf("indexes after a failed import:\n got %q\nwant %q", got, defs)
+		}
+	}
+
+	t.Run("invalid record", func(t *testing.T) {
+		var ps []*vigil.Party
+		for i := range 1000 {
+			ps = append(ps, testParty(fmt.Sprintf("Q%04d", i), "P"))
+		}
+		ps[777].Country = "XX-not"
+		_, err := db.Import(ctx, vigil.ImportRequest{Kind: vigil.KindParty, Source: &vigil.SliceSource[*vigil.Party]{Records: ps}, Actor: "importer"})
+		var ve *vigil.Error
+		if !errors.As(err, &ve) || ve.Code != vigil.EINVALID || ve.Row != 777 || ve.Field != "country" {
+			t.Fatalf("error %v, want EINVALID at row 777 field country", err)
+		}
+		nothing(t)
+	})
+	t.Run("read error", func(t *testing.T) {
+		_, err := db.Import(ctx, vigil.ImportRequest{Kind: vigil.KindParty, Source: &brokenSource{at: 950}, Actor: "importer"})
+		if err == nil || err.Error() != "read error" {
+			t.Fatalf("error %v, want the source's", err)
+		}
+		nothing(t)
+	})
+	t.Run("cancelled", func(t *testing.T) {
+		cctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		_, err := db.Import(cctx, vigil.ImportRequest{Kind: vigil.KindParty, Source: &cancellingSource{at: 600, cancel: cancel}, Actor: "importer"})
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("error %v, want context.Canceled", err)
+		}
+		nothing(t)
+	})
+	t.Run("dangling reference", func(t *testing.T) {
+		ps := []*vigil.Party{testParty("A", "A"), testParty("B", "B")}
+		importAll(t, db, ps)
+		var ls []*vigil.Link
+		for i := range 500 {
+			ls = append(ls, &vigil.Link{ID: fmt.Sprintf("L%04d", i), From: "A", To: "B", Type: vigil.LinkOwns, Share: 10})
+		}
+		ls[345].To = "nobody"
+		_, err := db.Import(ctx, vigil.ImportRequest{Kind: vigil.KindLink, Source: &vigil.SliceSource[*vigil.Link]{Records: ls}, Actor: "importer"})
+		var ve *vigil.Error
+		if !errors.As(err, &ve) || ve.Code != vigil.EINVALID || ve.Row != 345 || ve.Field != "to" {
+			t.Fatalf("error %v, want EINVALID at row 345 field to", err)
+		}
+		if n, err := db.Count(ctx, vigil.KindLink); err != nil || n != 0 {
+			t.Fatalf("%d links (%v) after a failed import", n, err)
+		}
+	})
+}

@@ -177,13 +177,20 @@ func unEntity(file string, line int, individual bool, rec *unRecord) (screen.Ent
 	}
 	for _, d := range rec.Documents {
 		scheme := unDocScheme(d.Type)
-		num := strings.TrimSpace(d.Number)
-		if num == "" {
+		num := cleanText(d.Number)
+		if strings.Count(num, " ") > 1 {
+			// "national identity card number 44103-5251752-5": keep the
+			// number, not the sentence around it.
+			for _, n := range idNumbers(num) {
+				b.ident(scheme, n)
+			}
 			continue
 		}
 		b.ident(scheme, num)
 	}
-	b.ident("un_dataid", rec.DataID)
+	// The reference is what other lists cite (the EU's unitedNationId), so
+	// it doubles as an identifier for cross-list matching.
+	b.ident("un_reference", strings.TrimSpace(rec.Reference))
 	b.remark(cleanText(rec.Comments))
 	return b.entity(), nil
 }

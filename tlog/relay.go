@@ -47,6 +47,8 @@ type Relay struct {
 	// log without being marked in the store at any time.
 	mu        sync.Mutex
 	recovered bool
+	// recoveredEntries counts entries found in the log unmarked at start.
+	recoveredEntries int
 	// unmarked holds marks of entries that are in the log but whose
 	// MarkLogged failed; they are retried before anything new is appended,
 	// so a failed mark never leads to a second append.
@@ -76,6 +78,14 @@ func (r *Relay) Record(ctx context.Context, ev *vigil.Event) error {
 	}
 	r.Notify()
 	return nil
+}
+
+// Recovered reports how many log entries the relay found appended but not
+// marked when it started, i.e. left by a crash between append and mark.
+func (r *Relay) Recovered() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.recoveredEntries
 }
 
 // Notify wakes Run without blocking; state-changing code that wrote events
@@ -304,6 +314,7 @@ func (r *Relay) recover(ctx context.Context) error {
 		if err := r.store.MarkLogged(ctx, marks); err != nil {
 			return fmt.Errorf("relay recovery: mark %d events: %w", len(marks), err)
 		}
+		r.recoveredEntries = len(marks)
 		r.logger.InfoContext(ctx, "proof log relay recovered entries appended before a crash", slog.Int("entries", len(marks)))
 	}
 	return r.writeWatermark(size)

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	"github.com/transparency-dev/formats/log"
@@ -53,6 +54,7 @@ type Log struct {
 	reader   tessera.LogReader
 	awaiter  *tessera.PublicationAwaiter
 	cancel   context.CancelFunc
+	unlock   func()
 	logger   *slog.Logger
 }
 
@@ -73,9 +75,19 @@ func Open(ctx context.Context, cfg Config) (*Log, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
+	if err := os.MkdirAll(stateDir(cfg.Dir), 0o755); err != nil {
 		return nil, fmt.Errorf("open log %s: %w", cfg.Dir, err)
 	}
+	unlock, err := lockDir(cfg.Dir)
+	if err != nil {
+		return nil, fmt.Errorf("open log %s: %w", cfg.Dir, err)
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			unlock()
+		}
+	}()
 	verifier, err := note.NewVerifier(cfg.Signer.VerifierKey())
 	if err != nil {
 		return nil, fmt.Errorf("open log %s: %w", cfg.Dir, err)
@@ -100,7 +112,9 @@ func Open(ctx context.Context, cfg Config) (*Log, error) {
 		cancel()
 		return nil, fmt.Errorf("open log %s: %w", cfg.Dir, err)
 	}
+	ok = true
 	return &Log{
+		unlock:   unlock,
 		dir:      cfg.Dir,
 		origin:   cfg.Signer.Name(),
 		verifier: verifier,
@@ -163,11 +177,33 @@ func (l *Log) Checkpoint(ctx context.Context) (*log.Checkpoint, []byte, error) {
 // Close waits until every entry added has been integrated and covered by a
 // published checkpoint, then stops the appender.
 func (l *Log) Close(ctx context.Context) error {
+	defer l.unlock()
 	defer l.cancel()
 	if err := l.shutdown(ctx); err != nil {
 		return fmt.Errorf("close log %s: %w", l.dir, err)
 	}
 	return nil
+}
+
+// lockDir takes an exclusive lock on the log directory for this Log's
+// lifetime. The relay's crash recovery assumes that every unmarked entry in
+// the log is its own, so two appenders (say 'vigil serve' and a one-shot
+// flush) must never share a directory. flock, unlike tessera's fcntl locks,
+// also excludes a second Open inside the same process, and the kernel drops
+// it when the process dies.
+func lockDir(dir string) (func(), error) {
+	f, err := os.OpenFile(filepath.Join(stateDir(dir), "lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("lock: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, errors.New("the log is open for appending in another process (vigil serve?)")
+		}
+		return nil, fmt.Errorf("lock: %w", err)
+	}
+	return func() { f.Close() }, nil
 }
 
 // stateDir is where Vigil keeps its own bookkeeping next to tessera's

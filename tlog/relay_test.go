@@ -155,3 +155,12 @@ func TestRecordedEventIsNotLoggedUntilRelayed(t *testing.T) {
 		t.Fatalf("Prove of an unlogged event = %v, want ErrNotYetLogged", err)
 	}
 }
+
+func TestOneAppenderPerLogDirectory(t *testing.T) {
+	dir := t.TempDir()
+	s := mustSigner(t)
+	mustOpenLog(t, dir, s)
+	if _, err := tlog.Open(context.Background(), tlog.Config{Dir: dir, Signer: s, Logger: quietLogger()}); err == nil {
+		t.Fatal("a second appender opened the same log directory")
+	}
+}

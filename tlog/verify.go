@@ -310,3 +310,12 @@ func parsePair(v note.Verifier, oldRaw, newRaw []byte) (*log.Checkpoint, *log.Ch
 	}
 	return oldCP, newCP, nil
 }
+
+// ParseCheckpoint opens a signed checkpoint with v.
+func ParseCheckpoint(raw []byte, v note.Verifier) (*log.Checkpoint, error) {
+	cp, _, _, err := log.ParseCheckpoint(raw, v.Name(), v)
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint: %w", err)
+	}
+	return cp, nil
+}

@@ -208,10 +208,37 @@ func CountryValues(raw string) []string {
 	return out
 }
 
+// countryCache remembers normalised values: lists repeat a few hundred
+// country spellings tens of thousands of times, and the Unicode folding in
+// countryKey is the costly part. It is bounded so hostile input cannot
+// grow it without limit.
+var countryCache = struct {
+	sync.RWMutex
+	m map[string]string
+}{m: map[string]string{}}
+
+const countryCacheMax = 8192
+
 // NormalizeCountry returns the lower-case ISO 3166-1 alpha-2 code for a
 // country name, demonym or code, or the trimmed input when it names no
 // country the table knows.
 func NormalizeCountry(raw string) string {
+	countryCache.RLock()
+	c, ok := countryCache.m[raw]
+	countryCache.RUnlock()
+	if ok {
+		return c
+	}
+	c = normalizeCountry(raw)
+	countryCache.Lock()
+	if len(countryCache.m) < countryCacheMax {
+		countryCache.m[raw] = c
+	}
+	countryCache.Unlock()
+	return c
+}
+
+func normalizeCountry(raw string) string {
 	countryOnce.Do(initCountries)
 	s := cleanText(raw)
 	if s == "" {

@@ -3,6 +3,9 @@
 package http
 
 import (
+	"os"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -16,4 +19,16 @@ func processCPU() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// loadAverage is the one-minute load average, reported beside latency
+// because on a shared machine it explains most of the tail.
+func loadAverage() float64 {
+	raw, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return 0
+	}
+	f, _, _ := strings.Cut(string(raw), " ")
+	v, _ := strconv.ParseFloat(f, 64)
+	return v
 }

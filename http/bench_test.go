@@ -192,6 +192,7 @@ func (a *benchAPI) measure(b *testing.B, mustFill bool, next func(i int) string)
 	// Client and server share the process, so this is the CPU of both
 	// ends of one request.
 	b.ReportMetric(ms(cpu/time.Duration(len(lat))), "cpu-ms/req")
+	b.ReportMetric(loadAverage(), "loadavg")
 }
 
 // BenchmarkListParties measures listing pages of 100 parties at a million

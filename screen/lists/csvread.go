@@ -80,8 +80,10 @@ func (c *csvFile) next() ([]string, int, error) {
 			return nil, 0, fmt.Errorf("%s: %w", c.file, err)
 		}
 		line, _ := c.r.FieldPos(0)
-		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
-			continue // blank line
+		if len(rec) == 1 && strings.Trim(rec[0], " \t\r\n\x1a") == "" {
+			// A blank line, or a Ctrl-Z that is not quite the last byte
+			// (a copy that gained a final newline).
+			continue
 		}
 		if c.width > 0 && len(rec) != c.width {
 			return nil, 0, formatErr(c.file, line, "", "want %d columns, got %d", c.width, len(rec))

@@ -149,3 +149,17 @@ func TestCancelled(t *testing.T) {
 		t.Fatalf("want context.Canceled, got %v", err)
 	}
 }
+
+func TestOFACQuirks(t *testing.T) {
+	dir := t.TempDir()
+	// A renamed primary file, a Ctrl-Z followed by a newline, and a UTF-8
+	// byte-order mark all still load.
+	p := filepath.Join(dir, "sdn_2024.csv")
+	if err := os.WriteFile(p, []byte("\ufeff"+ofacGood+"\x1a\r\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	es, err := Load(context.Background(), "ofac", p)
+	if err != nil || len(es) != 1 || es[0].ID != "ofac-sdn:36" {
+		t.Fatalf("got %+v, %v", es, err)
+	}
+}

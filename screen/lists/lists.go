@@ -9,6 +9,26 @@
 // and field, and no entities, so a half-read list never replaces a good one.
 // Diff compares two imports of the same list so list versions can be
 // recorded by the caller; nothing here touches a database.
+//
+// Formats (Load's format argument), list keys and entity IDs:
+//
+//	ofac  OFAC legacy CSV (sdn.csv + alt, add, sdn_comments)   ofac-sdn:<ent_num>
+//	      OFAC consolidated non-SDN (cons_prim.csv + siblings)  ofac-cons:<ent_num>
+//	un    UN Security Council consolidated XML                 un:<REFERENCE_NUMBER>
+//	eu    EU annex transcription CSV (file or directory)       eu:<celex>/<annex>/<recordId>
+//	      EU financial-sanctions XML (xmlFullSanctionsList)    eu:<logicalId>
+//	csl   US Consolidated Screening List CSV (both layouts)    csl:<_id or entity_number or hash>
+//	dod   DoD Section 1260H list CSV                           dod:<slug of clean name>@<start date>
+//	ftm   FollowTheMoney JSON Lines                            ftm:<id>
+//	csv   id,name,aliases,type,country,source                  csv:<id>
+//
+// IDs are chosen to stay the same between versions of a list, so that Diff
+// reports edits rather than a removal and an addition. Countries are
+// lower-case ISO 3166-1 alpha-2 codes where the value names a country (see
+// NormalizeCountry). Names keep the list's spelling; the first is the
+// primary name, weak aliases (OFAC remark a.k.a.s, UN "Low" quality, EU
+// strong="false") have kind "weak", and names mostly in a non-Latin script
+// have kind "original_script".
 package lists
 
 import (

@@ -72,7 +72,13 @@ func FindOFACFiles(path string) (files OFACFiles, list string, err error) {
 		return ""
 	}
 	prim := files.Primary
+	side := map[string]bool{files.Alt: true, files.Add: true, files.Comments: true}
 	files = OFACFiles{join(files.Primary), join(files.Alt), join(files.Add), join(files.Comments)}
+	if base != "" && !side[base] {
+		// A primary file under another name (sdn_2024-05-03.csv) is
+		// still the primary file; siblings are looked up beside it.
+		files.Primary = path
+	}
 	if files.Primary == "" {
 		return files, list, fmt.Errorf("%s: no OFAC primary file %s in %s", path, prim, dir)
 	}

@@ -15,6 +15,7 @@ type Token struct {
 	Skel     string    `json:"-"` // consonant skeleton
 	Abjad    bool      `json:"-"` // written in Arabic or Hebrew script
 	Han      bool      `json:"-"`
+	Script   script    `json:"-"` // script the word was written in
 	Concepts []uint16  `json:"-"`
 	Generic  uint16    `json:"-"`
 	Nick     []uint16  `json:"-"`
@@ -136,6 +137,7 @@ func analyse(name string) []Token {
 				t.Key = phoneticKey(t.Text)
 				t.Skel = skeleton(t.Text)
 				t.Abjad = raw[i].sc.abjad()
+				t.Script = raw[i].sc
 			}
 			t.setMasks()
 			out = append(out, t)
@@ -160,6 +162,7 @@ func analyse(name string) []Token {
 			t.Skel = skeleton(r.text)
 			t.Abjad = r.sc.abjad()
 			t.Han = r.sc == scHan
+			t.Script = r.sc
 			t.Nick = d.nick[r.text]
 			t.Country = countryWord(r.text)
 		}
@@ -198,4 +201,36 @@ func acronymToken(ac string) Token {
 	t := Token{Text: ac, Orig: ac, Kind: KindWord, Key: phoneticKey(ac), Skel: skeleton(ac)}
 	t.setMasks()
 	return t
+}
+
+// nameVariants splits "Full Name (ABBR)" into the name without the
+// bracket and the bracketed part: lists put acronyms, former names and
+// local-language names there, and either may be what a party is called.
+func nameVariants(v string) []string {
+	i := strings.IndexAny(v, "([")
+	if i < 0 {
+		return nil
+	}
+	j := strings.IndexAny(v[i:], ")]")
+	if j < 0 {
+		return nil
+	}
+	inner := strings.TrimSpace(v[i+1 : i+j])
+	outer := strings.TrimSpace(v[:i] + " " + v[i+j+1:])
+	var out []string
+	// "Bank X (Singapore)" without its bracket would equal "Bank X
+	// (Australia)": a bracketed place distinguishes, so keep it.
+	place := false
+	for _, t := range rawTokens(inner) {
+		if countryWord(t.text) != "" {
+			place = true
+		}
+	}
+	if outer != "" && !place {
+		out = append(out, outer)
+	}
+	if inner != "" && inner != outer {
+		out = append(out, inner)
+	}
+	return out
 }

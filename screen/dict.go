@@ -228,6 +228,20 @@ func buildDictionary(raw []byte) *dictionary {
 			add(w, phrase{kind: KindLegal, concepts: []uint16{id}, generic: gen})
 		}
 	}
+	// Words the rigour tables lack that name military units across
+	// languages; units are a core subject of human-rights lists.
+	unit := d.concept("UNIT")
+	for _, w := range []string{"unit", "military unit", "войсковая часть", "воинская часть", "в/ч", "вч", "військова частина", "в/ч №", "military unit no"} {
+		add(w, phrase{kind: KindOrgTerm, concepts: []uint16{unit}})
+	}
+	// A legal form that is also an organisation word ("Stiftung" is a
+	// legal form and a foundation) keeps both meanings.
+	for k, lp := range d.legal {
+		if p, ok := d.phrases[k]; ok && len(p.concepts) > 0 {
+			lp.concepts = appendUnique(append([]uint16(nil), lp.concepts...), p.concepts...)
+			d.legal[k] = lp
+		}
+	}
 	for _, k := range sortedKeys(t.PersonNick) {
 		id := d.concept("N:" + k)
 		for _, w := range t.PersonNick[k] {

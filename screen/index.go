@@ -203,15 +203,20 @@ func analyseEntity(e *Entity) []analysed {
 	var as []analysed
 	var seenAc []string
 	for ni, n := range e.Names {
-		toks := analyse(n.Value)
-		if len(toks) == 0 {
-			continue
-		}
-		as = append(as, analysed{int32(ni), toks})
-		if org && (typeClass(e.Type) == "org" || isOrgLike(toks)) {
-			if ac := acronym(toks); ac != "" && !slices.Contains(seenAc, ac) {
-				seenAc = append(seenAc, ac)
-				as = append(as, analysed{-1, []Token{acronymToken(ac)}})
+		for vi, v := range append([]string{n.Value}, nameVariants(n.Value)...) {
+			toks := analyse(v)
+			if len(toks) == 0 {
+				continue
+			}
+			as = append(as, analysed{int32(ni), toks})
+			if vi == 0 && len(e.Names[ni].Value) != len(v) {
+				continue
+			}
+			if org && (typeClass(e.Type) == "org" || isOrgLike(toks)) {
+				if ac := acronym(toks); ac != "" && !slices.Contains(seenAc, ac) {
+					seenAc = append(seenAc, ac)
+					as = append(as, analysed{-1, []Token{acronymToken(ac)}})
+				}
 			}
 		}
 	}

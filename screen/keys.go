@@ -36,7 +36,7 @@ func phoneticKey(s string) string {
 		case strings.HasPrefix(s[i:], "dzh"):
 			b = append(b, 'j')
 			i += 2
-		case c == 'd' && at(i+1) == 'j', c == 'z' && at(i+1) == 'h':
+		case c == 'd' && at(i+1) == 'j', c == 'z' && at(i+1) == 'h', c == 'd' && at(i+1) == 'z':
 			b = append(b, 'j')
 			i++
 		case c == 'k' && at(i+1) == 'h', c == 'c' && at(i+1) == 'k':
@@ -302,4 +302,93 @@ func deletes(s string, out []string) []string {
 		out = append(out, s[:i]+s[i+1:])
 	}
 	return out
+}
+
+func isVowel(c byte) bool {
+	switch c {
+	case 'a', 'e', 'i', 'o', 'u', 'y':
+		return true
+	}
+	return false
+}
+
+// soundClass groups letters that romanisations of one sound swap: a name
+// written in Cyrillic, Arabic or Hebrew and its Latin spelling differ
+// mostly inside these groups.
+func soundClass(c byte) byte {
+	switch c {
+	case 'b', 'v', 'f', 'p', 'w':
+		return 'b'
+	case 'k', 'q', 'c', 'g', 'x':
+		return 'k'
+	case 's', 'z':
+		return 's'
+	case 't', 'd':
+		return 't'
+	case 'j':
+		return 'k'
+	case 'm', 'n':
+		return 'm'
+	case 'l', 'r':
+		return 'l'
+	}
+	return c
+}
+
+// crossSim compares the romanisations of two spellings of a name from
+// different scripts with a weighted edit distance: vowels and "h" (which
+// scripts write or omit at will) and letters of one sound class cost
+// less than other edits.
+func crossSim(a, b string) float64 {
+	la, lb := len(a), len(b)
+	if la == 0 || lb == 0 || la > 40 || lb > 40 {
+		return 0
+	}
+	indel := func(c byte) float64 {
+		if isVowel(c) || c == 'h' || c == '\'' {
+			return 0.25
+		}
+		return 1
+	}
+	sub := func(x, y byte) float64 {
+		switch {
+		case x == y:
+			return 0
+		case isVowel(x) && isVowel(y):
+			return 0.2
+		case (x == 'v' || x == 'w') && (y == 'o' || y == 'u'), (y == 'v' || y == 'w') && (x == 'o' || x == 'u'):
+			// Hebrew vav and Arabic waw are a consonant or a vowel.
+			return 0.3
+		case (x == 'c' && y == 's') || (x == 's' && y == 'c'):
+			return 0.3
+		case isVowel(x) || isVowel(y):
+			return 1
+		case soundClass(x) == soundClass(y):
+			if x == 'l' || x == 'r' || x == 'm' || x == 'n' {
+				return 0.7
+			}
+			return 0.3
+		}
+		return 1
+	}
+	var prevBuf, curBuf [41]float64
+	prev, cur := prevBuf[:lb+1], curBuf[:lb+1]
+	for j := 1; j <= lb; j++ {
+		prev[j] = prev[j-1] + indel(b[j-1])
+	}
+	for i := 1; i <= la; i++ {
+		cur[0] = prev[0] + indel(a[i-1])
+		for j := 1; j <= lb; j++ {
+			v := prev[j-1] + sub(a[i-1], b[j-1])
+			if d := prev[j] + indel(a[i-1]); d < v {
+				v = d
+			}
+			if d := cur[j-1] + indel(b[j-1]); d < v {
+				v = d
+			}
+			cur[j] = v
+		}
+		prev, cur = cur, prev
+	}
+	return 1 - prev[lb]/float64(max(la, lb))
 }

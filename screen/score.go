@@ -155,6 +155,15 @@ func tokSim(a, b *Token, minSim float64) float64 {
 			s = v
 		}
 	}
+	if a.Script != b.Script && la >= 2 && lb >= 2 && s < 0.92 && a.Kind == KindWord && b.Kind == KindWord {
+		v := crossSim(a.Text, b.Text)
+		if k := crossSim(a.Key, b.Key); k > v {
+			v = k
+		}
+		if v > s {
+			s = v
+		}
+	}
 	if a.Han != b.Han && s > 0.85 {
 		// A Han character's pinyin is one of several readings (Korean,
 		// Japanese, Cantonese names use others): never certain.
@@ -780,9 +789,15 @@ func prepare(q Query, rarity func(*Token) float64) *pquery {
 		}
 	}
 	add(q.Name, "primary")
+	for _, v := range nameVariants(q.Name) {
+		add(v, "primary")
+	}
 	for _, a := range q.Aliases {
 		if strings.TrimSpace(a) != "" {
 			add(a, "alias")
+			for _, v := range nameVariants(a) {
+				add(v, "alias")
+			}
 		}
 	}
 	return pq
@@ -796,18 +811,21 @@ func Compare(q Query, e Entity, cfg Config) Result {
 	var best Result
 	bestSet := false
 	var ens []*aname
-	for _, n := range e.Names {
-		toks := analyse(n.Value)
-		ptrs := make([]*Token, len(toks))
-		for i := range toks {
-			ptrs[i] = &toks[i]
-		}
-		ens = append(ens, newAname(n.Value, n.Kind, ptrs, nil))
-		if typeClass(e.Type) != "person" && (typeClass(e.Type) == "org" || isOrgLike(toks)) {
-			if ac := acronym(toks); ac != "" {
-				at := acronymToken(ac)
-				t := &at
-				ens = append(ens, newAname(n.Value, "acronym", []*Token{t}, nil))
+	for _, n0 := range e.Names {
+		for _, v := range append([]string{n0.Value}, nameVariants(n0.Value)...) {
+			n := Name{Value: v, Kind: n0.Kind}
+			toks := analyse(n.Value)
+			ptrs := make([]*Token, len(toks))
+			for i := range toks {
+				ptrs[i] = &toks[i]
+			}
+			ens = append(ens, newAname(n.Value, n.Kind, ptrs, nil))
+			if typeClass(e.Type) != "person" && (typeClass(e.Type) == "org" || isOrgLike(toks)) {
+				if ac := acronym(toks); ac != "" {
+					at := acronymToken(ac)
+					t := &at
+					ens = append(ens, newAname(n.Value, "acronym", []*Token{t}, nil))
+				}
 			}
 		}
 	}

@@ -145,14 +145,15 @@ func ParseEUAnnexCSV(ctx context.Context, r io.Reader, name string) ([]screen.En
 			}
 		}
 		for _, col := range [][2]string{
-			{"innCode", "inn"}, {"ogrnCode", "ogrn"}, {"kppCode", "kpp"}, {"okpoCode", "okpo"},
+			{"innCode", "tax_id"}, {"ogrnCode", "registration"}, {"okpoCode", "okpo"},
 			{"leiCode", "lei"}, {"swiftBic", "swift_bic"}, {"imoNumber", "imo"}, {"mmsi", "mmsi"},
 			{"registrationNumber", "registration"}, {"taxNumber", "tax_id"},
 			{"passportNumber", "passport"}, {"idNumber", "national_id"},
 		} {
 			for _, v := range splitMulti(rw.get(col[0]), ";") {
+				scheme := annotatedScheme(col[1], v)
 				for _, num := range idNumbers(v) {
-					b.ident(col[1], num)
+					b.ident(scheme, num)
 				}
 			}
 		}
@@ -197,6 +198,22 @@ func freeTextCountries(s string, address bool) []string {
 func isCountryCode(c string) bool {
 	countryOnce.Do(initCountries)
 	return len(c) == 2 && countryCodes[c]
+}
+
+// annotatedScheme reads the label a transcriber put beside a number, such
+// as "7808035536 (Tax ID/INN)" in a registrationNumber cell (over 600
+// rows), so that it is compared as the tax number it is.
+func annotatedScheme(scheme, v string) string {
+	u := strings.ToUpper(v)
+	switch {
+	case strings.Contains(u, "INN") || strings.Contains(u, "TAX") || strings.Contains(u, "(TIN)"):
+		return "tax_id"
+	case strings.Contains(u, "OGRN"):
+		return "registration"
+	case strings.Contains(u, "USCC"):
+		return "uscc"
+	}
+	return scheme
 }
 
 // idNumbers takes document and registry numbers out of a cell that may be

@@ -70,8 +70,13 @@ func LoadFTM(ctx context.Context, path string) ([]screen.Entity, []Edge, error) 
 
 var ftmCountryProps = []string{"country", "nationality", "citizenship", "jurisdiction", "mainCountry", "flag"}
 
+// ftmIDProps maps FtM identifier properties to the schemes the other
+// importers use: a Russian INN is what OFAC calls "Tax ID No." and an OGRN
+// its "Registration Number", so they must share a scheme to be compared.
+// KPP codes are left out: they name a tax office registration reason and
+// thousands of unrelated companies share one.
 var ftmIDProps = [][2]string{
-	{"innCode", "inn"}, {"ogrnCode", "ogrn"}, {"kppCode", "kpp"}, {"okpoCode", "okpo"},
+	{"innCode", "tax_id"}, {"ogrnCode", "registration"}, {"okpoCode", "okpo"},
 	{"leiCode", "lei"}, {"swiftBic", "swift_bic"}, {"imoNumber", "imo"}, {"mmsi", "mmsi"},
 	{"registrationNumber", "registration"}, {"taxNumber", "tax_id"}, {"vatCode", "vat"},
 	{"idNumber", "national_id"}, {"passportNumber", "passport"}, {"dunsCode", "duns"},

@@ -29,6 +29,8 @@ var samples = map[string][]sample{
 		{path: "/api/v1/tokens", body: `{"name":"other","user_id":"auditor"}`, target: "auditor"},
 	},
 
+	"DELETE /api/v1/tokens/{id}": {{path: "/api/v1/tokens/T-" + principalExpired}},
+
 	"GET /api/v1/parties":             {{path: "/api/v1/parties?country=DE"}},
 	"GET /api/v1/parties/{id}":        {{path: "/api/v1/parties/res"}},
 	"POST /api/v1/parties":            {{path: "/api/v1/parties", body: `{"type":"company","name":"New Co","country":"FR"}`}},

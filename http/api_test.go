@@ -310,6 +310,17 @@ func TestUsersAndTokens(t *testing.T) {
 		t.Errorf("token for another: %d %s", res.status, res.body)
 	}
 
+	// Revoking Dana's token locks her out at once.
+	if res := e.do(t, "admin", "DELETE", "/api/v1/tokens/"+nt.Token.ID, ""); res.status != http.StatusNoContent {
+		t.Errorf("revoke: %d %s", res.status, res.body)
+	}
+	if res := e.do(t, "dana", "GET", "/api/v1/me", ""); res.status != http.StatusUnauthorized {
+		t.Errorf("revoked token still works: %d", res.status)
+	}
+	if res := e.do(t, "admin", "DELETE", "/api/v1/tokens/nope", ""); res.status != http.StatusNotFound {
+		t.Errorf("revoke of a missing token: %d", res.status)
+	}
+
 	past := time.Now().Add(-time.Minute).UTC().Format(time.RFC3339)
 	if res := e.do(t, "admin", "POST", "/api/v1/tokens", `{"name":"old","expires_at":"`+past+`"}`); res.status != 400 {
 		t.Errorf("expired at birth: %d", res.status)

@@ -109,6 +109,9 @@ func (s *Server) routeTable() []route {
 		{method: "POST", path: "/api/v1/tokens", access: selfOrUsers, op: "createToken", tag: "users",
 			summary: "Create an API token for yourself, or (admins) for another user. The secret is returned only in this response.",
 			body:    typeOf[TokenRequest](), status: http.StatusCreated, result: typeOf[NewToken](), handle: s.handleCreateToken},
+		{method: "DELETE", path: "/api/v1/tokens/{id}", access: manageUsers, op: "revokeToken", tag: "users",
+			summary: "Revoke a token at once, for example one that leaked.",
+			status:  http.StatusNoContent, handle: s.handleRevokeToken},
 	}
 	for _, kind := range vigil.Kinds {
 		rec, _ := vigil.NewRecord(kind)

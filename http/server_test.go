@@ -200,6 +200,12 @@ func checkAgainstDoc(t testing.TB, doc *openapi3.T, method, path string, res *re
 		op = item.GetOperation(method)
 	}
 	ct, _, _ := strings.Cut(res.header.Get("Content-Type"), ";")
+	if op != nil && ct == "" && len(res.body) == 0 {
+		if rr := op.Responses.Status(res.status); rr == nil || rr.Value == nil || rr.Value.Content != nil {
+			t.Errorf("%s %s: empty %d answer, but the document promises a body or lacks the status", method, tmpl, res.status)
+		}
+		return
+	}
 	if op == nil {
 		// Not an API route: only problem documents may come back.
 		if ct != "application/problem+json" {

@@ -104,3 +104,12 @@ func (s *Server) handleCreateToken(w http.ResponseWriter, r *http.Request) error
 	s.writeJSON(w, r, http.StatusCreated, NewToken{Token: t, Secret: secret})
 	return nil
 }
+
+func (s *Server) handleRevokeToken(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("id")
+	if err := s.store.RevokeToken(r.Context(), id, actorFrom(r.Context())); err != nil {
+		return fmt.Errorf("revoke token %s: %w", id, err)
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

@@ -30,7 +30,12 @@ const (
 type Config struct {
 	// Dir is the directory the tiles, entry bundles and checkpoint are
 	// written to; it is publishable as static files (except dot-directories).
+	// With another Driver it only holds the relay's bookkeeping and lock.
 	Dir string
+	// Driver is a tessera storage driver other than the embedded POSIX one,
+	// e.g. from tessera's storage/gcp, storage/aws or storage/mysql
+	// packages; nil means POSIX in Dir. See docs/verification.md.
+	Driver tessera.Driver
 	// Signer signs checkpoints; see InitKey and LoadSigner.
 	Signer *Signer
 	// CheckpointInterval is how often a new checkpoint is signed and
@@ -95,10 +100,12 @@ func Open(ctx context.Context, cfg Config) (*Log, error) {
 	// The appender's background work (batching, checkpointing) lives until
 	// Close, not until the caller's context ends.
 	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	driver, err := posix.New(bg, posix.Config{Path: cfg.Dir})
-	if err != nil {
-		cancel()
-		return nil, fmt.Errorf("open log %s: posix driver: %w", cfg.Dir, err)
+	driver := cfg.Driver
+	if driver == nil {
+		if driver, err = posix.New(bg, posix.Config{Path: cfg.Dir}); err != nil {
+			cancel()
+			return nil, fmt.Errorf("open log %s: posix driver: %w", cfg.Dir, err)
+		}
 	}
 	opts := tessera.NewAppendOptions().
 		WithCheckpointSigner(cfg.Signer).

@@ -176,13 +176,17 @@ const ProofFormat = "vigil-inclusion-proof/v1"
 // commitment), the log entry, its index, the inclusion proof and the signed
 // checkpoint the proof leads to.
 type ProofBundle struct {
-	Format     string       `json:"format"`
-	Event      *vigil.Event `json:"event"`
-	Leaf       string       `json:"leaf"`
-	LeafIndex  uint64       `json:"leaf_index"`
-	TreeSize   uint64       `json:"tree_size"`
-	Proof      [][]byte     `json:"inclusion_proof"`
-	Checkpoint string       `json:"checkpoint"`
+	Format string       `json:"format"`
+	Event  *vigil.Event `json:"event"`
+	// CanonicalEvent is the exact encoding the commitment covers, so that
+	// a verifier in any language hashes bytes instead of re-encoding JSON:
+	// commitment = SHA-256("vigil-event-v1\n" || CanonicalEvent || "\n" || salt).
+	CanonicalEvent string   `json:"canonical_event"`
+	Leaf           string   `json:"leaf"`
+	LeafIndex      uint64   `json:"leaf_index"`
+	TreeSize       uint64   `json:"tree_size"`
+	Proof          [][]byte `json:"inclusion_proof"`
+	Checkpoint     string   `json:"checkpoint"`
 }
 
 // ErrNotYetLogged means an event is in the outbox but not yet covered by a
@@ -208,13 +212,14 @@ func Prove(ctx context.Context, f Fetcher, v note.Verifier, ev *vigil.Event) (*P
 		return nil, fmt.Errorf("prove %s: %w", ev.ID, err)
 	}
 	return &ProofBundle{
-		Format:     ProofFormat,
-		Event:      ev,
-		Leaf:       string(LeafOf(ev).Marshal()),
-		LeafIndex:  uint64(ev.LeafIndex),
-		TreeSize:   cp.Size,
-		Proof:      p,
-		Checkpoint: string(raw),
+		Format:         ProofFormat,
+		Event:          ev,
+		CanonicalEvent: string(ev.CanonicalBytes()),
+		Leaf:           string(LeafOf(ev).Marshal()),
+		LeafIndex:      uint64(ev.LeafIndex),
+		TreeSize:       cp.Size,
+		Proof:          p,
+		Checkpoint:     string(raw),
 	}, nil
 }
 
@@ -235,6 +240,9 @@ func Check(b *ProofBundle, v note.Verifier) (*log.Checkpoint, error) {
 	}
 	if cp.Size != b.TreeSize {
 		return nil, fmt.Errorf("check proof: bundle says tree size %d, checkpoint %d", b.TreeSize, cp.Size)
+	}
+	if string(b.Event.CanonicalBytes()) != b.CanonicalEvent {
+		return nil, errors.New("check proof: canonical_event is not the event's canonical encoding")
 	}
 	if !bytes.Equal(b.Event.ComputeCommitment(), b.Event.Commitment) {
 		return nil, errors.New("check proof: the event and salt do not recompute the commitment")

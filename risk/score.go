@@ -1,0 +1,355 @@
+package risk
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"cel.dev/cel-go/interpreter"
+)
+
+// Assessment is the explained result for one relationship. Everything a
+// reviewer needs to check it is inside: the flags with the facts they read
+// and the evidence they cite, each number with its derivation, and the
+// policy that applied.
+type Assessment struct {
+	ID         string `json:"id"` // the relationship
+	Version    int    `json:"version"`
+	AccountID  string `json:"account_id"`
+	CustomerID string `json:"customer_id"`
+	EndUserID  string `json:"end_user_id"`
+	// Path is the chain of parties from the customer to the end user.
+	Path []string `json:"path"`
+
+	Flags []FlagResult `json:"flags"`
+
+	Scale           int    `json:"scale"`
+	Scope           int    `json:"scope"`
+	Irremediability int    `json:"irremediability"`
+	Severity        int    `json:"severity"`
+	Severe          bool   `json:"severe"`
+	Likelihood      int    `json:"likelihood"`
+	Priority        int    `json:"priority"`
+	Tier            string `json:"tier"`
+	TierRank        int    `json:"tier_rank"`
+	Review          string `json:"review"`
+	Involvement     string `json:"involvement"`
+	Leverage        string `json:"leverage"`
+	Escalated       bool   `json:"escalated"`
+	Action          string `json:"action"`
+	ActionWhy       string `json:"action_why"`
+	// Derivation says how each number was reached, one line each, in the
+	// order they were computed.
+	Derivation []string `json:"derivation"`
+	// Modifiers are the likelihood, leverage and escalation rules that
+	// fired.
+	Modifiers []FlagResult `json:"modifiers"`
+	Sources   []SourceFact `json:"sources"`
+
+	PolicyVersion string `json:"policy_version"`
+	PolicyDigest  string `json:"policy_digest"`
+	// FactsDigest is the SHA-256 of the facts; an unchanged digest under
+	// the same policy means an unchanged assessment, which is not stored
+	// again.
+	FactsDigest string    `json:"facts_digest"`
+	AssessedAt  time.Time `json:"assessed_at"`
+	AssessedBy  string    `json:"assessed_by"`
+
+	// parties are the chain's party ids, for the dependency index.
+	parties []string
+}
+
+// FlagResult is one fired rule.
+type FlagResult struct {
+	ID          string   `json:"id"`
+	Description string   `json:"description"`
+	// Facts are the values of the facts the rule's expression reads.
+	Facts map[string]any `json:"facts"`
+	// Evidence is what the rule's evidence expression returned: the
+	// parties, territories, sources or capabilities it fired on.
+	Evidence []string `json:"evidence,omitempty"`
+	RuleMeta
+}
+
+// activation resolves the rule variables straight from the Facts fields,
+// so evaluating a relationship allocates no map.
+type activation struct{ f *Facts }
+
+func (a activation) ResolveName(name string) (any, bool) {
+	f := a.f
+	switch name {
+	case "relationship":
+		return f.Relationship, true
+	case "account":
+		return f.Account, true
+	case "customer":
+		return f.Customer, true
+	case "end_user":
+		return f.EndUser, true
+	case "intermediaries":
+		return f.Intermediaries, true
+	case "via_intermediary":
+		return f.ViaIntermediary, true
+	case "parents":
+		return f.Parents, true
+	case "chain":
+		return f.Chain, true
+	case "contexts":
+		return f.Contexts, true
+	case "services":
+		return f.Services, true
+	case "capabilities":
+		return f.Capabilities, true
+	case "regions":
+		return f.Regions, true
+	case "sources":
+		return f.Sources, true
+	case "matches":
+		return f.Matches, true
+	case "signals":
+		return f.Signals, true
+	case "grievances":
+		return f.Grievances, true
+	case "declarations":
+		return f.Declarations, true
+	}
+	return nil, false
+}
+
+func (activation) Parent() interpreter.Activation { return nil }
+
+// Assess scores one relationship's facts under the policy. It reads nothing
+// but its arguments, so it is safe to call from many goroutines.
+func (p *Policy) Assess(f *Facts) (*Assessment, error) {
+	act := activation{f}
+	sc := &p.Scoring
+	a := &Assessment{
+		ID: f.Relationship, AccountID: f.Account.ID, CustomerID: f.Customer.ID, EndUserID: f.EndUser.ID,
+		Flags: []FlagResult{}, Modifiers: []FlagResult{}, Sources: []SourceFact{},
+		PolicyVersion: p.Set.Version, PolicyDigest: p.Set.Digest,
+	}
+	a.Path = append(a.Path, f.Customer.ID)
+	for _, im := range f.Intermediaries {
+		if im.ID != f.Customer.ID {
+			a.Path = append(a.Path, im.ID)
+		}
+	}
+	if f.EndUser.ID != f.Customer.ID {
+		a.Path = append(a.Path, f.EndUser.ID)
+	}
+	var root map[string]any // the facts as JSON, decoded once for all explanations
+	fire := func(fr *flagRule) (*FlagResult, error) {
+		ok, err := fr.rule.Match(act)
+		if err != nil || !ok {
+			return nil, err
+		}
+		ev, err := fr.rule.EvalEvidence(act)
+		if err != nil {
+			return nil, err
+		}
+		return &FlagResult{ID: fr.rule.ID, Description: fr.rule.Description, Evidence: ev, RuleMeta: fr.meta,
+			Facts: factValues(f, &root, fr.rule.Reads)}, nil
+	}
+
+	// Severity: each dimension is the highest any fired flag gives it.
+	a.Scale, a.Scope, a.Irremediability = sc.Baseline.Scale, sc.Baseline.Scope, sc.Baseline.Irremediability
+	baseL := sc.Baseline.Likelihood
+	why := map[string][]string{}
+	invRank := slices.Index(sc.Involvement.Order, sc.Involvement.Default)
+	a.Involvement = sc.Involvement.Default
+	for _, fr := range p.flags {
+		r, err := fire(fr)
+		if err != nil {
+			return nil, fmt.Errorf("assess %s: %w", f.Relationship, err)
+		}
+		if r == nil {
+			continue
+		}
+		a.Flags = append(a.Flags, *r)
+		m := fr.meta
+		why["scale"] = append(why["scale"], fmt.Sprintf("%s %d", r.ID, m.Scale))
+		why["scope"] = append(why["scope"], fmt.Sprintf("%s %d", r.ID, m.Scope))
+		why["irremediability"] = append(why["irremediability"], fmt.Sprintf("%s %d", r.ID, m.Irremediability))
+		why["likelihood"] = append(why["likelihood"], fmt.Sprintf("%s %d", r.ID, m.Likelihood))
+		a.Scale, a.Scope, a.Irremediability = max(a.Scale, m.Scale), max(a.Scope, m.Scope), max(a.Irremediability, m.Irremediability)
+		baseL = max(baseL, m.Likelihood)
+		if m.Involvement != "" {
+			if k := slices.Index(sc.Involvement.Order, m.Involvement); k > invRank {
+				invRank, a.Involvement = k, m.Involvement
+			}
+		}
+	}
+	dim := func(name string, v, base int) string {
+		if len(why[name]) == 0 {
+			return fmt.Sprintf("%s %d: baseline, no red flag fired", name, v)
+		}
+		return fmt.Sprintf("%s %d = highest of baseline %d and the red flags (%s)", name, v, base, strings.Join(why[name], ", "))
+	}
+	a.Derivation = append(a.Derivation,
+		dim("scale", a.Scale, sc.Baseline.Scale),
+		dim("scope", a.Scope, sc.Baseline.Scope),
+		dim("irremediability", a.Irremediability, sc.Baseline.Irremediability))
+	a.Severity = a.Scale * a.Scope * a.Irremediability
+	a.Severe = a.Scale >= sc.SevereAt || a.Scope >= sc.SevereAt || a.Irremediability >= sc.SevereAt
+	a.Derivation = append(a.Derivation, fmt.Sprintf("severity %d = scale %d x scope %d x irremediability %d; severe: %v (any dimension >= %d)",
+		a.Severity, a.Scale, a.Scope, a.Irremediability, a.Severe, sc.SevereAt))
+
+	// Likelihood: the highest a flag gives, raised by the likelihood rules
+	// and by several flags, capped.
+	a.Likelihood = baseL
+	steps := []string{dim("likelihood", baseL, sc.Baseline.Likelihood)}
+	for _, fr := range p.raisers {
+		r, err := fire(fr)
+		if err != nil {
+			return nil, fmt.Errorf("assess %s: %w", f.Relationship, err)
+		}
+		if r == nil {
+			continue
+		}
+		a.Modifiers = append(a.Modifiers, *r)
+		a.Likelihood += fr.meta.Raise
+		steps = append(steps, fmt.Sprintf("+%d %s", fr.meta.Raise, r.ID))
+	}
+	if sc.SeveralFlags.AtLeast > 0 && len(a.Flags) >= sc.SeveralFlags.AtLeast {
+		a.Likelihood += sc.SeveralFlags.Raise
+		steps = append(steps, fmt.Sprintf("+%d for %d red flags (at least %d)", sc.SeveralFlags.Raise, len(a.Flags), sc.SeveralFlags.AtLeast))
+	}
+	if a.Likelihood > sc.LikelihoodMax {
+		steps = append(steps, fmt.Sprintf("capped at %d", sc.LikelihoodMax))
+		a.Likelihood = sc.LikelihoodMax
+	}
+	a.Derivation = append(a.Derivation, fmt.Sprintf("likelihood %d: %s", a.Likelihood, strings.Join(steps, "; ")))
+
+	// Priority and tier; the severe override comes first (UNGP 24).
+	a.Priority = a.Severity * a.Likelihood
+	a.Derivation = append(a.Derivation, fmt.Sprintf("priority %d = severity %d x likelihood %d", a.Priority, a.Severity, a.Likelihood))
+	tier := sc.Tiers[len(sc.Tiers)-1]
+	for _, t := range sc.Tiers {
+		if a.Priority >= t.MinPriority {
+			tier = t
+			break
+		}
+	}
+	tierWhy := fmt.Sprintf("tier %s: priority %d >= %d", tier.Name, a.Priority, tier.MinPriority)
+	if o := sc.SevereOverride; o.Tier != "" && a.Severe && a.Likelihood >= o.MinLikelihood && sc.tierRank(o.Tier) > sc.tierRank(tier.Name) {
+		for _, t := range sc.Tiers {
+			if t.Name == o.Tier {
+				tier = t
+			}
+		}
+		tierWhy = fmt.Sprintf("tier %s: severe impact with likelihood %d >= %d goes to the top tier whatever its priority (UNGP 24)", tier.Name, a.Likelihood, o.MinLikelihood)
+	}
+	a.Tier, a.TierRank, a.Review = tier.Name, sc.tierRank(tier.Name), tier.Review
+	a.Derivation = append(a.Derivation, tierWhy)
+
+	// Involvement and leverage choose the response; they come after the
+	// tier so that they can never lower it.
+	a.Leverage = sc.DefaultLeverage
+	levWhy := "default"
+	for _, fr := range p.levers {
+		r, err := fire(fr)
+		if err != nil {
+			return nil, fmt.Errorf("assess %s: %w", f.Relationship, err)
+		}
+		if r == nil {
+			continue
+		}
+		a.Modifiers = append(a.Modifiers, *r)
+		a.Leverage, levWhy = fr.meta.Leverage, r.ID
+	}
+	for _, fr := range p.escal {
+		r, err := fire(fr)
+		if err != nil {
+			return nil, fmt.Errorf("assess %s: %w", f.Relationship, err)
+		}
+		if r != nil {
+			a.Modifiers = append(a.Modifiers, *r)
+			a.Escalated = true
+		}
+	}
+	invWhy := "default"
+	for _, fl := range a.Flags {
+		if fl.Involvement == a.Involvement {
+			invWhy = fl.ID
+			break
+		}
+	}
+	a.Derivation = append(a.Derivation, fmt.Sprintf("involvement %s (%s); leverage %s (%s); escalated %v", a.Involvement, invWhy, a.Leverage, levWhy, a.Escalated))
+	for i, r := range sc.Responses {
+		if r.matches(a) {
+			a.Action, a.ActionWhy = r.Action, r.Why
+			a.Derivation = append(a.Derivation, fmt.Sprintf("action %s: response row %d of the policy", r.Action, i+1))
+			break
+		}
+	}
+
+	// Sources cited: those a flag's evidence names, else every linked one
+	// of a fired flag that reads sources.
+	for _, s := range f.Sources {
+		for _, fl := range a.Flags {
+			if slices.ContainsFunc(fl.Evidence, func(e string) bool { return e == s.ID || strings.HasPrefix(e, s.ID+" ") }) {
+				a.Sources = append(a.Sources, s)
+				break
+			}
+		}
+	}
+	a.parties = f.deps
+	return a, nil
+}
+
+func (r *Response) matches(a *Assessment) bool {
+	if len(r.Tier) > 0 && !slices.Contains(r.Tier, a.Tier) {
+		return false
+	}
+	if len(r.Involvement) > 0 && !slices.Contains(r.Involvement, a.Involvement) {
+		return false
+	}
+	if len(r.Leverage) > 0 && !slices.Contains(r.Leverage, a.Leverage) {
+		return false
+	}
+	if r.Severe != nil && *r.Severe != a.Severe {
+		return false
+	}
+	if r.Escalated != nil && *r.Escalated != a.Escalated {
+		return false
+	}
+	return true
+}
+
+// factValues picks the values of dotted fact paths (end_user.sectors) for
+// an explanation. It goes through JSON because the paths are the json
+// names; only fired rules pay for it.
+func factValues(f *Facts, root *map[string]any, paths []string) map[string]any {
+	out := make(map[string]any, len(paths))
+	for _, p := range paths {
+		if *root == nil {
+			b, _ := json.Marshal(f)
+			_ = json.Unmarshal(b, root)
+		}
+		var v any = *root
+		for _, part := range strings.Split(p, ".") {
+			m, ok := v.(map[string]any)
+			if !ok {
+				v = nil
+				break
+			}
+			v = m[part]
+		}
+		out[p] = v
+	}
+	return out
+}
+
+// digestFacts is the SHA-256 of the facts' JSON.
+func digestFacts(f *Facts) (string, error) {
+	b, err := json.Marshal(f)
+	if err != nil {
+		return "", fmt.Errorf("digest facts of %s: %w", f.Relationship, err)
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:]), nil
+}

@@ -110,6 +110,11 @@ func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) vigil.Store { return openFresh(t) })
 }
 
+func TestUsageConformance(t *testing.T) {
+	server(t)
+	storetest.RunUsage(t, func(t *testing.T) vigil.Store { return openFresh(t) })
+}
+
 func TestOpenMigratesOnce(t *testing.T) {
 	db := openFresh(t)
 	ctx := context.Background()

@@ -19,3 +19,13 @@ func TestConformance(t *testing.T) {
 		return db
 	})
 }
+
+func TestUsageConformance(t *testing.T) {
+	storetest.RunUsage(t, func(t *testing.T) vigil.Store {
+		db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "vigil.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return db
+	})
+}

@@ -103,17 +103,9 @@ func ParseEUAnnexCSV(ctx context.Context, r io.Reader, name string) ([]screen.En
 			sum := sha1.Sum([]byte(rw.get("schema") + "\x00" + names[0]))
 			local = "h" + hex.EncodeToString(sum[:4])
 		}
-		id := "eu:" + celex + "/" + rw.get("annex") + "/" + local
-		if prev, dup := seen[id]; dup {
-			// The same name twice in one annex without a recordId is a
-			// transcription repeat; number it rather than fail the file.
-			k := 2
-			for ; seen[fmt.Sprintf("%s-%d", id, k)] != 0; k++ {
-			}
-			_ = prev
-			id = fmt.Sprintf("%s-%d", id, k)
-		}
-		seen[id] = line
+		// The same name twice in one annex without a recordId is a
+		// transcription repeat; it is numbered rather than failing the file.
+		id := uniqueID(seen, "eu:"+celex+"/"+rw.get("annex")+"/"+local, line)
 		typ := ftmType(rw.get("schema"))
 		if typ == "" {
 			typ = "unknown"

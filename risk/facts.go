@@ -17,7 +17,7 @@ import (
 // is simply empty.
 type Facts struct {
 	// Relationship is the id of the relationship, "<account>~<end user>".
-	Relationship string `json:"relationship"`
+	Relationship string      `json:"relationship"`
 	Account      AccountFact `json:"account"`
 	// Customer holds the account; EndUser is who the services finally
 	// serve (the customer itself when it resells to nobody).

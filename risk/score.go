@@ -65,8 +65,8 @@ type Assessment struct {
 
 // FlagResult is one fired rule.
 type FlagResult struct {
-	ID          string   `json:"id"`
-	Description string   `json:"description"`
+	ID          string `json:"id"`
+	Description string `json:"description"`
 	// Facts are the values of the facts the rule's expression reads.
 	Facts map[string]any `json:"facts"`
 	// Evidence is what the rule's evidence expression returned: the

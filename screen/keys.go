@@ -39,8 +39,22 @@ func phoneticKey(s string) string {
 		case c == 'd' && at(i+1) == 'j', c == 'z' && at(i+1) == 'h', c == 'd' && at(i+1) == 'z':
 			b = append(b, 'j')
 			i++
-		case c == 'k' && at(i+1) == 'h', c == 'c' && at(i+1) == 'k':
+		case c == 'k' && at(i+1) == 'h':
+			// kh is how Cyrillic х and Arabic خ are written; Latin
+			// spellings of the same names write h (dropped inside a word,
+			// like h itself).
+			if i == 0 {
+				b = append(b, 'h')
+			}
+			i++
+		case c == 'c' && at(i+1) == 'k':
 			b = append(b, 'k')
+			i++
+		case c == 'c' && at(i+1) == 'z':
+			b = append(b, 'c') // Polish cz = ch
+			i++
+		case c == 's' && at(i+1) == 'z':
+			b = append(b, 'x') // Polish sz = sh
 			i++
 		case c == 'g' && at(i+1) == 'h':
 			b = append(b, 'g')
@@ -319,14 +333,12 @@ func soundClass(c byte) byte {
 	switch c {
 	case 'b', 'v', 'f', 'p', 'w':
 		return 'b'
-	case 'k', 'q', 'c', 'g', 'x':
+	case 'k', 'q', 'c', 'g':
 		return 'k'
 	case 's', 'z':
 		return 's'
 	case 't', 'd':
 		return 't'
-	case 'j':
-		return 'k'
 	case 'm', 'n':
 		return 'm'
 	case 'l', 'r':
@@ -359,7 +371,7 @@ func crossSim(a, b string) float64 {
 		case (x == 'v' || x == 'w') && (y == 'o' || y == 'u'), (y == 'v' || y == 'w') && (x == 'o' || x == 'u'):
 			// Hebrew vav and Arabic waw are a consonant or a vowel.
 			return 0.3
-		case (x == 'c' && y == 's') || (x == 's' && y == 'c'):
+		case pairIs(x, y, 'c', 's'), pairIs(x, y, 'x', 's'), pairIs(x, y, 'x', 'k'), pairIs(x, y, 'j', 'g'), pairIs(x, y, 'j', 'y'), pairIs(x, y, 'j', 'z'), pairIs(x, y, 'c', 'h'):
 			return 0.3
 		case isVowel(x) || isVowel(y):
 			return 1
@@ -390,5 +402,19 @@ func crossSim(a, b string) float64 {
 		}
 		prev, cur = cur, prev
 	}
-	return 1 - prev[lb]/float64(max(la, lb))
+	cost := prev[lb]
+	if max(la, lb) <= 4 {
+		// Short names leave little to compare: each difference weighs
+		// more.
+		cost *= 1.5
+	}
+	return 1 - crossCostScale*cost/float64(max(la, lb))
 }
+
+// crossCostScale calibrates crossSim against typo similarity: measured on
+// the transliteration pairs, spellings of one name across scripts cost
+// about this fraction of what the same edits cost between two Latin
+// spellings, while shuffled (different) names stay far apart.
+var crossCostScale = 0.75
+
+func pairIs(x, y, a, b byte) bool { return x == a && y == b || x == b && y == a }

@@ -72,7 +72,15 @@ func nameBench(t testing.TB, cfg Config, verbose bool) prf {
 	return m
 }
 
+// Reached when last tuned (BENCHMARKS-screen.md); a change that lowers
+// either fails. The target (F1 0.92 at precision 0.95) is not
+// reached: see the notes there.
+const nameBenchFloorP, nameBenchFloorR = 0.903, 0.807
+
 func TestNameBench(t *testing.T) {
 	m := nameBench(t, DefaultConfig(), os.Getenv("VIGIL_VERBOSE") == "1")
-	t.Logf("name_bench: %s", m)
+	t.Logf("name_bench: %s (baseline logic-v2: P 0.762 R 0.821 F1 0.790)", m)
+	if m.precision() < nameBenchFloorP || m.recall() < nameBenchFloorR {
+		t.Errorf("name_bench P %.3f R %.3f below floors %.3f %.3f", m.precision(), m.recall(), nameBenchFloorP, nameBenchFloorR)
+	}
 }

@@ -155,12 +155,14 @@ func tokSim(a, b *Token, minSim float64) float64 {
 			s = v
 		}
 	}
-	if a.Script != b.Script && la >= 2 && lb >= 2 && s < 0.92 && a.Kind == KindWord && b.Kind == KindWord {
-		v := crossSim(a.Text, b.Text)
-		if k := crossSim(a.Key, b.Key); k > v {
-			v = k
+	// Spellings from different scripts differ more than typos do; Han
+	// syllables are excluded (a character's pinyin is only one reading)
+	// and so are pairs of very different length.
+	if a.Script != b.Script && !a.Han && !b.Han && s < 0.92 && a.Kind == KindWord && b.Kind == KindWord {
+		if v := crossPair(a.Text, b.Text); v > s {
+			s = v
 		}
-		if v > s {
+		if v := crossPair(a.Key, b.Key); v > s {
 			s = v
 		}
 	}
@@ -173,6 +175,14 @@ func tokSim(a, b *Token, minSim float64) float64 {
 		return 0
 	}
 	return s
+}
+
+func crossPair(a, b string) float64 {
+	la, lb := len(a), len(b)
+	if la < 2 || lb < 2 || 2*max(la, lb) > 3*min(la, lb) {
+		return 0
+	}
+	return crossSim(a, b)
 }
 
 func boundedLevSim(a, b string, ma, mb uint32, minSim float64) float64 {

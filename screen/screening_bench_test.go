@@ -103,11 +103,11 @@ func unPositives(t testing.TB, file string) (match, review, n int, misses []stri
 // Floors: the figures reached when this test was written (see
 // BENCHMARKS-screen.md); a change that lowers any of them fails.
 const (
-	floorUntreatedMatch  = 0.0
-	floorUntreatedReview = 0.0
-	floorTreatedMatch    = 0.0
-	floorTreatedReview   = 0.0
-	ceilNegativeMatch    = 1.0
+	floorUntreatedMatch  = 0.9956
+	floorUntreatedReview = 0.9985
+	floorTreatedMatch    = 0.9898
+	floorTreatedReview   = 0.9985
+	ceilNegativeMatch    = 0.0026
 )
 
 func TestUNPositives(t *testing.T) {

@@ -91,7 +91,11 @@ func scoreTranslit(ps []pair, verbose bool) translitScore {
 	return s
 }
 
-var translitFloors = map[string]float64{}
+// Reached when last tuned; lowering any fails.
+var translitFloors = map[string]float64{
+	"arabic_tokens": 0.917, "hebrew_tokens": 0.921, "russian_tokens": 0.924,
+	"arabic_google": 0.957, "hebrew_fullnames": 0.882,
+}
 
 func TestTranslit(t *testing.T) {
 	verbose := os.Getenv("VIGIL_VERBOSE") == "1"

@@ -137,3 +137,51 @@ func (dialect) IsUniqueViolation(err error) bool {
 	}
 	return false
 }
+
+// SQLite runs in this process, so the pipelined import (read and encode the
+// next batch while the database writes this one) pays off on two cores; see
+// sqlstore.BulkImporter.
+
+func (dialect) ImportBatchSize() int { return 2000 }
+
+func (dialect) LookupHashes(ctx context.Context, conn *sql.Conn, table string, ids []string) (map[string]string, error) {
+	out := make(map[string]string, len(ids))
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rows, err := conn.QueryContext(ctx, "SELECT id, hash FROM "+table+" WHERE id IN ("+strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")+")", args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, hash string
+		if err := rows.Scan(&id, &hash); err != nil {
+			return nil, err
+		}
+		out[id] = hash
+	}
+	return out, rows.Err()
+}
+
+func (dialect) UpdateRows(ctx context.Context, conn *sql.Conn, table string, cols []string, rows [][]any) error {
+	sets := make([]string, 0, len(cols)-1)
+	for _, c := range cols[1:] {
+		sets = append(sets, c+" = ?")
+	}
+	stmt, err := conn.PrepareContext(ctx, "UPDATE "+table+" SET "+strings.Join(sets, ", ")+" WHERE id = ?")
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	args := make([]any, len(cols))
+	for _, r := range rows {
+		copy(args, r[1:])
+		args[len(cols)-1] = r[0]
+		if _, err := stmt.ExecContext(ctx, args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}

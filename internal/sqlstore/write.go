@@ -2,17 +2,11 @@ package sqlstore
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/vigil-hrdd/vigil"
 )
-
-// importBatch is how many records an import reads before it writes them:
-// large enough to amortise the lookups, small enough to keep memory flat.
-const importBatch = 1000
 
 // Create stores a new record and its event.
 func (s *Store) Create(ctx context.Context, rec vigil.Record, actor string) error {
@@ -177,131 +171,12 @@ func (tx *tx) checkRefs(ctx context.Context, recs []vigil.Record) error {
 	return nil
 }
 
-// Import upserts every record of the source in one transaction.
+// Import upserts every record of the source in one transaction, through the
+// dialect's pipelined bulk path (bulk.go).
 func (s *Store) Import(ctx context.Context, req vigil.ImportRequest) (vigil.ImportSummary, error) {
-	if bi, ok := s.dialect.(BulkImporter); ok {
-		return s.bulkImport(ctx, bi, req)
+	bi, ok := s.dialect.(BulkImporter)
+	if !ok {
+		return vigil.ImportSummary{}, fmt.Errorf("import %s: the %T dialect has no bulk import", req.Kind, s.dialect)
 	}
-	sum := vigil.ImportSummary{Kind: req.Kind}
-	t, err := tableFor(req.Kind)
-	if err != nil {
-		return sum, err
-	}
-	err = s.inTx(ctx, func(tx *tx) error {
-		base := 0
-		batch := make([]vigil.Record, 0, importBatch)
-		for done := false; !done; {
-			batch = batch[:0]
-			for len(batch) < importBatch {
-				rec, err := req.Source.Next()
-				if errors.Is(err, io.EOF) {
-					done = true
-					break
-				}
-				if err != nil {
-					return err
-				}
-				if rec.RecordKind() != req.Kind {
-					return &vigil.Error{Code: vigil.EINVALID, Row: base + len(batch), Message: fmt.Sprintf("a %s in an import of %s", rec.RecordKind().Singular(), req.Kind)}
-				}
-				if err := rec.Validate(); err != nil {
-					var ve *vigil.Error
-					if errors.As(err, &ve) {
-						ve.Row = base + len(batch)
-					}
-					return err
-				}
-				batch = append(batch, rec)
-			}
-			if len(batch) == 0 {
-				break
-			}
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			if err := tx.writeBatch(ctx, t, batch, base, req.Actor, &sum); err != nil {
-				return err
-			}
-			base += len(batch)
-		}
-		ev, err := vigil.NewEvent("import.completed", string(req.Kind), req.Actor, s.now(), map[string]any{
-			"kind": req.Kind, "file": req.File, "sha256": req.SHA256,
-			"created": sum.Created, "updated": sum.Updated, "unchanged": sum.Unchanged,
-		})
-		if err != nil {
-			return err
-		}
-		sum.EventID = ev.ID
-		return tx.insertEvent(ctx, ev)
-	})
-	if err != nil {
-		return vigil.ImportSummary{Kind: req.Kind}, err
-	}
-	return sum, nil
-}
-
-func (tx *tx) writeBatch(ctx context.Context, t *table, batch []vigil.Record, base int, actor string, sum *vigil.ImportSummary) error {
-	if err := tx.checkRefs(ctx, batch); err != nil {
-		var ve *vigil.Error
-		if errors.As(err, &ve) && ve.Row >= 0 {
-			ve.Row += base
-		}
-		return err
-	}
-	args := make([]any, len(batch))
-	for i, r := range batch {
-		args[i] = r.RecordID()
-	}
-	existing := make(map[string]string, len(batch))
-	rows, err := tx.query(ctx, "SELECT id, hash FROM "+t.name+" WHERE id IN ("+placeholders(len(batch))+")", args...)
-	if err != nil {
-		return fmt.Errorf("import %s: look up existing: %w", t.kind, err)
-	}
-	for rows.Next() {
-		var id, hash string
-		if err := rows.Scan(&id, &hash); err != nil {
-			rows.Close()
-			return fmt.Errorf("import %s: look up existing: %w", t.kind, err)
-		}
-		existing[id] = hash
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("import %s: look up existing: %w", t.kind, err)
-	}
-	stamp := tx.s.now().UTC()
-	var inserts [][]any
-	for i, rec := range batch {
-		doc, hash, err := document(rec)
-		if err != nil {
-			return err
-		}
-		old, found := existing[rec.RecordID()]
-		switch {
-		case !found:
-			*rec.RecordMeta() = vigil.Meta{CreatedAt: stamp, CreatedBy: actor, UpdatedAt: stamp, UpdatedBy: actor}
-			inserts = append(inserts, t.row(rec, doc, hash))
-			existing[rec.RecordID()] = hash
-			sum.Created++
-		case old == hash:
-			sum.Unchanged++
-		default:
-			*rec.RecordMeta() = vigil.Meta{UpdatedAt: stamp, UpdatedBy: actor}
-			if err := tx.updateRow(ctx, t, rec, doc, hash); err != nil {
-				var ve *vigil.Error
-				if errors.As(err, &ve) {
-					ve.Row = base + i
-				}
-				return err
-			}
-			existing[rec.RecordID()] = hash
-			sum.Updated++
-		}
-	}
-	if len(inserts) > 0 {
-		if err := tx.s.dialect.InsertRows(ctx, tx.conn, t.name, t.rowColumns(), inserts); err != nil {
-			return fmt.Errorf("import %s: insert: %w", t.kind, err)
-		}
-	}
-	return nil
+	return s.bulkImport(ctx, bi, req)
 }

@@ -82,6 +82,7 @@ to set up your own.`,
 		newTokensCmd(g),
 		newBenchCmd(g),
 		newScreenCmd(),
+		newLogCmd(),
 	)
 	return root
 }

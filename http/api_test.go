@@ -417,8 +417,13 @@ func TestMount(t *testing.T) {
 	if rec.Code != 200 || rec.Body.String() != "checkpoint /log/checkpoint" || rec.Header().Get("X-Content-Type-Options") != "nosniff" {
 		t.Errorf("mounted handler: %d %q", rec.Code, rec.Body.String())
 	}
-	if _, err := NewServer(e.store, nil, Mount("/api/v1/x/", logH)); err == nil {
-		t.Errorf("a mount inside /api/ was accepted")
+	for _, bad := range []string{"/api/v1/x/", "/", "", "log/"} {
+		if _, err := NewServer(e.store, nil, Mount(bad, logH)); err == nil {
+			t.Errorf("mount at %q was accepted", bad)
+		}
+	}
+	if _, err := NewServer(e.store, nil, Mount("/log/", logH), Mount("/log/", logH)); err == nil {
+		t.Errorf("two mounts at one prefix were accepted")
 	}
 }
 

@@ -106,14 +106,28 @@ func NewServer(store vigil.Store, logger *slog.Logger, opts ...Option) (*Server,
 		s.mux.Handle(rt.method+" "+rt.path, s.guard(rt))
 	}
 	for _, m := range s.mounts {
-		if m.prefix == "" || !strings.HasPrefix(m.prefix, "/") || strings.HasPrefix(m.prefix, "/api/") {
-			return nil, fmt.Errorf("mount %q: prefix must start with / and stay out of /api/", m.prefix)
+		if len(m.prefix) < 2 || !strings.HasPrefix(m.prefix, "/") || strings.HasPrefix(m.prefix, "/api/") {
+			return nil, fmt.Errorf("mount %q: the prefix must start with /, not be / alone, and stay out of /api/", m.prefix)
 		}
-		s.mux.Handle(m.prefix, http.MaxBytesHandler(m.h, s.maxBody))
+		if err := handle(s.mux, m.prefix, http.MaxBytesHandler(m.h, s.maxBody)); err != nil {
+			return nil, fmt.Errorf("mount %q: %w", m.prefix, err)
+		}
 	}
 	s.mux.HandleFunc("/", s.handleUnmatched)
 	s.handler = s.requestID(s.securityHeaders(s.instrument(s.recoverer(s.mux))))
 	return s, nil
+}
+
+// handle registers a pattern, turning ServeMux's panic on a pattern that
+// conflicts with another into an error.
+func handle(mux *http.ServeMux, pattern string, h http.Handler) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("%v", v)
+		}
+	}()
+	mux.Handle(pattern, h)
+	return nil
 }
 
 // Handler returns the server's root handler, for tests and for embedding.

@@ -3,10 +3,12 @@ package risk
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"slices"
 
 	"github.com/vigil-hrdd/vigil"
 	"github.com/vigil-hrdd/vigil/portfolio"
+	"golang.org/x/sync/errgroup"
 )
 
 // view is the portfolio as the fact builder reads it. The full run reads
@@ -249,37 +251,48 @@ func (m *memView) sources(_ context.Context, partyID string) ([]*vigil.Source, e
 	return m.sourcesBy[partyID], nil
 }
 
-// loadAll reads the whole portfolio into a memView, page by page.
+// loadAll reads the whole portfolio into a memView, each kind on its own
+// goroutine (and connection), since decoding the stored JSON is most of the
+// cost and the kinds do not depend on each other.
 func loadAll(ctx context.Context, st vigil.RecordStore) (*memView, error) {
 	m := &memView{
 		parties: map[string]*vigil.Party{}, links: map[string][]*vigil.Link{}, subs: map[string][]*vigil.Subscription{},
 		services: map[string]*vigil.Service{}, contexts: map[string]*vigil.CountryContext{}, sourcesBy: map[string][]*vigil.Source{},
 	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(runtime.GOMAXPROCS(0))
 	for _, kind := range vigil.Kinds {
-		err := each(ctx, st, kind, func(r vigil.Record) {
-			switch r := r.(type) {
-			case *vigil.Party:
-				m.parties[r.ID] = r
-			case *vigil.Link:
-				m.links[r.From] = append(m.links[r.From], r)
-				m.links[r.To] = append(m.links[r.To], r)
-			case *vigil.Account:
-				m.accounts = append(m.accounts, r)
-			case *vigil.Subscription:
-				m.subs[r.AccountID] = append(m.subs[r.AccountID], r)
-			case *vigil.Service:
-				m.services[r.ID] = r
-			case *vigil.CountryContext:
-				m.contexts[r.ID] = r
-			case *vigil.Source:
-				for _, p := range r.PartyIDs {
-					m.sourcesBy[p] = append(m.sourcesBy[p], r)
+		// Each kind fills its own map, so the goroutines share nothing.
+		g.Go(func() error {
+			err := each(gctx, st, kind, func(r vigil.Record) {
+				switch r := r.(type) {
+				case *vigil.Party:
+					m.parties[r.ID] = r
+				case *vigil.Link:
+					m.links[r.From] = append(m.links[r.From], r)
+					m.links[r.To] = append(m.links[r.To], r)
+				case *vigil.Account:
+					m.accounts = append(m.accounts, r)
+				case *vigil.Subscription:
+					m.subs[r.AccountID] = append(m.subs[r.AccountID], r)
+				case *vigil.Service:
+					m.services[r.ID] = r
+				case *vigil.CountryContext:
+					m.contexts[r.ID] = r
+				case *vigil.Source:
+					for _, p := range r.PartyIDs {
+						m.sourcesBy[p] = append(m.sourcesBy[p], r)
+					}
 				}
+			})
+			if err != nil {
+				return fmt.Errorf("load %s: %w", kind, err)
 			}
+			return nil
 		})
-		if err != nil {
-			return nil, fmt.Errorf("load %s: %w", kind, err)
-		}
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
 	}
 	return m, nil
 }

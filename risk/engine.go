@@ -118,10 +118,13 @@ type TierChange struct {
 	PolicyVersion string `json:"policy_version"`
 }
 
-// result is one scored relationship on its way to the store.
+// result is one scored relationship on its way to the store: row is nil
+// when nothing changed, ev nil when the tier did not change.
 type result struct {
 	a      *Assessment
 	digest string
+	row    *Row
+	ev     *vigil.Event
 }
 
 // AssessAll assesses every relationship of the portfolio. Relationships
@@ -160,6 +163,11 @@ func (e *Engine) AssessAll(ctx context.Context, actor string) (Summary, error) {
 				if err != nil {
 					return err
 				}
+				for i := range out {
+					if err := e.prepare(p, prev, &out[i], actor); err != nil {
+						return err
+					}
+				}
 				select {
 				case results <- out:
 				case <-gctx.Done():
@@ -176,9 +184,7 @@ func (e *Engine) AssessAll(ctx context.Context, actor string) (Summary, error) {
 		for out := range results {
 			for _, r := range out {
 				seen[r.a.ID] = true
-				if err := e.collect(&batch, &sum, p, prev, r, actor); err != nil {
-					return err
-				}
+				collect(&batch, &sum, r)
 				if len(batch.Rows)+len(batch.Events) >= e.opt.BatchSize {
 					if err := e.st.SaveAssessments(gctx, batch); err != nil {
 						return fmt.Errorf("assess all: %w", err)
@@ -239,15 +245,13 @@ func (e *Engine) score(ctx context.Context, p *Policy, v view, accounts []*vigil
 	return out, ctx.Err()
 }
 
-// collect adds one result to the batch when it changed, with its event when
-// its tier changed.
-func (e *Engine) collect(b *SaveBatch, sum *Summary, p *Policy, prev map[string]State, r result, actor string) error {
+// prepare decides whether a result changed and, if so, encodes its row and,
+// when its tier changed, its event. It reads prev only, so the full run's
+// workers call it in parallel.
+func (e *Engine) prepare(p *Policy, prev map[string]State, r *result, actor string) error {
 	a := r.a
-	sum.Relationships++
-	sum.ByTier[a.Tier]++
 	old, had := prev[a.ID]
 	if had && !old.Retired && old.Digest == r.digest {
-		sum.Unchanged++
 		return nil
 	}
 	now := e.opt.Now().UTC()
@@ -258,10 +262,9 @@ func (e *Engine) collect(b *SaveBatch, sum *Summary, p *Policy, prev map[string]
 	if err != nil {
 		return fmt.Errorf("encode assessment %s: %w", a.ID, err)
 	}
-	b.Rows = append(b.Rows, Row{ID: a.ID, Version: a.Version, AccountID: a.AccountID, CustomerID: a.CustomerID, EndUserID: a.EndUserID,
+	r.row = &Row{ID: a.ID, Version: a.Version, AccountID: a.AccountID, CustomerID: a.CustomerID, EndUserID: a.EndUserID,
 		Tier: a.Tier, TierRank: a.TierRank, Priority: a.Priority, Action: a.Action, PolicyVersion: a.PolicyVersion,
-		Digest: r.digest, AssessedAt: now, AssessedBy: actor, Current: true, Doc: doc})
-	sum.Stored++
+		Digest: r.digest, AssessedAt: now, AssessedBy: actor, Current: true, Doc: doc}
 	from := ""
 	if had && !old.Retired {
 		from = old.Tier
@@ -275,10 +278,25 @@ func (e *Engine) collect(b *SaveBatch, sum *Summary, p *Policy, prev map[string]
 		if err != nil {
 			return err
 		}
-		b.Events = append(b.Events, ev)
-		sum.TierChanges++
+		r.ev = ev
 	}
 	return nil
+}
+
+// collect adds a prepared result to the batch and the summary.
+func collect(b *SaveBatch, sum *Summary, r result) {
+	sum.Relationships++
+	sum.ByTier[r.a.Tier]++
+	if r.row == nil {
+		sum.Unchanged++
+		return
+	}
+	b.Rows = append(b.Rows, *r.row)
+	sum.Stored++
+	if r.ev != nil {
+		b.Events = append(b.Events, r.ev)
+		sum.TierChanges++
+	}
 }
 
 // finish stores the last batch with the run's summary event.
@@ -395,11 +413,12 @@ func (e *Engine) assessAccounts(ctx context.Context, accountIDs []string, actor 
 	}
 	var b SaveBatch
 	seen := map[string]bool{}
-	for _, r := range results {
-		seen[r.a.ID] = true
-		if err := e.collect(&b, &sum, p, prev, r, actor); err != nil {
+	for i := range results {
+		seen[results[i].a.ID] = true
+		if err := e.prepare(p, prev, &results[i], actor); err != nil {
 			return sum, err
 		}
+		collect(&b, &sum, results[i])
 	}
 	for _, s := range states {
 		if !seen[s.ID] && !s.Retired {

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -141,7 +142,6 @@ func (p *Policy) Assess(f *Facts) (*Assessment, error) {
 	if f.EndUser.ID != f.Customer.ID {
 		a.Path = append(a.Path, f.EndUser.ID)
 	}
-	var root map[string]any // the facts as JSON, decoded once for all explanations
 	fire := func(fr *flagRule) (*FlagResult, error) {
 		ok, err := fr.rule.Match(act)
 		if err != nil || !ok {
@@ -152,7 +152,7 @@ func (p *Policy) Assess(f *Facts) (*Assessment, error) {
 			return nil, err
 		}
 		return &FlagResult{ID: fr.rule.ID, Description: fr.rule.Description, Evidence: ev, RuleMeta: fr.meta,
-			Facts: factValues(f, &root, fr.rule.Reads)}, nil
+			Facts: factValues(f, fr.rule.Reads)}, nil
 	}
 
 	// Severity: each dimension is the highest any fired flag gives it.
@@ -321,27 +321,40 @@ func (r *Response) matches(a *Assessment) bool {
 }
 
 // factValues picks the values of dotted fact paths (end_user.sectors) for
-// an explanation. It goes through JSON because the paths are the json
-// names; only fired rules pay for it.
-func factValues(f *Facts, root *map[string]any, paths []string) map[string]any {
+// an explanation, following the json names the rules use. Only fired rules
+// pay for it.
+func factValues(f *Facts, paths []string) map[string]any {
 	out := make(map[string]any, len(paths))
+	act := activation{f}
 	for _, p := range paths {
-		if *root == nil {
-			b, _ := json.Marshal(f)
-			_ = json.Unmarshal(b, root)
-		}
-		var v any = *root
-		for _, part := range strings.Split(p, ".") {
-			m, ok := v.(map[string]any)
+		parts := strings.Split(p, ".")
+		v, ok := act.ResolveName(parts[0])
+		for _, name := range parts[1:] {
 			if !ok {
-				v = nil
 				break
 			}
-			v = m[part]
+			v, ok = field(v, name)
 		}
-		out[p] = v
+		if ok {
+			out[p] = v
+		}
 	}
 	return out
+}
+
+// field returns the field of a fact struct with that json name.
+func field(v any, name string) (any, bool) {
+	rv := reflect.ValueOf(v)
+	if rv.Kind() != reflect.Struct {
+		return nil, false
+	}
+	t := rv.Type()
+	for i := range t.NumField() {
+		if tag, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ","); tag == name {
+			return rv.Field(i).Interface(), true
+		}
+	}
+	return nil, false
 }
 
 // digestFacts is the SHA-256 of the facts' JSON.

@@ -391,6 +391,10 @@ func TestHealthMetricsHeaders(t *testing.T) {
 		t.Errorf("no request id")
 	}
 	e.do(t, "auditor", "GET", "/api/v1/parties/ghost", "")
+	if !strings.Contains(e.logs.String(), "route=\"GET /api/v1/parties/{id}\" path=/api/v1/parties/ghost status=404") ||
+		!strings.Contains(e.logs.String(), "user=auditor") {
+		t.Errorf("no access log line with route, status and user:\n%s", e.logs.String())
+	}
 	res = e.do(t, "", "GET", "/metrics", "")
 	for _, want := range []string{
 		`vigil_http_requests_total{method="GET",route="GET /api/v1/parties/{id}",status="404"} 1`,

@@ -59,6 +59,7 @@ func (s *Server) guard(rt route) http.Handler {
 				s.writeError(w, r, forbidden(u, rt.access))
 				return
 			}
+			reqInfoFrom(r.Context()).user = u.ID
 			r = r.WithContext(context.WithValue(r.Context(), callerKey{}, &caller{user: u, access: rt.access}))
 		}
 		if err := rt.handle(w, r); err != nil {

@@ -70,6 +70,7 @@ func (s *Server) instrument(next http.Handler) http.Handler {
 			slog.String("path", r.URL.Path),
 			slog.String("status", status),
 			slog.Duration("duration", d),
+			slog.String("user", reqInfoFrom(r.Context()).user),
 			slog.String("request_id", requestIDFrom(r.Context())))
 	})
 }

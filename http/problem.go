@@ -90,6 +90,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		s.logger.LogAttrs(r.Context(), slog.LevelError, "request failed",
 			slog.String("method", r.Method),
 			slog.String("path", r.URL.Path),
+			slog.String("user", reqInfoFrom(r.Context()).user),
 			slog.String("request_id", p.RequestID),
 			slog.Any("err", err))
 	}

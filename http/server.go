@@ -217,7 +217,15 @@ func (s *Server) securityHeaders(next http.Handler) http.Handler {
 	})
 }
 
-type requestIDKey struct{}
+// reqInfo is what the log lines of one request share. It is a pointer in
+// the context so that guard, deep inside, can add the user for the access
+// log written outside.
+type reqInfo struct {
+	id   string
+	user string
+}
+
+type reqInfoKey struct{}
 
 // requestID tags each request with an id that appears in the access log, in
 // error logs and in problem documents.
@@ -225,16 +233,20 @@ func (s *Server) requestID(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b := make([]byte, 8)
 		_, _ = rand.Read(b)
-		id := hex.EncodeToString(b)
-		w.Header().Set("X-Request-Id", id)
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id)))
+		info := &reqInfo{id: hex.EncodeToString(b)}
+		w.Header().Set("X-Request-Id", info.id)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), reqInfoKey{}, info)))
 	})
 }
 
-func requestIDFrom(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey{}).(string)
-	return id
+func reqInfoFrom(ctx context.Context) *reqInfo {
+	if info, ok := ctx.Value(reqInfoKey{}).(*reqInfo); ok {
+		return info
+	}
+	return &reqInfo{}
 }
+
+func requestIDFrom(ctx context.Context) string { return reqInfoFrom(ctx).id }
 
 // recoverer turns a panic in a handler into a 500 problem and a log line
 // instead of a dropped connection.

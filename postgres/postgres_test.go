@@ -146,3 +146,7 @@ func TestOpenReportsUnreachableServer(t *testing.T) {
 		t.Fatalf("error leaks the password: %v", err)
 	}
 }
+
+func TestRiskConformance(t *testing.T) {
+	storetest.RunRisk(t, func(t *testing.T) vigil.Store { return openFresh(t) })
+}

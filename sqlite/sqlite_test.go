@@ -29,3 +29,5 @@ func TestUsageConformance(t *testing.T) {
 		return db
 	})
 }
+
+func TestRiskConformance(t *testing.T) { storetest.RunRisk(t, storetest.OpenSQLite) }

@@ -180,6 +180,9 @@ func (b *entityBuilder) name(value, kind, lang string) {
 			return
 		}
 	}
+	if kind == "aka" {
+		kind = scriptKind(value, kind)
+	}
 	b.e.Names = append(b.e.Names, screen.Name{Value: value, Kind: kind, Lang: lang})
 }
 

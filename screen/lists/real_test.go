@@ -170,7 +170,8 @@ func TestUN(t *testing.T) {
 		}
 	}
 	// 378 non-empty NAME_ORIGINAL_SCRIPT, less QDe.164's, which repeats its
-	// Latin primary name; plus 9 aliases written in Arabic script.
+	// Latin primary name; plus 9 aliases written mostly in Arabic or Chinese
+	// script (Python counts 10 such alias rows; one repeats another name).
 	if orig != 386 {
 		t.Errorf("original-script names = %d, want 386", orig)
 	}

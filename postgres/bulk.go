@@ -3,11 +3,13 @@ package postgres
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"math"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/vigil-hrdd/vigil/internal/sqlstore"
 )
 
@@ -118,8 +120,32 @@ func (w *importWriter) maybeDeferIndexes(ctx context.Context, next int64) error 
 		if w.inserted+next < w.existing {
 			return nil
 		}
+		// Non-nil from here on, so that the decision is taken once.
+		w.deferred = []string{}
+		// Take the table's exclusive lock without waiting long behind
+		// readers: if it cannot be had in a second, the import goes on
+		// updating the indexes row by row. The savepoint keeps the
+		// lock timeout from aborting the import's transaction.
+		if _, err := c.Exec(ctx, "SAVEPOINT vigil_defer_indexes; SET LOCAL lock_timeout = '1s'"); err != nil {
+			return fmt.Errorf("defer indexes of %s: %w", w.table, err)
+		}
+		if _, err := c.Exec(ctx, "LOCK TABLE "+w.ident()+" IN ACCESS EXCLUSIVE MODE"); err != nil {
+			var pe *pgconn.PgError
+			if !errors.As(err, &pe) || (pe.Code != lockNotAvailable && pe.Code != deadlockDetected) {
+				return fmt.Errorf("defer indexes of %s: %w", w.table, err)
+			}
+			if _, err := c.Exec(ctx, "ROLLBACK TO SAVEPOINT vigil_defer_indexes; RELEASE SAVEPOINT vigil_defer_indexes"); err != nil {
+				return fmt.Errorf("defer indexes of %s: %w", w.table, err)
+			}
+			return nil
+		}
+		// Indexes that back a constraint cannot be dropped, and invalid
+		// ones (a failed CREATE INDEX CONCURRENTLY) are not ours to build.
 		rows, err := c.Query(ctx, `SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
-			FROM pg_index i WHERE i.indrelid = $1::regclass AND NOT i.indisunique AND NOT i.indisprimary
+			FROM pg_index i
+			WHERE i.indrelid = $1::regclass AND NOT i.indisunique AND NOT i.indisprimary
+				AND i.indisvalid AND i.indisready
+				AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
 			ORDER BY 1`, w.ident())
 		if err != nil {
 			return fmt.Errorf("indexes of %s: %w", w.table, err)
@@ -137,11 +163,21 @@ func (w *importWriter) maybeDeferIndexes(ctx context.Context, next int64) error 
 				return fmt.Errorf("defer index %s: %w", n, err)
 			}
 		}
-		// Non-nil even when empty, so the check runs once.
-		w.deferred = append([]string{}, defs...)
+		// RELEASE keeps the lock and the drops; the lock timeout goes back
+		// to the session's with a SET LOCAL of its own.
+		if _, err := c.Exec(ctx, "RELEASE SAVEPOINT vigil_defer_indexes; SET LOCAL lock_timeout = DEFAULT"); err != nil {
+			return fmt.Errorf("defer indexes of %s: %w", w.table, err)
+		}
+		w.deferred = defs
 		return nil
 	})
 }
+
+// SQLSTATEs of a lock that could not be had.
+const (
+	lockNotAvailable = "55P03"
+	deadlockDetected = "40P01"
+)
 
 // UpdateRows copies the new versions into a temporary table and updates
 // from it in one statement, so that re-importing a file where every record

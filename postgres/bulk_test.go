@@ -247,3 +247,36 @@ func TestImportFailuresLeaveNothing(t *testing.T) {
 		}
 	})
 }
+
+// A reader holding the table makes a large import keep its indexes (after
+// waiting a second for the lock) instead of waiting behind the reader.
+func TestImportKeepsIndexesWhenTableIsBusy(t *testing.T) {
+	defer postgres.SetImportSizes(100, 250)()
+	db := openFresh(t)
+	db.DB().SetMaxOpenConns(1) // so SHOW below asks the import's connection
+	ctx := context.Background()
+	defs := indexDefs(t, db)
+	var schema string
+	if err := db.DB().QueryRow("SELECT current_schema()").Scan(&schema); err != nil {
+		t.Fatal(err)
+	}
+	reader := server(t)
+	if _, err := reader.Exec(ctx, "BEGIN; LOCK TABLE "+schema+".parties IN ACCESS SHARE MODE"); err != nil {
+		t.Fatal(err)
+	}
+	defer reader.Exec(ctx, "ROLLBACK")
+	var ps []*vigil.Party
+	for i := range 1000 {
+		ps = append(ps, testParty(fmt.Sprintf("Q%04d", i), "P"))
+	}
+	if sum := importAll(t, db, ps); sum.Created != 1000 {
+		t.Fatalf("import: %+v", sum)
+	}
+	if got := indexDefs(t, db); !slices.Equal(got, defs) {
+		t.Fatalf("indexes were rebuilt under a reader's lock:\n got %q\nwant %q", got, defs)
+	}
+	var timeout string
+	if err := db.DB().QueryRow("SHOW lock_timeout").Scan(&timeout); err != nil || timeout != "0" {
+		t.Fatalf("lock_timeout after the import = %q (%v), want the default 0", timeout, err)
+	}
+}

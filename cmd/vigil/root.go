@@ -83,6 +83,7 @@ to set up your own.`,
 		newBenchCmd(g),
 		newScreenCmd(),
 		newLogCmd(),
+		newAssessCmd(g), newRiskCmd(g),
 	)
 	return root
 }

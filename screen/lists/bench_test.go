@@ -4,9 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/vigil-hrdd/vigil/screen"
 )
@@ -104,18 +102,6 @@ func BenchmarkParseAll(b *testing.B) {
 	b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N), "cpu-ns/op")
 	b.ReportMetric(float64(entities), "entities")
 	b.ReportMetric(float64(names), "names")
-}
-
-// cpuTime is the process's user+system CPU time. The benchmark machine is
-// shared, so wall time (ns/op) swings with other load; CPU time per
-// operation is the steadier figure. It includes the garbage collector's
-// work on other threads, which a real import pays too.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // BenchmarkParse reports each list on its own.

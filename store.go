@@ -165,6 +165,10 @@ type EventStore interface {
 	// RecordEvent writes a standalone event (one that changes no other
 	// table) to the outbox.
 	RecordEvent(ctx context.Context, ev *Event) error
+	// RecordEvents writes several standalone events in one transaction, all
+	// or none; the proof log's relay uses it to group-commit concurrent
+	// Record calls.
+	RecordEvents(ctx context.Context, evs []*Event) error
 	// GetEvent returns the event or ENOTFOUND.
 	GetEvent(ctx context.Context, id string) (*Event, error)
 	// PendingEvents returns up to limit events not yet in the log, in

@@ -24,6 +24,18 @@ func (s *Store) RecordEvent(ctx context.Context, ev *vigil.Event) error {
 	return s.inTx(ctx, func(tx *tx) error { return tx.insertEvent(ctx, ev) })
 }
 
+// RecordEvents writes standalone events to the outbox in one transaction.
+func (s *Store) RecordEvents(ctx context.Context, evs []*vigil.Event) error {
+	return s.inTx(ctx, func(tx *tx) error {
+		for _, ev := range evs {
+			if err := tx.insertEvent(ctx, ev); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 const eventSelect = "SELECT seq, id, type, subject, actor, time, payload, salt, commitment, leaf_index FROM events "
 
 func scanEvent(sc interface{ Scan(...any) error }) (*vigil.Event, error) {

@@ -151,6 +151,7 @@ func (s *Server) routeTable() []route {
 			summary: "Get one event, with its salt and commitment.",
 			status:  http.StatusOK, result: typeOf[vigil.Event](), handle: s.handleGetEvent},
 	)
+	rts = append(rts, s.riskRoutes()...)
 	return rts
 }
 

@@ -541,3 +541,29 @@ func keys(m map[string]bool) []string {
 	slices.Sort(out)
 	return out
 }
+
+// Preview assesses one relationship from the store as it is now, under the
+// policy in force, without storing anything: the answer for a relationship
+// never assessed yet, or a what-if after an edit. Its Version is 0.
+func (e *Engine) Preview(ctx context.Context, relationshipID string) (*Assessment, error) {
+	accountID, endUser, ok := SplitRelationshipID(relationshipID)
+	if !ok {
+		return nil, vigil.FieldError("id", "%q is not a relationship id (ACCOUNT~END_USER)", relationshipID)
+	}
+	acct, err := vigil.GetAs[*vigil.Account](ctx, e.st, vigil.KindAccount, accountID)
+	if err != nil {
+		return nil, err
+	}
+	p := e.Policy()
+	results, err := e.score(ctx, p, newStoreView(e.st), []*vigil.Account{acct})
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range results {
+		if r.a.EndUserID == endUser {
+			r.a.FactsDigest = r.digest
+			return r.a, nil
+		}
+	}
+	return nil, vigil.Errorf(vigil.ENOTFOUND, "account %s serves no end user %s", accountID, endUser)
+}

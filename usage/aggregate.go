@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"slices"
 	"time"
+	"unsafe"
 
 	"github.com/vigil-hrdd/vigil"
 )
@@ -69,9 +70,21 @@ type dayKey struct {
 	day Day
 }
 
+// fastKey identifies a series by the addresses and lengths of its strings,
+// which hashes and compares several times faster than their bytes. The
+// Decoder interns the strings, so one series has one fastKey per Decoder;
+// the rare series under two keys (records from two decoders, or built in
+// Go) are merged by value in Daily.
+type fastKey struct {
+	sub, meter, region, unit unsafe.Pointer
+	ls, lm, lr, lu           int32
+	day                      Day
+}
+
 type cell struct {
-	q float64
-	n int64
+	series Series
+	q      float64
+	n      int64
 }
 
 // Totals sums records into daily totals. A record whose period spans
@@ -79,25 +92,35 @@ type cell struct {
 // covers in each, so that a monthly storage record does not land as a
 // spike on its first day.
 type Totals struct {
-	cells map[dayKey]*cell
+	cells map[fastKey]*cell
 }
 
 // NewTotals returns empty totals.
-func NewTotals() *Totals { return &Totals{cells: make(map[dayKey]*cell, 1024)} }
+func NewTotals() *Totals { return &Totals{cells: make(map[fastKey]*cell, 1024)} }
 
-// Len is the number of daily cells.
+// Len is the number of daily cells (an upper bound of len(Daily())).
 func (t *Totals) Len() int { return len(t.cells) }
+
+func (t *Totals) cell(r *Record, d Day) *cell {
+	k := fastKey{
+		sub: unsafe.Pointer(unsafe.StringData(r.Subscription)), meter: unsafe.Pointer(unsafe.StringData(r.Meter)),
+		region: unsafe.Pointer(unsafe.StringData(r.Region)), unit: unsafe.Pointer(unsafe.StringData(r.Unit)),
+		ls: int32(len(r.Subscription)), lm: int32(len(r.Meter)), lr: int32(len(r.Region)), lu: int32(len(r.Unit)),
+		day: d,
+	}
+	c := t.cells[k]
+	if c == nil {
+		c = &cell{series: Series{Subscription: r.Subscription, Meter: r.Meter, Region: r.Region, Unit: r.Unit}}
+		t.cells[k] = c
+	}
+	return c
+}
 
 // Add adds one (valid) record.
 func (t *Totals) Add(r *Record) {
 	first, last := DayOf(r.Start), DayOf(r.End.Add(-time.Nanosecond))
-	k := dayKey{Series: Series{Subscription: r.Subscription, Meter: r.Meter, Region: r.Region, Unit: r.Unit}, day: first}
 	if first == last {
-		c := t.cells[k]
-		if c == nil {
-			c = &cell{}
-			t.cells[k] = c
-		}
+		c := t.cell(r, first)
 		c.q += r.Quantity
 		c.n++
 		return
@@ -111,12 +134,7 @@ func (t *Totals) Add(r *Record) {
 		if to.After(r.End) {
 			to = r.End
 		}
-		k.day = d
-		c := t.cells[k]
-		if c == nil {
-			c = &cell{}
-			t.cells[k] = c
-		}
+		c := t.cell(r, d)
 		c.q += r.Quantity * to.Sub(from).Seconds() / total
 		if d == first {
 			c.n++
@@ -126,9 +144,17 @@ func (t *Totals) Add(r *Record) {
 
 // Daily returns the totals sorted by series and day.
 func (t *Totals) Daily() []Daily {
+	byValue := make(map[dayKey]int, len(t.cells))
 	out := make([]Daily, 0, len(t.cells))
 	for k, c := range t.cells {
-		out = append(out, Daily{Series: k.Series, Day: k.day, Quantity: c.q, Records: c.n})
+		vk := dayKey{Series: c.series, day: k.day}
+		if i, ok := byValue[vk]; ok {
+			out[i].Quantity += c.q
+			out[i].Records += c.n
+			continue
+		}
+		byValue[vk] = len(out)
+		out = append(out, Daily{Series: c.series, Day: k.day, Quantity: c.q, Records: c.n})
 	}
 	SortDaily(out)
 	return out

@@ -104,12 +104,20 @@ func TestEachRedFlagFiresAndDoesNot(t *testing.T) {
 			func(f *Facts) { caps(f, "storage.object", "ai.speech_to_text", "ai.translation") },
 			"the same pipeline for a civilian end user"},
 		{"custom-engineering",
-			func(f *Facts) { f.Declarations = []DeclarationFact{{ID: "D1", Kind: "embedded_staff", Status: "present"}} },
-			func(f *Facts) { f.Declarations = []DeclarationFact{{ID: "D1", Kind: "custom_engineering", Status: "refused"}} },
+			func(f *Facts) {
+				f.Declarations = []DeclarationFact{{ID: "D1", Kind: "embedded_staff", Status: "present"}}
+			},
+			func(f *Facts) {
+				f.Declarations = []DeclarationFact{{ID: "D1", Kind: "custom_engineering", Status: "refused"}}
+			},
 			"customisation declined"},
 		{"usage-surge-after-escalation",
-			func(f *Facts) { f.Signals = []SignalFact{{ID: "G1", Kind: "surge", Factor: 200, AfterEscalation: true}} },
-			func(f *Facts) { f.Signals = []SignalFact{{ID: "G1", Kind: "surge", Factor: 200, AfterEscalation: false}} },
+			func(f *Facts) {
+				f.Signals = []SignalFact{{ID: "G1", Kind: "surge", Factor: 200, AfterEscalation: true}}
+			},
+			func(f *Facts) {
+				f.Signals = []SignalFact{{ID: "G1", Kind: "surge", Factor: 200, AfterEscalation: false}}
+			},
 			"a surge unrelated to an escalation"},
 		{"data-residency-shift",
 			func(f *Facts) {
@@ -126,7 +134,9 @@ func TestEachRedFlagFiresAndDoesNot(t *testing.T) {
 			func(f *Facts) { f.Customer.Sectors = []string{"it_services"} },
 			"an IT company buying for itself"},
 		{"refused-assurances",
-			func(f *Facts) { f.Declarations = []DeclarationFact{{ID: "D2", Kind: "audit_clause", Status: "refused"}} },
+			func(f *Facts) {
+				f.Declarations = []DeclarationFact{{ID: "D2", Kind: "audit_clause", Status: "refused"}}
+			},
 			func(f *Facts) { f.Declarations = []DeclarationFact{{ID: "D2", Kind: "audit_clause", Status: "given"}} },
 			"an audit clause agreed"},
 		{"list-match-confirmed",

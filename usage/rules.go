@@ -14,6 +14,7 @@ import (
 	"text/template"
 
 	"cel.dev/cel-go/cel"
+	"github.com/vigil-hrdd/vigil"
 	"gopkg.in/yaml.v3"
 )
 
@@ -60,6 +61,29 @@ type Rules struct {
 	Digest string
 	Params map[string]any
 	Rules  []*Rule
+}
+
+var ruleKeys = []string{"id", "title", "severity", "scope", "when", "explain", "numbers"}
+
+// sampleActivation is a subject's facts on a little made-up use, for the
+// trial evaluation at load.
+func sampleActivation(scope Scope, params map[string]any) map[string]any {
+	const sub = "S-sample"
+	var daily []Daily
+	for age := Day(0); age < 14; age++ {
+		daily = append(daily, Daily{Series: Series{Subscription: sub, Meter: "ai.speech_to_text", Region: "eu-west-1", Unit: "hour"}, Day: 1000 - age, Quantity: 1})
+	}
+	infos := map[string]SubscriptionInfo{sub: {ID: sub, Account: "A-sample", Region: "eu-west-1", Status: vigil.SubscriptionActive}}
+	for _, s := range Subjects(daily, infos, 1000) {
+		if s.Scope == scope {
+			act := map[string]any{"params": params}
+			for k, v := range s.Facts {
+				act[k] = v
+			}
+			return act
+		}
+	}
+	return map[string]any{"params": params}
 }
 
 type rulesFile struct {
@@ -114,6 +138,14 @@ func ParseRules(b []byte, file string) (*Rules, error) {
 	seen := map[string]bool{}
 	for i := range f.Rules {
 		n := &f.Rules[i]
+		if n.Kind != yaml.MappingNode {
+			return nil, ruleErr(file, n.Line, "a rule is a mapping of id, title, severity, scope, when, explain and numbers")
+		}
+		for k := 0; k+1 < len(n.Content); k += 2 {
+			if key := n.Content[k].Value; !slices.Contains(ruleKeys, key) {
+				return nil, ruleErr(file, n.Content[k].Line, "unknown key %q in a rule (keys: %s)", key, strings.Join(ruleKeys, ", "))
+			}
+		}
 		var r Rule
 		if err := n.Decode(&r); err != nil {
 			return nil, ruleErr(file, n.Line, "%v", err)
@@ -148,6 +180,13 @@ func ParseRules(b []byte, file string) (*Rules, error) {
 			return nil, ruleErr(file, whenLine(n), "rule %q: when: %v", r.ID, err)
 		}
 		r.prg = prg
+		// Facts are partly dynamic (windows, params), so the type check
+		// cannot always tell a condition; a trial on sample facts can.
+		if out, _, err := prg.Eval(sampleActivation(r.Scope, rs.Params)); err == nil {
+			if _, ok := out.Value().(bool); !ok {
+				return nil, ruleErr(file, whenLine(n), "rule %q: when must be a condition (true or false), it gives %v", r.ID, out.Value())
+			}
+		}
 		text := r.Explain
 		if text == "" {
 			text = defaultExplain[r.Scope]

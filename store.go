@@ -186,3 +186,83 @@ type LogMark struct {
 	Seq       int64
 	LeafIndex int64
 }
+
+// WebStore keeps what the web UI needs beyond Store: password sign-in with
+// lock-out, browser sessions (stored by the hash of their secret, never the
+// secret), and the few summaries its pages show that a listing cannot give
+// cheaply. The SQL stores implement it; storetest.RunWeb checks them.
+type WebStore interface {
+	// SetPassword stores a user's password hash (an encoded argon2id or
+	// bcrypt hash, never the password) and clears any lock-out; ENOTFOUND
+	// when the user does not exist.
+	SetPassword(ctx context.Context, userID, hash, actor string) error
+	// Credential returns a user's sign-in state, or ENOTFOUND when the
+	// user has no password.
+	Credential(ctx context.Context, userID string) (*Credential, error)
+	// RecordLoginFailure counts a failed sign-in. When the count reaches
+	// maxFailures the user is locked until now+lockFor and the count starts
+	// again. It returns the state after the failure.
+	RecordLoginFailure(ctx context.Context, userID string, now time.Time, maxFailures int, lockFor time.Duration) (*Credential, error)
+	// CreateSession stores a new session and clears the user's failure
+	// count: a successful sign-in.
+	CreateSession(ctx context.Context, s *Session) error
+	// SessionByHash returns the live session with that secret hash, or
+	// EUNAUTHORIZED when it is unknown, ended, idle past IdleUntil or past
+	// its absolute ExpiresAt.
+	SessionByHash(ctx context.Context, hash string, now time.Time) (*Session, error)
+	// TouchSession moves a session's idle deadline; ENOTFOUND when it is
+	// not live.
+	TouchSession(ctx context.Context, id string, seen, idleUntil time.Time) error
+	// EndSession ends a session (sign-out, or a reason such as
+	// "password_changed"); ENOTFOUND when it is not live.
+	EndSession(ctx context.Context, id, actor, reason string) error
+	// SubjectEvents returns the newest events about one subject (such as
+	// "parties/P1"), newest first, at most limit.
+	SubjectEvents(ctx context.Context, subject string, limit int) ([]*Event, error)
+	// PartyCounts counts parties by country and sector list.
+	PartyCounts(ctx context.Context) ([]PartyCount, error)
+	// RiskCells summarises current, live risk assessments by the end
+	// user's country and the capability of each subscribed service.
+	RiskCells(ctx context.Context) ([]RiskCell, error)
+}
+
+// Credential is a user's password sign-in state.
+type Credential struct {
+	UserID   string
+	Hash     string
+	Failures int
+	// LockedUntil is zero when the user is not locked out.
+	LockedUntil time.Time
+	ChangedAt   time.Time
+}
+
+// Session is a signed-in browser. Only the SHA-256 of its secret is
+// stored: the secret has 256 random bits, so a slow hash would add nothing.
+type Session struct {
+	ID        string
+	UserID    string
+	Hash      string
+	CreatedAt time.Time
+	SeenAt    time.Time
+	// IdleUntil moves with each request; ExpiresAt never moves.
+	IdleUntil time.Time
+	ExpiresAt time.Time
+}
+
+// PartyCount is how many parties share a country and a sector list.
+type PartyCount struct {
+	Country string
+	Sectors []string
+	N       int64
+}
+
+// RiskCell is the highest tier of the current assessments of relationships
+// whose end user is in Country and whose account subscribes to a service
+// with Capability, and how many there are.
+type RiskCell struct {
+	Country    string
+	Capability string
+	Tier       string
+	TierRank   int
+	N          int64
+}

@@ -150,4 +150,6 @@ func TestOpenReportsUnreachableServer(t *testing.T) {
 func TestRiskConformance(t *testing.T) {
 	storetest.RunRisk(t, func(t *testing.T) vigil.Store { return openFresh(t) })
 }
-func TestWebConformance(t *testing.T) { storetest.RunWeb(t, func(t *testing.T) vigil.Store { return openFresh(t) }) }
+func TestWebConformance(t *testing.T) {
+	storetest.RunWeb(t, func(t *testing.T) vigil.Store { return openFresh(t) })
+}

@@ -31,4 +31,4 @@ func TestUsageConformance(t *testing.T) {
 }
 
 func TestRiskConformance(t *testing.T) { storetest.RunRisk(t, storetest.OpenSQLite) }
-func TestWebConformance(t *testing.T) { storetest.RunWeb(t, storetest.OpenSQLite) }
+func TestWebConformance(t *testing.T)  { storetest.RunWeb(t, storetest.OpenSQLite) }

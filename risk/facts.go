@@ -161,8 +161,8 @@ type GrievanceFact struct {
 // demand, custom engineering.
 type DeclarationFact struct {
 	ID     string `json:"id"`
-	Kind   string `json:"kind"`   // end_use_assurance, audit_clause, confidentiality, custom_engineering, embedded_staff, suspension_clause
-	Status string `json:"status"` // given, refused, requested, present, absent
+	Kind   string `json:"kind"`   // end_use_statement, end_use_assurance, audit_clause, confidentiality, custom_engineering, embedded_staff, suspension_clause
+	Status string `json:"status"` // given, refused, vague, requested, present, absent
 	Note   string `json:"note"`
 }
 

@@ -14,8 +14,10 @@ import (
 	"time"
 
 	"github.com/vigil-hrdd/vigil"
+	"github.com/vigil-hrdd/vigil/demo"
 	"github.com/vigil-hrdd/vigil/postgres"
 	"github.com/vigil-hrdd/vigil/sqlite"
+	"github.com/vigil-hrdd/vigil/transfer"
 )
 
 // benchParties is how many parties the import benchmark writes: the issue's
@@ -174,4 +176,43 @@ func backendCPU(s vigil.Store) time.Duration {
 	stime, _ := strconv.ParseInt(f[12], 10, 64)
 	// USER_HZ is 100 on every Linux this runs on.
 	return time.Duration(utime+stime) * 10 * time.Millisecond
+}
+
+// BenchmarkImportPortfolio is sqlite's benchmark of the same name against
+// PostgreSQL: a whole generated portfolio (every kind, as `vigil demo
+// generate` writes it) imported from its files with transfer.ImportDir, as
+// `vigil import` does, reporting records per second.
+func BenchmarkImportPortfolio(b *testing.B) {
+	ctx := context.Background()
+	dir := b.TempDir()
+	parties := 100_000
+	if os.Getenv("VIGIL_BENCH_PARTIES") != "" {
+		parties = benchParties(b)
+	}
+	counts, err := demo.Generate(filepath.Join(dir, "portfolio"), demo.Options{Parties: parties, Seed: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var elapsed, goCPU, pgCPU time.Duration
+	for range b.N {
+		b.StopTimer()
+		db := openFresh(b)
+		db.DB().SetMaxOpenConns(1)
+		pg0 := backendCPU(db)
+		b.StartTimer()
+		start, cpu0 := time.Now(), processCPU()
+		if _, err := transfer.ImportDir(ctx, db, filepath.Join(dir, "portfolio"), "bench", nil); err != nil {
+			b.Fatal(err)
+		}
+		elapsed += time.Since(start)
+		goCPU += processCPU() - cpu0
+		b.StopTimer()
+		pgCPU += backendCPU(db) - pg0
+		b.StartTimer()
+	}
+	records := float64(counts.Total() * b.N)
+	b.ReportMetric(records/elapsed.Seconds(), "records/s")
+	b.ReportMetric(float64(goCPU.Microseconds())/records, "go-cpu-us/record")
+	b.ReportMetric(float64(pgCPU.Microseconds())/records, "server-cpu-us/record")
+	b.ReportMetric(float64(counts[vigil.KindParty]), "parties")
 }

@@ -22,7 +22,7 @@ var importBatch = 10_000
 // deferIndexesAfter is the smallest import, in rows, that rebuilds the
 // table's secondary indexes instead of updating them row by row; see
 // importWriter.maybeDeferIndexes.
-var deferIndexesAfter int64 = 50_000
+var deferIndexesAfter int64 = 10_000
 
 func (dialect) ImportBatchSize() int { return importBatch }
 
@@ -48,8 +48,8 @@ type importWriter struct {
 	// existing is how many rows the table held when the import began,
 	// counted up to a bound when first needed; -1 until then.
 	existing int64
-	// deferred holds the definitions of the secondary indexes dropped for
-	// this import, recreated by Finish.
+	// deferred holds the statements that recreate the secondary indexes
+	// and foreign keys dropped for this import, run by Finish.
 	deferred []string
 	staged   bool
 }
@@ -79,6 +79,28 @@ func (w *importWriter) LookupHashes(ctx context.Context, ids []string) (map[stri
 	return out, nil
 }
 
+// ExistingIDs checks a batch's references to table with one array
+// parameter.
+func (w *importWriter) ExistingIDs(ctx context.Context, table string, ids []string) (map[string]bool, error) {
+	out := make(map[string]bool, len(ids))
+	err := withPgx(w.conn, func(c *pgx.Conn) error {
+		rows, err := c.Query(ctx, "SELECT id FROM "+pgx.Identifier{table}.Sanitize()+" WHERE id = ANY($1)", ids)
+		if err != nil {
+			return err
+		}
+		var id string
+		_, err = pgx.ForEachRow(rows, []any{&id}, func() error {
+			out[id] = true
+			return nil
+		})
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("look up %s: %w", table, err)
+	}
+	return out, nil
+}
+
 func (w *importWriter) InsertRows(ctx context.Context, rows [][]any) error {
 	if err := w.maybeDeferIndexes(ctx, int64(len(rows))); err != nil {
 		return err
@@ -90,15 +112,23 @@ func (w *importWriter) InsertRows(ctx context.Context, rows [][]any) error {
 	return nil
 }
 
-// maybeDeferIndexes drops the table's secondary indexes, to be rebuilt by
-// Finish, once the import has inserted at least as many rows as the table
-// held and at least deferIndexesAfter: PostgreSQL's advice for bulk loads,
-// because building an index from sorted rows costs far less than inserting
-// into it row by row (on the parties table the two secondary indexes are
-// about half of the server's work per row). The drop is part of the
-// import's transaction, so a failed import leaves them as they were. The
-// price is an exclusive lock on the table until the commit: readers of
-// that one table wait for a large import instead of seeing the old rows.
+// maybeDeferIndexes drops the table's secondary indexes and foreign keys,
+// to be rebuilt by Finish, once the import has inserted at least as many
+// rows as the table held and at least deferIndexesAfter. That is
+// PostgreSQL's advice for bulk loads: building an index from sorted rows
+// costs far less than inserting into it row by row (on the parties table
+// the two secondary indexes were about half of the server's work per row),
+// and a foreign key checks each inserted row on its own, locking the row it
+// points to (a write to the parent table, WAL included), where adding it
+// back checks the whole table in one join. The import has checked its
+// references already.
+//
+// The drops are part of the import's transaction, so a failed import
+// leaves the schema as it was. The price is locks until the commit: an
+// exclusive one on the table (its readers wait for a large import instead
+// of seeing the old rows) and, for a table with foreign keys, one on each
+// parent table that stops writers (not readers) there. When the locks
+// cannot be had within a second the import goes on the row-by-row way.
 func (w *importWriter) maybeDeferIndexes(ctx context.Context, next int64) error {
 	if w.deferred != nil || w.inserted+next < deferIndexesAfter {
 		return nil
@@ -120,57 +150,85 @@ func (w *importWriter) maybeDeferIndexes(ctx context.Context, next int64) error 
 		if w.inserted+next < w.existing {
 			return nil
 		}
-		// Non-nil from here on, so that the decision is taken once.
-		w.deferred = []string{}
-		// Take the table's exclusive lock without waiting long behind
-		// readers: if it cannot be had in a second, the import goes on
-		// updating the indexes row by row. The savepoint keeps the
-		// lock timeout from aborting the import's transaction.
+		// The savepoint keeps a lock timeout from aborting the import's
+		// transaction.
 		if _, err := c.Exec(ctx, "SAVEPOINT vigil_defer_indexes; SET LOCAL lock_timeout = '1s'"); err != nil {
 			return fmt.Errorf("defer indexes of %s: %w", w.table, err)
 		}
-		if _, err := c.Exec(ctx, "LOCK TABLE "+w.ident()+" IN ACCESS EXCLUSIVE MODE"); err != nil {
-			var pe *pgconn.PgError
-			if !errors.As(err, &pe) || (pe.Code != lockNotAvailable && pe.Code != deadlockDetected) {
+		defs, err := w.dropDeferred(ctx, c)
+		var pe *pgconn.PgError
+		if errors.As(err, &pe) && (pe.Code == lockNotAvailable || pe.Code == deadlockDetected) {
+			defs, err = []string{}, nil
+			if _, err := c.Exec(ctx, "ROLLBACK TO SAVEPOINT vigil_defer_indexes"); err != nil {
 				return fmt.Errorf("defer indexes of %s: %w", w.table, err)
 			}
-			if _, err := c.Exec(ctx, "ROLLBACK TO SAVEPOINT vigil_defer_indexes; RELEASE SAVEPOINT vigil_defer_indexes"); err != nil {
-				return fmt.Errorf("defer indexes of %s: %w", w.table, err)
-			}
-			return nil
 		}
-		// Indexes that back a constraint cannot be dropped, and invalid
-		// ones (a failed CREATE INDEX CONCURRENTLY) are not ours to build.
-		rows, err := c.Query(ctx, `SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
-			FROM pg_index i
-			WHERE i.indrelid = $1::regclass AND NOT i.indisunique AND NOT i.indisprimary
-				AND i.indisvalid AND i.indisready
-				AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
-			ORDER BY 1`, w.ident())
 		if err != nil {
-			return fmt.Errorf("indexes of %s: %w", w.table, err)
+			return fmt.Errorf("defer indexes of %s: %w", w.table, err)
 		}
-		var names, defs []string
-		var name, def string
-		if _, err := pgx.ForEachRow(rows, []any{&name, &def}, func() error {
-			names, defs = append(names, name), append(defs, def)
-			return nil
-		}); err != nil {
-			return fmt.Errorf("indexes of %s: %w", w.table, err)
-		}
-		for _, n := range names {
-			if _, err := c.Exec(ctx, "DROP INDEX "+n); err != nil {
-				return fmt.Errorf("defer index %s: %w", n, err)
-			}
-		}
-		// RELEASE keeps the lock and the drops; the lock timeout goes back
-		// to the session's with a SET LOCAL of its own.
+		// RELEASE keeps the locks and the drops; the lock timeout goes
+		// back to the session's with a SET LOCAL of its own.
 		if _, err := c.Exec(ctx, "RELEASE SAVEPOINT vigil_defer_indexes; SET LOCAL lock_timeout = DEFAULT"); err != nil {
 			return fmt.Errorf("defer indexes of %s: %w", w.table, err)
 		}
+		// Non-nil even when empty, so that the decision is taken once.
 		w.deferred = defs
 		return nil
 	})
+}
+
+// dropDeferred locks the table, drops its secondary indexes and foreign
+// keys, and returns the statements that recreate them.
+func (w *importWriter) dropDeferred(ctx context.Context, c *pgx.Conn) ([]string, error) {
+	if _, err := c.Exec(ctx, "LOCK TABLE "+w.ident()+" IN ACCESS EXCLUSIVE MODE"); err != nil {
+		return nil, err
+	}
+	// Indexes that back a constraint cannot be dropped, and invalid ones
+	// (a failed CREATE INDEX CONCURRENTLY) are not ours to build.
+	indexes, err := pairs(ctx, c, `SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
+		FROM pg_index i
+		WHERE i.indrelid = $1::regclass AND NOT i.indisunique AND NOT i.indisprimary
+			AND i.indisvalid AND i.indisready
+			AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
+		ORDER BY 1`, w.ident())
+	if err != nil {
+		return nil, fmt.Errorf("list indexes: %w", err)
+	}
+	fks, err := pairs(ctx, c, `SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint
+		WHERE conrelid = $1::regclass AND contype = 'f' ORDER BY conname`, w.ident())
+	if err != nil {
+		return nil, fmt.Errorf("list foreign keys: %w", err)
+	}
+	defs := []string{}
+	for _, ix := range indexes {
+		if _, err := c.Exec(ctx, "DROP INDEX "+ix[0]); err != nil {
+			return nil, err
+		}
+		defs = append(defs, ix[1])
+	}
+	for _, fk := range fks {
+		name := pgx.Identifier{fk[0]}.Sanitize()
+		if _, err := c.Exec(ctx, "ALTER TABLE "+w.ident()+" DROP CONSTRAINT "+name); err != nil {
+			return nil, err
+		}
+		defs = append(defs, "ALTER TABLE "+w.ident()+" ADD CONSTRAINT "+name+" "+fk[1])
+	}
+	return defs, nil
+}
+
+// pairs runs a query of two text columns.
+func pairs(ctx context.Context, c *pgx.Conn, query string, args ...any) ([][2]string, error) {
+	rows, err := c.Query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	var out [][2]string
+	var a, b string
+	_, err = pgx.ForEachRow(rows, []any{&a, &b}, func() error {
+		out = append(out, [2]string{a, b})
+		return nil
+	})
+	return out, err
 }
 
 // SQLSTATEs of a lock that could not be had.
@@ -224,7 +282,7 @@ func (w *importWriter) UpdateRows(ctx context.Context, cols []string, rows [][]a
 	return nil
 }
 
-// Finish rebuilds the indexes the import deferred.
+// Finish rebuilds the indexes and foreign keys the import deferred.
 func (w *importWriter) Finish(ctx context.Context) error {
 	if len(w.deferred) == 0 {
 		return nil
@@ -232,7 +290,7 @@ func (w *importWriter) Finish(ctx context.Context) error {
 	return withPgx(w.conn, func(c *pgx.Conn) error {
 		for _, def := range w.deferred {
 			if _, err := c.Exec(ctx, def); err != nil {
-				return fmt.Errorf("rebuild index: %s: %w", def, err)
+				return fmt.Errorf("rebuild %s: %w", def, err)
 			}
 		}
 		return nil

@@ -232,6 +232,7 @@ func TestImportFailuresLeaveNothing(t *testing.T) {
 	t.Run("dangling reference", func(t *testing.T) {
 		ps := []*vigil.Party{testParty("A", "A"), testParty("B", "B")}
 		importAll(t, db, ps)
+		linkSchema := schemaOf(t, db, "links")
 		var ls []*vigil.Link
 		for i := range 500 {
 			ls = append(ls, &vigil.Link{ID: fmt.Sprintf("L%04d", i), From: "A", To: "B", Type: vigil.LinkOwns, Share: 10})
@@ -245,7 +246,75 @@ func TestImportFailuresLeaveNothing(t *testing.T) {
 		if n, err := db.Count(ctx, vigil.KindLink); err != nil || n != 0 {
 			t.Fatalf("%d links (%v) after a failed import", n, err)
 		}
+		if got := schemaOf(t, db, "links"); !slices.Equal(got, linkSchema) {
+			t.Fatalf("links after a failed import:\n got %q\nwant %q", got, linkSchema)
+		}
 	})
+}
+
+// schemaOf lists a table's indexes and constraints, with the object ids of
+// the indexes.
+func schemaOf(t *testing.T, db *postgres.DB, table string) []string {
+	t.Helper()
+	rows, err := db.DB().Query(`SELECT (indexname::regclass::oid)::text || ' ' || indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename = $1
+		UNION ALL SELECT conname || ' ' || pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = $1::regclass
+		ORDER BY 1`, table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var d string
+		if err := rows.Scan(&d); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+// A large link import drops and restores the foreign keys, which hold
+// again afterwards.
+func TestLargeLinkImportRestoresForeignKeys(t *testing.T) {
+	defer postgres.SetImportSizes(100, 250)()
+	db := openFresh(t)
+	ctx := context.Background()
+	var ps []*vigil.Party
+	for i := range 50 {
+		ps = append(ps, testParty(fmt.Sprintf("P%02d", i), "P"))
+	}
+	importAll(t, db, ps)
+	strip := func(defs []string) []string {
+		var out []string
+		for _, d := range defs {
+			if strings.Contains(d, "CREATE INDEX") {
+				_, d, _ = strings.Cut(d, " ") // rebuilt: a new oid
+			}
+			out = append(out, d)
+		}
+		return out
+	}
+	before := schemaOf(t, db, "links")
+	var ls []*vigil.Link
+	for i := range 1000 {
+		ls = append(ls, &vigil.Link{ID: fmt.Sprintf("L%04d", i), From: ps[i%50].ID, To: ps[(i+1)%50].ID, Type: vigil.LinkResellsTo})
+	}
+	sum, err := db.Import(ctx, vigil.ImportRequest{Kind: vigil.KindLink, Source: &vigil.SliceSource[*vigil.Link]{Records: ls}, Actor: "importer"})
+	if err != nil || sum.Created != 1000 {
+		t.Fatalf("import: %+v %v", sum, err)
+	}
+	after := schemaOf(t, db, "links")
+	if slices.Equal(after, before) {
+		t.Fatal("a large import into an empty table rebuilt nothing")
+	}
+	if !slices.Equal(strip(after), strip(before)) {
+		t.Fatalf("links after a large import:\n got %q\nwant %q", after, before)
+	}
+	_, err = db.DB().Exec("INSERT INTO links (id, from_id, to_id, type, doc, hash, created_at, created_by, updated_at, updated_by) VALUES ('bad', 'P00', 'nobody', 'owns', '{}', '', '', '', '', '')")
+	if err == nil {
+		t.Fatal("the restored foreign key lets a dangling link in")
+	}
 }
 
 // A reader holding the table makes a large import keep its indexes (after

@@ -6,13 +6,13 @@
 //
 // Imports take the pipelined path of sqlstore.BulkImporter: batches of
 // 10,000 records are validated and encoded on our side while the server
-// writes the previous batch; existing rows are looked up with one array
-// parameter, new rows go in by COPY, changed rows through a temporary table
-// and one UPDATE. An import that grows past 50,000 rows and past the size
-// the table had drops the table's secondary indexes inside its transaction
-// and rebuilds them before the commit, which halves the server's work per
-// row but holds an exclusive lock on that table until the commit (see
-// bulk.go and BENCHMARKS-postgres.md).
+// writes the previous batch; existing rows and references are looked up with
+// one array parameter per batch, new rows go in by COPY, changed rows
+// through a temporary table and one UPDATE. An import of at least 10,000
+// new rows that outgrows the table it goes into drops the table's
+// secondary indexes and foreign keys inside its transaction and rebuilds
+// them before the commit, which about halves the server's work per row but
+// holds locks until the commit (see bulk.go and BENCHMARKS-postgres.md).
 //
 // Durability is PostgreSQL's own: the store sets no session option that
 // trades it away (no synchronous_commit=off, no unlogged tables), so a

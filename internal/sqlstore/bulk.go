@@ -56,6 +56,52 @@ type ImportWriter interface {
 	Finish(ctx context.Context) error
 }
 
+// RefLookup is an optional ImportWriter extension that checks a batch's
+// references with one query per referenced table instead of IN lists of
+// 500.
+type RefLookup interface {
+	// ExistingIDs returns the ones of ids that exist in table.
+	ExistingIDs(ctx context.Context, table string, ids []string) (map[string]bool, error)
+}
+
+// checkRefsWith is tx.checkRefs through a RefLookup, with the same error:
+// the first record in recs, and its first reference, that points nowhere.
+func checkRefsWith(ctx context.Context, rl RefLookup, recs []vigil.Record) error {
+	want := map[vigil.Kind][]string{}
+	seen := map[vigil.Ref]bool{}
+	for _, r := range recs {
+		for _, ref := range r.Refs() {
+			key := vigil.Ref{Kind: ref.Kind, ID: ref.ID}
+			if !seen[key] {
+				seen[key] = true
+				want[ref.Kind] = append(want[ref.Kind], ref.ID)
+			}
+		}
+	}
+	if len(want) == 0 {
+		return nil
+	}
+	found := map[vigil.Kind]map[string]bool{}
+	for kind, ids := range want {
+		t, err := tableFor(kind)
+		if err != nil {
+			return err
+		}
+		if found[kind], err = rl.ExistingIDs(ctx, t.name, ids); err != nil {
+			return fmt.Errorf("check references to %s: %w", kind, err)
+		}
+	}
+	for i, r := range recs {
+		for _, ref := range r.Refs() {
+			if !found[ref.Kind][ref.ID] {
+				return &vigil.Error{Code: vigil.EINVALID, Field: ref.Field, Row: i,
+					Message: fmt.Sprintf("refers to %s %q, which does not exist (import %s first)", ref.Kind.Singular(), ref.ID, ref.Kind)}
+			}
+		}
+	}
+	return nil
+}
+
 // dialectWriter is the ImportWriter of a BulkImporter that is no
 // ImportBeginner: the dialect's methods, bound to one table.
 type dialectWriter struct {
@@ -250,7 +296,11 @@ func (s *Store) encodeBatch(b *bulkBatch, t *table, actor string) error {
 // the generic path counts it, in source order: the second time against the
 // first, and the last version is the one stored.
 func (tx *tx) writeBulkBatch(ctx context.Context, w ImportWriter, t *table, b *bulkBatch, actor string, sum *vigil.ImportSummary) error {
-	if err := tx.checkRefs(ctx, b.recs); err != nil {
+	check := tx.checkRefs
+	if rl, ok := w.(RefLookup); ok {
+		check = func(ctx context.Context, recs []vigil.Record) error { return checkRefsWith(ctx, rl, recs) }
+	}
+	if err := check(ctx, b.recs); err != nil {
 		var ve *vigil.Error
 		if errors.As(err, &ve) && ve.Row >= 0 {
 			ve.Row += b.base

@@ -74,7 +74,7 @@ func DefaultConfig() Config {
 		IdentifierClash:   -0.10,
 		ParentMatch:       0.05,
 		AcronymDiscount:   0.9,
-		CandidateNames:    24,
+		CandidateNames:    16,
 		MaxPostings:       40000,
 		MinCandidateScore: 0.3,
 	}

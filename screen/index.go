@@ -4,7 +4,6 @@ import (
 	"math"
 	"runtime"
 	"slices"
-	"sort"
 	"sync"
 )
 
@@ -27,6 +26,7 @@ type vocabEntry struct {
 
 type iname struct {
 	ent     uint32
+	weight  float32 // sum of token weights, to rank candidates by coverage
 	nameIdx int32 // index in Entity.Names; -1 for a derived acronym
 	off     uint32
 	n       uint16
@@ -60,6 +60,7 @@ type scratch struct {
 	hits    []hit
 	dels    []string
 	anames  []aname // reused per candidate name
+	sims    simCache
 }
 
 type hit struct {
@@ -185,6 +186,19 @@ func NewIndex(entities []Entity, opts Options) *Index {
 			}
 		}
 	}
+	for nid := range ix.names {
+		n := &ix.names[nid]
+		var w float64
+		for _, v := range ix.arena[n.off : n.off+uint32(n.n)] {
+			e := &ix.vocab[v]
+			bw := baseWeight(e.tok.Kind)
+			if e.tok.Kind == KindWord || e.tok.Kind == KindNumber {
+				bw *= e.rare
+			}
+			w += bw
+		}
+		n.weight = float32(w)
+	}
 	ix.pool.New = func() any {
 		return &scratch{acc: make([]float32, len(ix.names)), mark: make([]uint32, len(ix.vocab))}
 	}
@@ -255,42 +269,47 @@ func (ix *Index) lookup(t *Token, s *scratch, w float64) {
 		clear(s.mark)
 		s.epoch = 1
 	}
-	try := func(ids []uint32) {
+	// Retrieval ranks by approximate similarities (exact 1, same
+	// concept 1, same phonetic key 0.92, one edit or same skeleton 0.85);
+	// the scorer computes the exact ones for the few candidates kept.
+	try := func(ids []uint32, sim float64) {
 		for _, v := range ids {
 			if s.mark[v] == s.epoch {
 				continue
 			}
 			s.mark[v] = s.epoch
 			e := &ix.vocab[v]
-			sim := tokSim(t, &e.tok, ix.cfg.MinTokenSim)
-			if sim > 0 {
-				s.hits = append(s.hits, hit{v: v, w: w * sim * e.rare, df: e.df, sim: sim})
+			if t.Kind == KindNumber || e.tok.Kind == KindNumber {
+				if t.Kind != e.tok.Kind || t.Text != e.tok.Text {
+					continue
+				}
 			}
+			s.hits = append(s.hits, hit{v: v, w: w * sim * e.rare, df: e.df, sim: sim})
 		}
 	}
-	try(ix.byText[t.Text])
+	try(ix.byText[t.Text], 1)
 	if t.Kind == KindNumber {
 		return
 	}
 	for _, c := range t.Concepts {
-		try(ix.byConcept[c])
+		try(ix.byConcept[c], 1)
 	}
 	if t.Key != "" {
-		try(ix.byKey[t.Key])
+		try(ix.byKey[t.Key], 0.92)
 		if len(t.Key) >= 4 {
-			try(ix.byDel[t.Key])
+			try(ix.byDel[t.Key], 0.85)
 			s.dels = deletes(t.Key, s.dels[:0])
 			for _, d := range s.dels {
-				try(ix.byKey[d])
-				try(ix.byDel[d])
+				try(ix.byKey[d], 0.85)
+				try(ix.byDel[d], 0.85)
 			}
 		}
 	}
 	if len(t.Skel) >= 2 {
 		if t.Abjad {
-			try(ix.bySkel[t.Skel])
+			try(ix.bySkel[t.Skel], 0.85)
 		} else {
-			try(ix.byAbjadSkel[t.Skel])
+			try(ix.byAbjadSkel[t.Skel], 0.85)
 		}
 	}
 }
@@ -298,6 +317,46 @@ func (ix *Index) lookup(t *Token, s *scratch, w float64) {
 type cand struct {
 	name uint32
 	acc  float32
+}
+
+func candLess(a, b cand) bool {
+	if a.acc != b.acc {
+		return a.acc < b.acc
+	}
+	return a.name > b.name
+}
+
+// topK keeps the k best candidates (a min-heap over the first k, then
+// one pass), cheaper than sorting hundreds of touched names.
+func topK(cs []cand, k int) []cand {
+	h := cs[:k]
+	down := func(i int) {
+		for {
+			l := 2*i + 1
+			if l >= k {
+				return
+			}
+			m := l
+			if r := l + 1; r < k && candLess(h[r], h[l]) {
+				m = r
+			}
+			if !candLess(h[m], h[i]) {
+				return
+			}
+			h[i], h[m] = h[m], h[i]
+			i = m
+		}
+	}
+	for i := k/2 - 1; i >= 0; i-- {
+		down(i)
+	}
+	for _, c := range cs[k:] {
+		if candLess(h[0], c) {
+			h[0] = c
+			down(0)
+		}
+	}
+	return h
 }
 
 // Screen returns the entities scoring at or above the review threshold
@@ -313,24 +372,33 @@ func (ix *Index) ScreenMin(q Query, limit int, minScore float64) []Result {
 	defer ix.pool.Put(s)
 	pq := prepare(q, ix.rarity)
 	s.hits = s.hits[:0]
+	if s.sims == nil {
+		s.sims = simCache{}
+	}
+	clear(s.sims)
+	base := 0
 	for _, qn := range pq.names {
+		qn.tokBase = base
 		for ti, t := range qn.toks {
 			if t.Kind == KindStop || t.Kind == KindTitle {
 				continue
 			}
 			ix.lookup(t, s, qn.w[ti])
 		}
+		base += len(qn.toks)
 	}
 	// Rarest tokens first, so a frequent word ("company", "mohammed")
 	// cannot crowd out the postings that identify the entity.
-	sort.Slice(s.hits, func(i, j int) bool { return s.hits[i].df < s.hits[j].df })
+	slices.SortFunc(s.hits, func(a, b hit) int { return int(a.df) - int(b.df) })
 	budget := ix.cfg.MaxPostings
+	statHits += len(s.hits)
 	for i, h := range s.hits {
 		p := ix.post[h.v]
 		if len(p) > budget && i > 0 {
 			break
 		}
 		budget -= len(p)
+		statPost += len(p)
 		w := float32(h.w)
 		for _, nid := range p {
 			if s.acc[nid] == 0 {
@@ -339,11 +407,17 @@ func (ix *Index) ScreenMin(q Query, limit int, minScore float64) []Result {
 			s.acc[nid] += w
 		}
 	}
+	statTouched += len(s.touched)
+	statQ++
 	// Keep the best-accumulated names.
 	k := ix.cfg.CandidateNames
 	cands := make([]cand, 0, min(len(s.touched), 4*k))
 	for _, nid := range s.touched {
-		cands = append(cands, cand{nid, s.acc[nid]})
+		// Rank by evidence found plus the share of the candidate name it
+		// covers, so a fully matched name beats a long name that shares
+		// only common words.
+		a := s.acc[nid]
+		cands = append(cands, cand{nid, a + a/max(ix.names[nid].weight, a, 1e-3)})
 		s.acc[nid] = 0
 	}
 	s.touched = s.touched[:0]
@@ -361,16 +435,11 @@ func (ix *Index) ScreenMin(q Query, limit int, minScore float64) []Result {
 	}
 	cands = kept
 	if len(cands) > k {
-		sort.Slice(cands, func(i, j int) bool {
-			if cands[i].acc != cands[j].acc {
-				return cands[i].acc > cands[j].acc
-			}
-			return cands[i].name < cands[j].name
-		})
-		cands = cands[:k]
+		cands = topK(cands, k)
 	}
 	type best struct {
 		r       Result
+		ent     uint32
 		qn, en  *aname
 		cmp     nameCmp
 		present bool
@@ -388,18 +457,18 @@ func (ix *Index) ScreenMin(q Query, limit int, minScore float64) []Result {
 			if qn.kind == "acronym" && en.kind == "acronym" {
 				continue
 			}
-			cmp := compareNames(qn, en, &ix.cfg, pairClass(q.Type, e.Type, qn, en), false)
+			cmp := compareNamesCached(qn, en, &ix.cfg, pairClass(q.Type, e.Type, qn, en), false, s.sims)
 			if cmp.score < ix.cfg.MinCandidateScore {
 				continue
 			}
-			r := evalEntity(&ix.cfg, pq, qn, e, en, cmp, nil)
+			r := evalEntityX(&ix.cfg, pq, qn, e, en, cmp, nil, false)
 			b := byEnt[n.ent]
 			if b == nil {
 				b = &best{}
 				byEnt[n.ent] = b
 			}
 			if !b.present || r.Score > b.r.Score {
-				*b = best{r: r, qn: qn, en: en, cmp: cmp, present: true}
+				*b = best{r: r, ent: n.ent, qn: qn, en: en, cmp: cmp, present: true}
 			}
 		}
 	}
@@ -408,11 +477,13 @@ func (ix *Index) ScreenMin(q Query, limit int, minScore float64) []Result {
 		if b.r.Score < minScore {
 			continue
 		}
-		out = append(out, b.r)
-		// Re-run with token pairs kept, only for what is returned.
-		last := &out[len(out)-1]
-		cmp := compareNames(b.qn, b.en, &ix.cfg, pairClass(q.Type, last.Entity.Type, b.qn, b.en), true)
-		fillTokens(&last.Explanation, b.qn, b.en, cmp)
+		// Re-run with token pairs and explanation, only for what is
+		// returned.
+		e := &ix.ents[b.ent]
+		cmp := compareNamesCached(b.qn, b.en, &ix.cfg, pairClass(q.Type, e.Type, b.qn, b.en), true, s.sims)
+		r := evalEntity(&ix.cfg, pq, b.qn, e, b.en, cmp, nil)
+		fillTokens(&r.Explanation, b.qn, b.en, cmp)
+		out = append(out, r)
 	}
 	sortResults(out)
 	if limit > 0 && len(out) > limit {
@@ -424,6 +495,7 @@ func (ix *Index) ScreenMin(q Query, limit int, minScore float64) []Result {
 func (ix *Index) fillAname(n *iname, a *aname) *aname {
 	ids := ix.arena[n.off : n.off+uint32(n.n)]
 	toks, rare := a.toks[:0], a.rare[:0]
+	a.ids = ids
 	for _, v := range ids {
 		toks = append(toks, &ix.vocab[v].tok)
 		rare = append(rare, ix.vocab[v].rare)
@@ -439,3 +511,5 @@ func (ix *Index) fillAname(n *iname, a *aname) *aname {
 	a.finish()
 	return a
 }
+
+var statHits, statPost, statTouched, statQ int

@@ -351,7 +351,11 @@ func soundClass(c byte) byte {
 // different scripts with a weighted edit distance: vowels and "h" (which
 // scripts write or omit at will) and letters of one sound class cost
 // less than other edits.
-func crossSim(a, b string) float64 {
+func crossSim(a, b string) float64 { return crossSimMin(a, b, 0) }
+
+// crossSimMin is crossSim that gives up (returns 0) as soon as the result
+// must fall below minSim.
+func crossSimMin(a, b string, minSim float64) float64 {
 	la, lb := len(a), len(b)
 	if la == 0 || lb == 0 || la > 40 || lb > 40 {
 		return 0
@@ -388,8 +392,16 @@ func crossSim(a, b string) float64 {
 	for j := 1; j <= lb; j++ {
 		prev[j] = prev[j-1] + indel(b[j-1])
 	}
+	scale := crossCostScale
+	if max(la, lb) <= 4 {
+		scale *= 1.5
+	}
+	// The cost only grows row by row: once every cell of a row exceeds
+	// the budget, the pair cannot reach minSim.
+	budget := (1 - minSim) * float64(max(la, lb)) / scale
 	for i := 1; i <= la; i++ {
 		cur[0] = prev[0] + indel(a[i-1])
+		rowMin := cur[0]
 		for j := 1; j <= lb; j++ {
 			v := prev[j-1] + sub(a[i-1], b[j-1])
 			if d := prev[j] + indel(a[i-1]); d < v {
@@ -399,6 +411,12 @@ func crossSim(a, b string) float64 {
 				v = d
 			}
 			cur[j] = v
+			if v < rowMin {
+				rowMin = v
+			}
+		}
+		if minSim > 0 && rowMin > budget+1e-9 {
+			return 0
 		}
 		prev, cur = cur, prev
 	}

@@ -17,6 +17,10 @@ type aname struct {
 	toks   []*Token
 	w      []float64
 	rare   []float64 // rarity factor of each token (1 when unknown)
+	ids    []uint32  // vocabulary ids of an indexed name's tokens
+	// tokBase numbers a query name's tokens across all names of the
+	// query, for the similarity cache.
+	tokBase int
 	sumW   float64
 	joined string // built on first use: most comparisons never need it
 	jdone  bool
@@ -150,19 +154,22 @@ func tokSim(a, b *Token, minSim float64) float64 {
 			s = v
 		}
 	}
-	if (a.Abjad || b.Abjad) && len(a.Skel) >= 2 && len(b.Skel) >= 2 {
-		if v := skelSim(a.Skel, b.Skel) * 0.9; v > s {
-			s = v
+	if ls, lt := len(a.Skel), len(b.Skel); (a.Abjad || b.Abjad) && ls >= 2 && lt >= 2 {
+		// Cheap bound first: the edit cost is at least the length gap.
+		if 0.9*(1-float64(max(ls-lt, lt-ls))/float64(max(ls, lt))) >= max(s, minSim) {
+			if v := skelSim(a.Skel, b.Skel) * 0.9; v > s {
+				s = v
+			}
 		}
 	}
 	// Spellings from different scripts differ more than typos do; Han
 	// syllables are excluded (a character's pinyin is only one reading)
 	// and so are pairs of very different length.
 	if a.Script != b.Script && !a.Han && !b.Han && s < 0.92 && a.Kind == KindWord && b.Kind == KindWord {
-		if v := crossPair(a.Text, b.Text); v > s {
+		if v := crossPair(a.Text, b.Text, max(s, minSim)); v > s {
 			s = v
 		}
-		if v := crossPair(a.Key, b.Key); v > s {
+		if v := crossPair(a.Key, b.Key, max(s, minSim)); v > s {
 			s = v
 		}
 	}
@@ -177,12 +184,12 @@ func tokSim(a, b *Token, minSim float64) float64 {
 	return s
 }
 
-func crossPair(a, b string) float64 {
+func crossPair(a, b string, minSim float64) float64 {
 	la, lb := len(a), len(b)
 	if la < 2 || lb < 2 || 2*max(la, lb) > 3*min(la, lb) {
 		return 0
 	}
-	return crossSim(a, b)
+	return crossSimMin(a, b, minSim)
 }
 
 func boundedLevSim(a, b string, ma, mb uint32, minSim float64) float64 {
@@ -229,6 +236,15 @@ type nameCmp struct {
 // word costs: a person listed with extra middle names is still the person,
 // a company with an extra word ("Santander Mexico") is often another one.
 func compareNames(q, c *aname, cfg *Config, cls string, keepPairs bool) nameCmp {
+	return compareNamesCached(q, c, cfg, cls, keepPairs, nil)
+}
+
+// simCache remembers token similarities between the tokens of one query
+// and vocabulary tokens of the index: the same few words recur across the
+// candidate names of a query.
+type simCache map[uint64]float32
+
+func compareNamesCached(q, c *aname, cfg *Config, cls string, keepPairs bool, cache simCache) nameCmp {
 	var res nameCmp
 	nq, nc := len(q.toks), len(c.toks)
 	if nq == 0 || nc == 0 {
@@ -238,7 +254,19 @@ func compareNames(q, c *aname, cfg *Config, cls string, keepPairs bool) nameCmp 
 	cands := buf[:0]
 	for i, qt := range q.toks {
 		for j, ct := range c.toks {
-			if s := tokSim(qt, ct, cfg.MinTokenSim); s > 0 {
+			var s float64
+			if cache != nil && c.ids != nil {
+				key := uint64(q.tokBase+i)<<32 | uint64(c.ids[j])
+				if v, ok := cache[key]; ok {
+					s = float64(v)
+				} else {
+					s = tokSim(qt, ct, cfg.MinTokenSim)
+					cache[key] = float32(s)
+				}
+			} else {
+				s = tokSim(qt, ct, cfg.MinTokenSim)
+			}
+			if s > 0 {
 				cands = append(cands, tokPair{i, j, s})
 			}
 		}
@@ -605,6 +633,12 @@ func normIdent(v string) string {
 // evalEntity applies the features beyond the name to the best name pair
 // and decides. It is shared by the index and Compare.
 func evalEntity(cfg *Config, q *pquery, qn *aname, e *Entity, en *aname, cmp nameCmp, parentScore func(a, b string) float64) Result {
+	return evalEntityX(cfg, q, qn, e, en, cmp, parentScore, true)
+}
+
+// evalEntityX skips the explanation text when explain is false: the index
+// scores many candidates and explains only those it returns.
+func evalEntityX(cfg *Config, q *pquery, qn *aname, e *Entity, en *aname, cmp nameCmp, parentScore func(a, b string) float64, explain bool) Result {
 	score := cmp.score
 	var feats []Feature
 	var caps []string
@@ -694,6 +728,9 @@ func evalEntity(cfg *Config, q *pquery, qn *aname, e *Entity, en *aname, cmp nam
 		}
 	}
 	d := cfg.decide(score)
+	if !explain {
+		return Result{Score: round3(score), Decision: d}
+	}
 	var reason string
 	switch d {
 	case Match:

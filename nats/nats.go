@@ -1,0 +1,306 @@
+// Package nats is Vigil's NATS JetStream adapter: metering systems publish
+// usage records to a stream, and any number of Vigil workers share one
+// durable pull consumer of it, each storing what it fetches through
+// usage.Store.
+//
+// Delivery is at least once, and a record is counted once: a worker acks a
+// message only after the transaction that stored its records has committed,
+// and the store skips every record whose idempotency key it holds already,
+// in that same transaction. A worker killed between the commit and the ack
+// gets the message redelivered (to it or another worker) after AckWait, and
+// the redelivery changes nothing. A message that is not valid usage (bad
+// JSON, a field beyond the metering schema) is terminated, never retried,
+// and logged without its content.
+//
+// Durability of what the server has acknowledged is the server's: run
+// nats-server with "jetstream { sync_interval: always }", or a power cut
+// can lose published messages the server already acked (Jepsen, NATS
+// 2.12.1). The stream is created with file storage.
+package nats
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/vigil-hrdd/vigil/usage"
+)
+
+// Config names the stream and the consumer and sizes the work.
+type Config struct {
+	// Stream is the JetStream stream, default VIGIL_USAGE.
+	Stream string
+	// Subject is where records are published; the stream takes Subject
+	// and Subject.> (so producers may add their own suffix). Default
+	// vigil.usage.
+	Subject string
+	// Consumer is the durable consumer every worker shares, default
+	// vigil-usage.
+	Consumer string
+	// Batch is how many messages a worker fetches and stores in one
+	// transaction, default 256.
+	Batch int
+	// MaxWait is how long a fetch waits to fill a batch, default 500 ms.
+	MaxWait time.Duration
+	// AckWait is how long the server waits for an ack before redelivering,
+	// default 30 s. It must be longer than the slowest transaction.
+	AckWait time.Duration
+	// MaxAge is how long the stream keeps messages, default 7 days.
+	MaxAge time.Duration
+}
+
+func (c *Config) defaults() {
+	if c.Stream == "" {
+		c.Stream = "VIGIL_USAGE"
+	}
+	if c.Subject == "" {
+		c.Subject = "vigil.usage"
+	}
+	if c.Consumer == "" {
+		c.Consumer = "vigil-usage"
+	}
+	if c.Batch <= 0 {
+		c.Batch = 256
+	}
+	if c.MaxWait <= 0 {
+		c.MaxWait = 500 * time.Millisecond
+	}
+	if c.AckWait <= 0 {
+		c.AckWait = 30 * time.Second
+	}
+	if c.MaxAge <= 0 {
+		c.MaxAge = 7 * 24 * time.Hour
+	}
+}
+
+// Client is a connection to a JetStream server.
+type Client struct {
+	NC  *nats.Conn
+	JS  jetstream.JetStream
+	cfg Config
+}
+
+// Dial connects to the server at url.
+func Dial(ctx context.Context, url string, cfg Config) (*Client, error) {
+	cfg.defaults()
+	nc, err := nats.Connect(url, nats.Name("vigil"), nats.Timeout(5*time.Second))
+	if err != nil {
+		return nil, fmt.Errorf("connect to NATS at %s: %w", url, err)
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		nc.Close()
+		return nil, fmt.Errorf("JetStream at %s: %w", url, err)
+	}
+	return &Client{NC: nc, JS: js, cfg: cfg}, nil
+}
+
+// Config returns the configuration with its defaults filled in.
+func (c *Client) Config() Config { return c.cfg }
+
+// Close drains nothing: workers ack before they return, and unacked
+// messages are redelivered anyway.
+func (c *Client) Close() { c.NC.Close() }
+
+// EnsureStream creates the stream (file storage) and the durable consumer,
+// or updates them to the configuration.
+func (c *Client) EnsureStream(ctx context.Context) (jetstream.Consumer, error) {
+	_, err := c.JS.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+		Name:     c.cfg.Stream,
+		Subjects: []string{c.cfg.Subject, c.cfg.Subject + ".>"},
+		Storage:  jetstream.FileStorage,
+		// Limits, not work-queue, retention: the stream is also the
+		// replayable record of what the metering systems sent.
+		Retention:  jetstream.LimitsPolicy,
+		MaxAge:     c.cfg.MaxAge,
+		Duplicates: 2 * time.Minute,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create stream %s: %w", c.cfg.Stream, err)
+	}
+	cons, err := c.JS.CreateOrUpdateConsumer(ctx, c.cfg.Stream, jetstream.ConsumerConfig{
+		Durable:       c.cfg.Consumer,
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		AckWait:       c.cfg.AckWait,
+		MaxAckPending: 64 * c.cfg.Batch,
+		DeliverPolicy: jetstream.DeliverAllPolicy,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create consumer %s on %s: %w", c.cfg.Consumer, c.cfg.Stream, err)
+	}
+	return cons, nil
+}
+
+// Publish sends records, perMessage of them to a message as JSON Lines,
+// and waits for the server's acks. Each message's Nats-Msg-Id is the hash
+// of its keys, so a producer retrying a message within the server's
+// duplicate window sends it once; past the window the store's dedupe by
+// key still holds.
+func (c *Client) Publish(ctx context.Context, recs []usage.Record, perMessage int) error {
+	if perMessage < 1 {
+		perMessage = 1
+	}
+	var futures []jetstream.PubAckFuture
+	var buf bytes.Buffer
+	for start := 0; start < len(recs); start += perMessage {
+		chunk := recs[start:min(start+perMessage, len(recs))]
+		buf.Reset()
+		h := sha256.New()
+		for i := range chunk {
+			AppendJSON(&buf, &chunk[i])
+			h.Write([]byte(chunk[i].Key))
+			h.Write([]byte{0})
+		}
+		f, err := c.JS.PublishAsync(c.cfg.Subject, bytes.Clone(buf.Bytes()), jetstream.WithMsgID(hex.EncodeToString(h.Sum(nil)[:16])))
+		if err != nil {
+			return fmt.Errorf("publish to %s: %w", c.cfg.Subject, err)
+		}
+		futures = append(futures, f)
+	}
+	select {
+	case <-c.JS.PublishAsyncComplete():
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	for _, f := range futures {
+		select {
+		case <-f.Ok():
+		case err := <-f.Err():
+			return fmt.Errorf("publish to %s: %w", c.cfg.Subject, err)
+		}
+	}
+	return nil
+}
+
+// AppendJSON writes one record as a JSON Lines line.
+func AppendJSON(b *bytes.Buffer, r *usage.Record) {
+	b.WriteString(`{"key":`)
+	b.WriteString(strconv.Quote(r.Key))
+	b.WriteString(`,"subscription_id":`)
+	b.WriteString(strconv.Quote(r.Subscription))
+	b.WriteString(`,"meter":`)
+	b.WriteString(strconv.Quote(r.Meter))
+	b.WriteString(`,"quantity":`)
+	b.WriteString(strconv.FormatFloat(r.Quantity, 'g', -1, 64))
+	b.WriteString(`,"unit":`)
+	b.WriteString(strconv.Quote(r.Unit))
+	b.WriteString(`,"period_start":"`)
+	b.WriteString(r.Start.UTC().Format(time.RFC3339Nano))
+	b.WriteString(`","period_end":"`)
+	b.WriteString(r.End.UTC().Format(time.RFC3339Nano))
+	b.WriteString(`","region":`)
+	b.WriteString(strconv.Quote(r.Region))
+	b.WriteString("}\n")
+}
+
+// Worker stores what it fetches from the durable consumer. Run many, in
+// one process or many: they share the consumer.
+type Worker struct {
+	client *Client
+	cons   jetstream.Consumer
+	store  usage.Store
+	log    *slog.Logger
+	actor  string
+}
+
+// NewWorker returns a worker on the client's consumer (see EnsureStream).
+func NewWorker(c *Client, cons jetstream.Consumer, store usage.Store, logger *slog.Logger) *Worker {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &Worker{client: c, cons: cons, store: store, log: logger, actor: "nats:" + c.cfg.Stream + "/" + c.cfg.Consumer}
+}
+
+// Stats counts what a worker did.
+type Stats struct {
+	Messages, Records, Created, Duplicates, Refused int64
+}
+
+// Run fetches and stores batches until ctx is done. Failures to store are
+// retried by redelivery (the messages are nak'ed); a message that is not
+// valid usage is terminated.
+func (w *Worker) Run(ctx context.Context) (Stats, error) {
+	var st Stats
+	for ctx.Err() == nil {
+		if _, err := w.Once(ctx, &st); err != nil && ctx.Err() == nil {
+			w.log.Warn("usage batch failed; its messages will be redelivered", "err", err)
+			select {
+			case <-ctx.Done():
+			case <-time.After(time.Second):
+			}
+		}
+	}
+	return st, nil
+}
+
+// Once fetches one batch, stores it and acks it; it returns how many
+// messages it handled.
+func (w *Worker) Once(ctx context.Context, st *Stats) (int, error) {
+	batch, err := w.cons.Fetch(w.client.cfg.Batch, jetstream.FetchMaxWait(w.client.cfg.MaxWait))
+	if err != nil {
+		return 0, fmt.Errorf("fetch from %s: %w", w.client.cfg.Consumer, err)
+	}
+	var msgs []jetstream.Msg
+	for m := range batch.Messages() {
+		msgs = append(msgs, m)
+	}
+	if err := batch.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) && !errors.Is(err, context.DeadlineExceeded) && len(msgs) == 0 {
+		return 0, fmt.Errorf("fetch from %s: %w", w.client.cfg.Consumer, err)
+	}
+	if len(msgs) == 0 {
+		return 0, nil
+	}
+	var recs []usage.Record
+	good := msgs[:0:0]
+	for _, m := range msgs {
+		name := w.client.cfg.Stream
+		if md, err := m.Metadata(); err == nil {
+			name += "#" + strconv.FormatUint(md.Sequence.Stream, 10)
+		}
+		rs, err := usage.ReadAll(m.Data(), name)
+		if err != nil {
+			// The error names the message, line and field, never the
+			// refused value.
+			w.log.Error("usage message refused and terminated", "err", err)
+			if terr := m.TermWithReason("not valid usage"); terr != nil {
+				w.log.Warn("terminate message", "err", terr)
+			}
+			st.Refused++
+			continue
+		}
+		recs = append(recs, rs...)
+		good = append(good, m)
+	}
+	if len(good) == 0 {
+		return len(msgs), nil
+	}
+	// A fetched batch is finished even when ctx ends meanwhile: stopping
+	// halfway would only cost a redelivery.
+	sum, err := w.store.IngestUsage(context.WithoutCancel(ctx), usage.IngestRequest{Source: &usage.SliceSource{Records: recs}, Actor: w.actor, Origin: w.actor})
+	if err != nil {
+		for _, m := range good {
+			_ = m.NakWithDelay(time.Second)
+		}
+		return len(msgs), err
+	}
+	// Ack only now that the records are committed. A lost ack means a
+	// redelivery, which the store's dedupe turns into nothing.
+	for _, m := range good {
+		if err := m.Ack(); err != nil {
+			w.log.Warn("ack failed; the message will be redelivered and deduplicated", "err", err)
+		}
+	}
+	st.Messages += int64(len(good))
+	st.Records += sum.Received
+	st.Created += sum.Created
+	st.Duplicates += sum.Duplicates
+	return len(msgs), nil
+}

@@ -81,12 +81,7 @@ func BenchmarkScreenRealLists(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "parties/s")
 	b.ReportMetric(float64(b.N)/(cpuTime()-c0).Seconds(), "parties/cpu-s")
-	if statLine != nil {
-		b.Log(statLine())
-	}
 }
-
-var statLine func() string
 
 func percentile(d []time.Duration, p float64) time.Duration {
 	sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })

@@ -27,7 +27,7 @@ type vocabEntry struct {
 type iname struct {
 	ent     uint32
 	weight  float32 // sum of token weights, to rank candidates by coverage
-	nameIdx int32 // index in Entity.Names; -1 for a derived acronym
+	nameIdx int32   // index in Entity.Names; -1 for a derived acronym
 	off     uint32
 	n       uint16
 }
@@ -391,14 +391,12 @@ func (ix *Index) ScreenMin(q Query, limit int, minScore float64) []Result {
 	// cannot crowd out the postings that identify the entity.
 	slices.SortFunc(s.hits, func(a, b hit) int { return int(a.df) - int(b.df) })
 	budget := ix.cfg.MaxPostings
-	statHits += len(s.hits)
 	for i, h := range s.hits {
 		p := ix.post[h.v]
 		if len(p) > budget && i > 0 {
 			break
 		}
 		budget -= len(p)
-		statPost += len(p)
 		w := float32(h.w)
 		for _, nid := range p {
 			if s.acc[nid] == 0 {
@@ -407,8 +405,6 @@ func (ix *Index) ScreenMin(q Query, limit int, minScore float64) []Result {
 			s.acc[nid] += w
 		}
 	}
-	statTouched += len(s.touched)
-	statQ++
 	// Keep the best-accumulated names.
 	k := ix.cfg.CandidateNames
 	cands := make([]cand, 0, min(len(s.touched), 4*k))
@@ -511,5 +507,3 @@ func (ix *Index) fillAname(n *iname, a *aname) *aname {
 	a.finish()
 	return a
 }
-
-var statHits, statPost, statTouched, statQ int

@@ -12,19 +12,19 @@ import (
 // weights (kind times rarity) and the joined text used to catch words run
 // together or split apart.
 type aname struct {
-	value  string
-	kind   string // the Name.Kind, or "acronym" for a derived acronym
-	toks   []*Token
-	w      []float64
-	rare   []float64 // rarity factor of each token (1 when unknown)
-	ids    []uint32  // vocabulary ids of an indexed name's tokens
+	value string
+	kind  string // the Name.Kind, or "acronym" for a derived acronym
+	toks  []*Token
+	w     []float64
+	rare  []float64 // rarity factor of each token (1 when unknown)
+	ids   []uint32  // vocabulary ids of an indexed name's tokens
 	// tokBase numbers a query name's tokens across all names of the
 	// query, for the similarity cache.
 	tokBase int
-	sumW   float64
-	joined string // built on first use: most comparisons never need it
-	jdone  bool
-	nums   int
+	sumW    float64
+	joined  string // built on first use: most comparisons never need it
+	jdone   bool
+	nums    int
 }
 
 func (a *aname) joinedText() string {

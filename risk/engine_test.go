@@ -149,7 +149,7 @@ func TestShowcaseHandBuiltIsCriticalSuspend(t *testing.T) {
 		t.Fatalf("explanation: %+v", a)
 	}
 	for _, f := range a.Flags {
-		if len(f.Facts) == 0 || len(f.Rights) == 0 || f.Framework == "" {
+		if len(f.Reads) == 0 || len(f.Rights) == 0 || f.Framework == "" || a.Facts[f.Reads[0]] == nil {
 			t.Errorf("flag %s lacks facts, rights or framework: %+v", f.ID, f)
 		}
 	}

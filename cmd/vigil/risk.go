@@ -291,13 +291,17 @@ func printExplanation(w io.Writer, a *risk.Assessment, row *risk.Row) {
 		if len(f.Evidence) > 0 {
 			fmt.Fprintf(w, "      evidence: %s\n", strings.Join(f.Evidence, "; "))
 		}
-		for _, k := range sortedFactKeys(f.Facts) {
-			b, _ := json.Marshal(f.Facts[k])
+		fmt.Fprintf(w, "      read: %s\n", strings.Join(f.Reads, ", "))
+	}
+	if len(a.Facts) > 0 {
+		fmt.Fprintln(w, "\nFacts the fired rules read:")
+		for _, k := range sortedFactKeys(a.Facts) {
+			b, _ := json.Marshal(a.Facts[k])
 			s := string(b)
-			if len(s) > 160 {
-				s = s[:159] + "…"
+			if len(s) > 200 {
+				s = s[:199] + "…"
 			}
-			fmt.Fprintf(w, "      fact %s = %s\n", k, s)
+			fmt.Fprintf(w, "  %s = %s\n", k, s)
 		}
 	}
 	if len(a.Modifiers) > 0 {

@@ -58,7 +58,7 @@ type scratch struct {
 	mark    []uint32 // per vocab: epoch of last sighting in this token lookup
 	epoch   uint32
 	hits    []hit
-	dels    []string
+	buf     []byte
 	anames  []aname // reused per candidate name
 	sims    simCache
 }
@@ -298,10 +298,16 @@ func (ix *Index) lookup(t *Token, s *scratch, w float64) {
 		try(ix.byKey[t.Key], 0.92)
 		if len(t.Key) >= 4 {
 			try(ix.byDel[t.Key], 0.85)
-			s.dels = deletes(t.Key, s.dels[:0])
-			for _, d := range s.dels {
-				try(ix.byKey[d], 0.85)
-				try(ix.byDel[d], 0.85)
+			// Deletion variants built in a reused buffer; indexing a map
+			// with string(bytes) does not allocate.
+			key := t.Key
+			for p := 0; p < len(key); p++ {
+				if p > 0 && key[p] == key[p-1] {
+					continue
+				}
+				s.buf = append(append(s.buf[:0], key[:p]...), key[p+1:]...)
+				try(ix.byKey[string(s.buf)], 0.85)
+				try(ix.byDel[string(s.buf)], 0.85)
 			}
 		}
 	}
@@ -440,7 +446,7 @@ func (ix *Index) ScreenMin(q Query, limit int, minScore float64) []Result {
 		cmp     nameCmp
 		present bool
 	}
-	byEnt := map[uint32]*best{}
+	var byEnt []best // at most CandidateNames entries: a slice beats a map
 	if cap(s.anames) < len(cands) {
 		s.anames = make([]aname, len(cands))
 	}
@@ -458,10 +464,16 @@ func (ix *Index) ScreenMin(q Query, limit int, minScore float64) []Result {
 				continue
 			}
 			r := evalEntityX(&ix.cfg, pq, qn, e, en, cmp, nil, false)
-			b := byEnt[n.ent]
+			var b *best
+			for k := range byEnt {
+				if byEnt[k].ent == n.ent {
+					b = &byEnt[k]
+					break
+				}
+			}
 			if b == nil {
-				b = &best{}
-				byEnt[n.ent] = b
+				byEnt = append(byEnt, best{})
+				b = &byEnt[len(byEnt)-1]
 			}
 			if !b.present || r.Score > b.r.Score {
 				*b = best{r: r, ent: n.ent, qn: qn, en: en, cmp: cmp, present: true}
@@ -469,7 +481,8 @@ func (ix *Index) ScreenMin(q Query, limit int, minScore float64) []Result {
 		}
 	}
 	out := make([]Result, 0, len(byEnt))
-	for _, b := range byEnt {
+	for bi := range byEnt {
+		b := &byEnt[bi]
 		if b.r.Score < minScore {
 			continue
 		}

@@ -152,6 +152,7 @@ func (s *Server) routeTable() []route {
 			status:  http.StatusOK, result: typeOf[vigil.Event](), handle: s.handleGetEvent},
 	)
 	rts = append(rts, s.riskRoutes()...)
+	rts = append(rts, s.usageRoutes()...)
 	return rts
 }
 

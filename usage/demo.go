@@ -68,9 +68,9 @@ var meterOf = map[string]struct {
 
 type demoSub struct {
 	id, account, service, region, status string
-	started                               Day
-	meter, unit                           string
-	base                                  float64
+	started                              Day
+	meter, unit                          string
+	base                                 float64
 }
 
 // GenerateDemo writes a year of daily usage for the portfolio that

@@ -264,7 +264,13 @@ func loadAll(ctx context.Context, st vigil.RecordStore) (*memView, error) {
 	for _, kind := range vigil.Kinds {
 		// Each kind fills its own map, so the goroutines share nothing.
 		g.Go(func() error {
-			err := each(gctx, st, kind, func(r vigil.Record) {
+			scan := func(fn func(vigil.Record)) error { return each(gctx, st, kind, fn) }
+			if ps, ok := st.(PortfolioScanner); ok && kind != vigil.KindService && kind != vigil.KindContext && kind != vigil.KindSource {
+				scan = func(fn func(vigil.Record)) error {
+					return ps.ScanPortfolio(gctx, kind, func(r vigil.Record) error { fn(r); return nil })
+				}
+			}
+			err := scan(func(r vigil.Record) {
 				switch r := r.(type) {
 				case *vigil.Party:
 					m.parties[r.ID] = r

@@ -1,6 +1,7 @@
 package risk
 
 import (
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -256,5 +257,74 @@ func TestScoringFollowsTheModel(t *testing.T) {
 	}
 	if !a.Escalated || a.Action != "terminate" {
 		t.Fatalf("escalated: %v %s", a.Escalated, a.Action)
+	}
+}
+
+// TestDigestCoversEveryFact changes every leaf of a full fact set, one at a
+// time, and checks that the digest changes: a fact left out of the digest
+// would let a changed relationship keep a stale assessment. Fields derived
+// from others (the roles from Chain, capabilities and regions from
+// Services) are changed through their source.
+func TestDigestCoversEveryFact(t *testing.T) {
+	full := func() *Facts {
+		f := benign()
+		securityEndUser(f, occupied, "military")
+		f.Intermediaries = []PartyFact{f.Customer}
+		f.Parents = []PartyFact{{ID: "M1", Sectors: []string{"x"}, Context: calm}}
+		f.Chain = []PartyFact{f.Customer, f.EndUser, f.Parents[0]}
+		f.Sources = []SourceFact{{ID: "S", PartyIDs: []string{"C1"}}}
+		f.Matches = []MatchFact{{ID: "M"}}
+		f.Signals = []SignalFact{{ID: "G"}}
+		f.Grievances = []GrievanceFact{{ID: "G", Rights: []string{"privacy"}}}
+		f.Declarations = []DeclarationFact{{ID: "D"}}
+		return f
+	}
+	base, _ := digestFacts(full())
+	derived := map[string]bool{"Customer": true, "EndUser": true, "Intermediaries": true, "Parents": true, "Capabilities": true, "Regions": true}
+	// One mutator per leaf, each applied to a fresh fact set.
+	var paths []string
+	var mutators []func(*Facts)
+	var collect func(path string, v reflect.Value, at func(*Facts) reflect.Value)
+	collect = func(path string, v reflect.Value, at func(*Facts) reflect.Value) {
+		switch v.Kind() {
+		case reflect.Struct:
+			for i := range v.NumField() {
+				fld := v.Type().Field(i)
+				if !fld.IsExported() || (path == "" && derived[fld.Name]) {
+					continue
+				}
+				collect(path+"."+fld.Name, v.Field(i), func(f *Facts) reflect.Value { return at(f).Field(i) })
+			}
+		case reflect.Slice:
+			if v.Len() > 0 {
+				collect(path+"[0]", v.Index(0), func(f *Facts) reflect.Value { return at(f).Index(0) })
+			}
+		default:
+			paths = append(paths, path)
+			mutators = append(mutators, func(f *Facts) {
+				x := at(f)
+				switch x.Kind() {
+				case reflect.String:
+					x.SetString(x.String() + "?")
+				case reflect.Bool:
+					x.SetBool(!x.Bool())
+				case reflect.Int, reflect.Int64:
+					x.SetInt(x.Int() + 1)
+				case reflect.Float64:
+					x.SetFloat(x.Float() + 1)
+				}
+			})
+		}
+	}
+	collect("", reflect.ValueOf(full()).Elem(), func(f *Facts) reflect.Value { return reflect.ValueOf(f).Elem() })
+	for i, m := range mutators {
+		f := full()
+		m(f)
+		if d, _ := digestFacts(f); d == base {
+			t.Errorf("changing %s leaves the digest unchanged", paths[i])
+		}
+	}
+	if len(paths) < 60 {
+		t.Fatalf("only %d leaves checked", len(paths))
 	}
 }

@@ -46,6 +46,14 @@ type AssessmentStore interface {
 	AccountsWithService(ctx context.Context, serviceID string) ([]string, error)
 }
 
+// PortfolioScanner is an optional fast path for the full run: a store that
+// can hand over parties, links, accounts and subscriptions with only the
+// fields the facts need, without decoding every stored document. Records
+// may come in any order, except accounts, which come in id order.
+type PortfolioScanner interface {
+	ScanPortfolio(ctx context.Context, kind vigil.Kind, fn func(vigil.Record) error) error
+}
+
 // State is the current version of a relationship, as much as a recompute
 // needs to decide whether anything changed.
 type State struct {

@@ -178,6 +178,41 @@ func testRiskLookups(t *testing.T, s risk.Store) {
 	if !slices.Equal(got, []string{sub.AccountID}) {
 		t.Fatalf("accounts with %s = %v", sub.ServiceID, got)
 	}
+	// The full run's scan gives the fields the facts need, as stored.
+	ps, ok := s.(risk.PortfolioScanner)
+	if !ok {
+		return
+	}
+	for _, kind := range []vigil.Kind{vigil.KindParty, vigil.KindLink, vigil.KindAccount, vigil.KindSubscription} {
+		n := 0
+		must(t, ps.ScanPortfolio(ctx, kind, func(r vigil.Record) error {
+			n++
+			stored, err := s.Get(ctx, kind, r.RecordID())
+			must(t, err)
+			var same bool
+			switch r := r.(type) {
+			case *vigil.Party:
+				p := stored.(*vigil.Party)
+				same = r.Type == p.Type && r.Name == p.Name && r.Country == p.Country && (slices.Equal(r.Sectors, p.Sectors) || len(r.Sectors)+len(p.Sectors) == 0)
+			case *vigil.Link:
+				l := stored.(*vigil.Link)
+				same = r.From == l.From && r.To == l.To && r.Type == l.Type
+			case *vigil.Account:
+				a := stored.(*vigil.Account)
+				same = r.PartyID == a.PartyID && r.Name == a.Name && r.BillingCountry == a.BillingCountry && r.OpenedOn == a.OpenedOn
+			case *vigil.Subscription:
+				b := stored.(*vigil.Subscription)
+				same = r.AccountID == b.AccountID && r.ServiceID == b.ServiceID && r.Region == b.Region && r.Status == b.Status && r.StartedOn == b.StartedOn
+			}
+			if !same {
+				t.Errorf("scan of %s %s = %+v, stored %+v", kind, r.RecordID(), r, stored)
+			}
+			return nil
+		}))
+		if c, _ := s.Count(ctx, kind); int64(n) != c {
+			t.Errorf("scan of %s gave %d of %d", kind, n, c)
+		}
+	}
 }
 
 // testRiskEngine runs the default policy over the seeded portfolio with a

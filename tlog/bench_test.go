@@ -27,7 +27,7 @@ import (
 // marks written back; the clock stops when every event is marked logged.
 // Run with -benchtime=100000x so that a run lasts seconds.
 func BenchmarkRecordEndToEnd(b *testing.B) {
-	for _, writers := range []int{16, 64} {
+	for _, writers := range []int{1, 4, 16, 64} {
 		b.Run(fmt.Sprintf("writers=%d", writers), func(b *testing.B) {
 			ctx := context.Background()
 			dir := b.TempDir()
@@ -201,4 +201,42 @@ func BenchmarkInclusionProof(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(n), "entries")
+}
+
+// BenchmarkTesseraAlone is the calibration point for BenchmarkRecordEndToEnd:
+// the same log settings, 64 goroutines adding leaves without waiting one by
+// one, no database. The machine's load moves both figures together.
+func BenchmarkTesseraAlone(b *testing.B) {
+	ctx := context.Background()
+	l := mustOpenLog(b, b.TempDir(), mustSigner(b))
+	leaves := make([][]byte, b.N)
+	for i := range leaves {
+		leaves[i] = tlog.LeafOf(benchEvent(uint64(i))).Marshal()
+	}
+	var next atomic.Int64
+	b.ResetTimer()
+	start := time.Now()
+	var wg sync.WaitGroup
+	for range 64 {
+		wg.Go(func() {
+			var futures []tessera.IndexFuture
+			for {
+				i := next.Add(1) - 1
+				if i >= int64(b.N) {
+					break
+				}
+				futures = append(futures, l.Add(ctx, leaves[i]))
+			}
+			for _, f := range futures {
+				if _, err := f(); err != nil {
+					b.Error(err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "entries/s")
+	b.ReportMetric(0, "ns/op")
 }

@@ -57,6 +57,17 @@ func TestEveryStateChangeReachesTheLog(t *testing.T) {
 			}
 			return relay.Record(ctx, ev)
 		},
+		"RecordEvents": func() error {
+			var evs []*vigil.Event
+			for i := range 3 {
+				ev, err := vigil.NewEvent("grievance.step", "grievances/G1", "tester", now, map[string]int{"step": i})
+				if err != nil {
+					return err
+				}
+				evs = append(evs, ev)
+			}
+			return store.RecordEvents(ctx, evs)
+		},
 	}
 
 	st := reflect.TypeFor[vigil.Store]()
@@ -73,7 +84,7 @@ func TestEveryStateChangeReachesTheLog(t *testing.T) {
 	}
 	// Dependencies first: the user before its token, the token before its
 	// revocation, the record before its update.
-	want := []string{"Create", "Update", "Import", "CreateUser", "CreateToken", "RevokeToken", "RecordEvent"}
+	want := []string{"Create", "Update", "Import", "CreateUser", "CreateToken", "RevokeToken", "RecordEvent", "RecordEvents"}
 	slices.SortFunc(order, func(a, b string) int { return slices.Index(want, a) - slices.Index(want, b) })
 
 	f, _ := tlog.NewFetcher(l.Dir(), nil)

@@ -15,6 +15,7 @@ import (
 	"github.com/vigil-hrdd/vigil/sqlite"
 	"github.com/vigil-hrdd/vigil/tlog"
 	"golang.org/x/mod/sumdb/note"
+	"k8s.io/klog/v2"
 )
 
 const testOrigin = "vigil.test/log"
@@ -110,4 +111,12 @@ func mustVerifier(tb testing.TB, s *tlog.Signer) note.Verifier {
 		tb.Fatal(err)
 	}
 	return v
+}
+
+// TestMain silences tessera's klog progress lines, which would otherwise
+// interleave with benchmark results.
+func TestMain(m *testing.M) {
+	klog.LogToStderr(false)
+	klog.SetOutput(io.Discard)
+	os.Exit(m.Run())
 }

@@ -43,6 +43,8 @@ type Relay struct {
 	nudge  chan struct{}
 	logger *slog.Logger
 
+	gc groupCommit
+
 	// mu serialises cycles, so that at most one page of events is in the
 	// log without being marked in the store at any time.
 	mu        sync.Mutex
@@ -71,13 +73,92 @@ func NewRelay(store vigil.EventStore, l *Log, cfg RelayConfig) *Relay {
 
 // Record writes a standalone event to the outbox and wakes the relay. The
 // event is in the log once a later cycle has appended it; the outbox, not
-// this call, is what makes it durable.
+// this call, is what makes it durable. Concurrent calls are group-committed:
+// one caller writes everything queued meanwhile in one transaction, because
+// a transaction per event caps the outbox at a few thousand events a second
+// (see BENCHMARKS-tlog.md). If ctx ends before the write, the event may or
+// may not have been recorded.
 func (r *Relay) Record(ctx context.Context, ev *vigil.Event) error {
-	if err := r.store.RecordEvent(ctx, ev); err != nil {
-		return fmt.Errorf("record %s: %w", ev.Type, err)
+	w := &recordWaiter{ev: ev, done: make(chan error, 1)}
+	r.gc.mu.Lock()
+	r.gc.queue = append(r.gc.queue, w)
+	if !r.gc.leading {
+		// This caller commits for everyone until the queue is empty.
+		r.gc.leading = true
+		if len(r.gc.queue) == 1 && r.gc.lastBatch > 1 {
+			// The writers the last commit released are about to queue
+			// again; a short wait lets them share this transaction
+			// instead of alternating single and group commits.
+			r.gc.mu.Unlock()
+			time.Sleep(groupCommitDelay)
+			r.gc.mu.Lock()
+		}
+		for len(r.gc.queue) > 0 {
+			batch := r.gc.queue
+			if len(batch) > maxGroupCommit {
+				batch = batch[:maxGroupCommit]
+			}
+			r.gc.queue = r.gc.queue[len(batch):]
+			r.gc.lastBatch = len(batch)
+			r.gc.mu.Unlock()
+			// Other callers' events ride on this transaction, so one
+			// caller's cancellation must not fail theirs.
+			r.commitGroup(context.WithoutCancel(ctx), batch)
+			r.gc.mu.Lock()
+		}
+		r.gc.leading = false
 	}
-	r.Notify()
-	return nil
+	r.gc.mu.Unlock()
+	select {
+	case err := <-w.done:
+		if err != nil {
+			return fmt.Errorf("record %s: %w", ev.Type, err)
+		}
+		r.Notify()
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("record %s: %w", ev.Type, ctx.Err())
+	}
+}
+
+// maxGroupCommit bounds one group commit's transaction.
+const maxGroupCommit = 1024
+
+type recordWaiter struct {
+	ev   *vigil.Event
+	done chan error
+}
+
+// groupCommitDelay is how long a new leader waits for company when the
+// previous group had any; far shorter than one transaction.
+const groupCommitDelay = 100 * time.Microsecond
+
+type groupCommit struct {
+	mu        sync.Mutex
+	queue     []*recordWaiter
+	leading   bool
+	lastBatch int
+}
+
+// commitGroup writes a batch in one transaction. Should it fail, each event
+// is retried alone, so that one bad event (a duplicate id) fails only its
+// own caller.
+func (r *Relay) commitGroup(ctx context.Context, batch []*recordWaiter) {
+	if len(batch) > 0 {
+		evs := make([]*vigil.Event, len(batch))
+		for i, w := range batch {
+			evs[i] = w.ev
+		}
+		if err := r.store.RecordEvents(ctx, evs); err == nil {
+			for _, w := range batch {
+				w.done <- nil
+			}
+			return
+		}
+	}
+	for _, w := range batch {
+		w.done <- r.store.RecordEvent(ctx, w.ev)
+	}
 }
 
 // Recovered reports how many log entries the relay found appended but not
@@ -140,8 +221,11 @@ func (r *Relay) Flush(ctx context.Context) (int, error) {
 	return n, nil
 }
 
-// drain runs cycles until the outbox is empty.
-func (r *Relay) drain(ctx context.Context) (int, error) {
+// drain appends pages of pending events until the outbox is empty. It keeps
+// two pages in flight: while tessera integrates one, the relay marks the
+// previous one and reads the next from the store, so that database and log
+// work overlap instead of adding up.
+func (r *Relay) drain(ctx context.Context) (total int, err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if !r.recovered {
@@ -150,57 +234,111 @@ func (r *Relay) drain(ctx context.Context) (int, error) {
 		}
 		r.recovered = true
 	}
-	total := 0
-	for {
-		n, err := r.cycle(ctx)
-		total += n
-		if err != nil || n == 0 {
-			return total, err
-		}
-	}
-}
-
-// cycle appends one page of pending events and marks them.
-func (r *Relay) cycle(ctx context.Context) (int, error) {
 	if len(r.unmarked) > 0 {
 		if err := r.mark(ctx, r.unmarked); err != nil {
 			return 0, err
 		}
 		r.unmarked = nil
 	}
-	events, err := r.store.PendingEvents(ctx, r.cfg.BatchSize)
+	var prev *inflight
+	for {
+		events, err := r.pending(ctx, prev)
+		if err != nil {
+			n, serr := r.settle(ctx, prev)
+			return total + n, errors.Join(err, serr)
+		}
+		if len(events) == 0 {
+			n, err := r.settle(ctx, prev)
+			return total + n, err
+		}
+		cur := r.add(ctx, events)
+		n, err := r.settle(ctx, prev)
+		total += n
+		if err != nil {
+			// cur is in tessera's hands already: resolve it and keep its
+			// marks for the next attempt rather than ever adding it again.
+			r.unmarked = append(r.unmarked, r.resolve(cur)...)
+			return total, err
+		}
+		prev = cur
+	}
+}
+
+// inflight is a page of events added to the log and not yet marked.
+type inflight struct {
+	events  []*vigil.Event
+	futures []tessera.IndexFuture
+	addErr  error
+}
+
+// pending reads the next page of pending events, skipping those in flight
+// (they are still pending in the store until marked).
+func (r *Relay) pending(ctx context.Context, prev *inflight) ([]*vigil.Event, error) {
+	skip := 0
+	if prev != nil {
+		skip = len(prev.events)
+	}
+	events, err := r.store.PendingEvents(ctx, r.cfg.BatchSize+skip)
 	if err != nil {
-		return 0, fmt.Errorf("relay: pending events: %w", err)
+		return nil, fmt.Errorf("relay: pending events: %w", err)
 	}
-	if len(events) == 0 {
-		return 0, nil
+	if skip == 0 {
+		return events, nil
 	}
-	// Add every event before waiting for any: tessera sequences a whole
-	// batch in one write, and waiting one by one would cost a batch each.
-	futures := make([]tessera.IndexFuture, len(events))
+	busy := make(map[int64]bool, skip)
+	for _, ev := range prev.events {
+		busy[ev.Seq] = true
+	}
+	out := events[:0]
+	for _, ev := range events {
+		if !busy[ev.Seq] {
+			out = append(out, ev)
+		}
+	}
+	return out, nil
+}
+
+// add hands a page to tessera without waiting: tessera sequences a whole
+// batch in one write, and waiting one by one would cost a batch each.
+func (r *Relay) add(ctx context.Context, events []*vigil.Event) *inflight {
+	b := &inflight{events: events, futures: make([]tessera.IndexFuture, len(events))}
 	for i, ev := range events {
 		if !bytes.Equal(ev.ComputeCommitment(), ev.Commitment) {
 			// The stored commitment is what the event promised when it was
 			// written; log it as is, but make the mismatch loud.
 			r.logger.ErrorContext(ctx, "event does not match its commitment", slog.String("event", ev.ID), slog.Int64("seq", ev.Seq))
 		}
-		futures[i] = r.log.Add(ctx, LeafOf(ev).Marshal())
+		b.futures[i] = r.log.Add(ctx, LeafOf(ev).Marshal())
 	}
-	marks := make([]vigil.LogMark, 0, len(events))
-	var addErr error
-	for i, f := range futures {
+	return b
+}
+
+// resolve waits for a page's indexes. Events whose append failed stay
+// pending in the store and are retried by a later page.
+func (r *Relay) resolve(b *inflight) []vigil.LogMark {
+	marks := make([]vigil.LogMark, 0, len(b.events))
+	for i, f := range b.futures {
 		idx, err := f()
 		if err != nil {
-			addErr = errors.Join(addErr, fmt.Errorf("append event %s: %w", events[i].ID, err))
+			b.addErr = errors.Join(b.addErr, fmt.Errorf("append event %s: %w", b.events[i].ID, err))
 			continue
 		}
-		marks = append(marks, vigil.LogMark{Seq: events[i].Seq, LeafIndex: int64(idx.Index)})
+		marks = append(marks, vigil.LogMark{Seq: b.events[i].Seq, LeafIndex: int64(idx.Index)})
 	}
+	return marks
+}
+
+// settle resolves and marks a page; nil is a no-op.
+func (r *Relay) settle(ctx context.Context, b *inflight) (int, error) {
+	if b == nil {
+		return 0, nil
+	}
+	marks := r.resolve(b)
 	if err := r.mark(ctx, marks); err != nil {
-		r.unmarked = marks
-		return 0, errors.Join(err, addErr)
+		r.unmarked = append(r.unmarked, marks...)
+		return 0, errors.Join(err, b.addErr)
 	}
-	return len(marks), addErr
+	return len(marks), b.addErr
 }
 
 // mark records marks in the store, then advances the watermark.

@@ -124,7 +124,7 @@ func (s *Server) handleGetAssessment(w http.ResponseWriter, r *http.Request) err
 		if perr != nil {
 			return perr
 		}
-		a, perr := risk.NewEngine(rs, p, risk.Options{Logger: s.logger, Now: s.now}).Preview(r.Context(), r.PathValue("id"))
+		a, perr := risk.NewEngine(rs, p, risk.Options{Logger: s.logger, Now: s.now, Enrichers: risk.EnrichersFor(rs)}).Preview(r.Context(), r.PathValue("id"))
 		if perr != nil {
 			return fmt.Errorf("preview assessment %s: %w", r.PathValue("id"), perr)
 		}
@@ -172,7 +172,7 @@ func (s *Server) handleRunAssessment(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	e := risk.NewEngine(rs, p, risk.Options{Logger: s.logger, Now: s.now})
+	e := risk.NewEngine(rs, p, risk.Options{Logger: s.logger, Now: s.now, Enrichers: risk.EnrichersFor(rs)})
 	ctx, actor := r.Context(), actorFrom(r.Context())
 	var sum risk.Summary
 	switch {

@@ -143,6 +143,15 @@ func (e *Engine) AssessAll(ctx context.Context, actor string) (Summary, error) {
 	}
 	e.log.Debug("risk: portfolio loaded", "accounts", len(mem.accounts), "parties", len(mem.parties), "previous", len(prev), "took", time.Since(start))
 
+	enrichers := make([]Enricher, len(e.opt.Enrichers))
+	for i, en := range e.opt.Enrichers {
+		enrichers[i] = en
+		if fp, ok := en.(FullRunPreparer); ok {
+			if enrichers[i], err = fp.PrepareFullRun(ctx); err != nil {
+				return Summary{}, fmt.Errorf("assess all: %w", err)
+			}
+		}
+	}
 	sum := Summary{Scope: "all", PolicyVersion: p.Version(), PolicyDigest: p.Set.Digest, Accounts: len(mem.accounts), ByTier: map[string]int{}}
 	const chunk = 256
 	results := make(chan []result, e.opt.Workers*2)
@@ -159,7 +168,7 @@ func (e *Engine) AssessAll(ctx context.Context, actor string) (Summary, error) {
 					return nil
 				}
 				hi := min(lo+chunk, len(mem.accounts))
-				out, err := e.score(gctx, p, mem, mem.accounts[lo:hi])
+				out, err := e.score(gctx, p, mem, enrichers, mem.accounts[lo:hi])
 				if err != nil {
 					return err
 				}
@@ -215,7 +224,7 @@ func (e *Engine) AssessAll(ctx context.Context, actor string) (Summary, error) {
 }
 
 // score builds, enriches and assesses the relationships of some accounts.
-func (e *Engine) score(ctx context.Context, p *Policy, v view, accounts []*vigil.Account) ([]result, error) {
+func (e *Engine) score(ctx context.Context, p *Policy, v view, enrichers []Enricher, accounts []*vigil.Account) ([]result, error) {
 	var facts []*Facts
 	for _, a := range accounts {
 		fs, err := buildFacts(ctx, v, a)
@@ -224,7 +233,7 @@ func (e *Engine) score(ctx context.Context, p *Policy, v view, accounts []*vigil
 		}
 		facts = append(facts, fs...)
 	}
-	for _, en := range e.opt.Enrichers {
+	for _, en := range enrichers {
 		if err := en.Enrich(ctx, facts); err != nil {
 			return nil, fmt.Errorf("enrich facts: %w", err)
 		}
@@ -407,7 +416,7 @@ func (e *Engine) assessAccounts(ctx context.Context, accountIDs []string, actor 
 		}
 		accts = append(accts, a)
 	}
-	results, err := e.score(ctx, p, v, accts)
+	results, err := e.score(ctx, p, v, e.opt.Enrichers, accts)
 	if err != nil {
 		return sum, err
 	}
@@ -555,7 +564,7 @@ func (e *Engine) Preview(ctx context.Context, relationshipID string) (*Assessmen
 		return nil, err
 	}
 	p := e.Policy()
-	results, err := e.score(ctx, p, newStoreView(e.st), []*vigil.Account{acct})
+	results, err := e.score(ctx, p, newStoreView(e.st), e.opt.Enrichers, []*vigil.Account{acct})
 	if err != nil {
 		return nil, err
 	}

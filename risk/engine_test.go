@@ -16,6 +16,7 @@ import (
 	"github.com/vigil-hrdd/vigil/risk"
 	"github.com/vigil-hrdd/vigil/sqlite"
 	"github.com/vigil-hrdd/vigil/transfer"
+	"github.com/vigil-hrdd/vigil/usage"
 )
 
 var ctx = context.Background()
@@ -355,5 +356,45 @@ func TestDemoShowcaseIsCriticalSuspend(t *testing.T) {
 		if sum.ByTier[tier] == 0 {
 			t.Errorf("no relationship in tier %s: %v", tier, sum.ByTier)
 		}
+	}
+}
+
+// TestUsageSignalsEnrichFacts stores usage signals for the showcase's
+// account and checks that they reach its facts and fire flags 8 and 9,
+// in the full run and in an incremental one.
+func TestUsageSignalsEnrichFacts(t *testing.T) {
+	db := openDB(t)
+	seedHandBuilt(t, db)
+	us, err := usage.StoreOf(db)
+	must(t, err)
+	_, err = us.SaveSignals(ctx, []*usage.Signal{
+		{ID: "sig-growth", Rule: "sudden-growth", Severity: "medium", Scope: usage.ScopeSeries, Account: "A1", Subscription: "S2",
+			Meter: "audio.minutes", AsOf: vigil.MustDate("2026-03-01"), Numbers: map[string]float64{"week.total": 2000, "week.previous": 10}},
+		{ID: "sig-moved", Rule: "data-moved-region", Severity: "high", Scope: usage.ScopeAccountMeter, Account: "A1",
+			Meter: "storage.object", AsOf: vigil.MustDate("2026-03-02"), Numbers: map[string]float64{}},
+		{ID: "sig-calm", Rule: "sudden-growth", Severity: "medium", Scope: usage.ScopeSeries, Account: "A2", Subscription: "S4",
+			Meter: "vcpu.hours", AsOf: vigil.MustDate("2026-03-01"), Numbers: map[string]float64{"week.total": 2000, "week.previous": 10}},
+	}, "test")
+	must(t, err)
+	p, err := risk.DefaultPolicyLoaded()
+	must(t, err)
+	e := risk.NewEngine(db, p, risk.Options{Logger: quiet(), Enrichers: []risk.Enricher{risk.UsageSignals(us)}})
+	_, err = e.AssessAll(ctx, "test")
+	must(t, err)
+	a := assessment(t, db, "A1~U1")
+	for _, want := range []string{"usage-surge-after-escalation", "data-residency-shift"} {
+		if !slices.Contains(flagIDs(a), want) {
+			t.Errorf("%s did not fire: %v", want, flagIDs(a))
+		}
+	}
+	// A surge in a calm place is no surge after an escalation.
+	if b := assessment(t, db, "A2~C1"); slices.Contains(flagIDs(b), "usage-surge-after-escalation") {
+		t.Errorf("calm surge fired: %v", flagIDs(b))
+	}
+	// The incremental path reads the signals per account.
+	prev, err := e.Preview(ctx, "A1~U1")
+	must(t, err)
+	if !slices.ContainsFunc(prev.Flags, func(f risk.FlagResult) bool { return f.ID == "data-residency-shift" }) {
+		t.Errorf("preview lacks the residency shift: %v", prev.Flags)
 	}
 }

@@ -85,7 +85,7 @@ CEL message, and nothing is assessed.`,
 			if err != nil {
 				return err
 			}
-			e := risk.NewEngine(rs, p, risk.Options{})
+			e := risk.NewEngine(rs, p, risk.Options{Enrichers: risk.EnrichersFor(rs)})
 			var sum risk.Summary
 			switch {
 			case partyID != "":

@@ -52,6 +52,7 @@ type Server struct {
 	handler http.Handler
 	metrics *metrics
 	openapi []byte
+	ui      uiConfig // the web UI's sign-in policy (ui.go)
 }
 
 type mount struct {
@@ -112,6 +113,9 @@ func NewServer(store vigil.Store, logger *slog.Logger, opts ...Option) (*Server,
 		if err := handle(s.mux, m.prefix, http.MaxBytesHandler(m.h, s.maxBody)); err != nil {
 			return nil, fmt.Errorf("mount %q: %w", m.prefix, err)
 		}
+	}
+	if err := s.mountUI(); err != nil {
+		return nil, fmt.Errorf("web ui: %w", err)
 	}
 	s.mux.HandleFunc("/", s.handleUnmatched)
 	s.handler = s.requestID(s.securityHeaders(s.instrument(s.recoverer(s.mux))))

@@ -420,14 +420,14 @@ type accountView struct {
 }
 
 type partyView struct {
-	Party       *vigil.Party
-	Status      []string
-	Context     *vigil.CountryContext
-	Chain       *portfolio.Chain
+	Party   *vigil.Party
+	Status  []string
+	Context *vigil.CountryContext
+	Chain   *portfolio.Chain
 	// Upstream are the parties that resell to this one or act for it:
 	// the way the provider's services reach it. The chain walk goes the
 	// other way, so the page reads them separately.
-	Upstream []portfolio.Step
+	Upstream    []portfolio.Step
 	Graph       *chainGraph
 	Names       map[string]partyName
 	Accounts    []accountView

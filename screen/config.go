@@ -49,6 +49,7 @@ type Config struct {
 	AcronymDiscount   float64 `json:"acronym_discount"` // multiplier for derived-acronym names
 	CandidateNames    int     `json:"candidate_names"`  // names fully scored per query
 	MaxPostings       int     `json:"max_postings"`     // index postings read per query
+	MaxCandidates     int     `json:"max_candidates"`   // names collected before frequent tokens only refine
 	MinCandidateScore float64 `json:"min_candidate_score"`
 }
 
@@ -75,7 +76,8 @@ func DefaultConfig() Config {
 		ParentMatch:       0.05,
 		AcronymDiscount:   0.9,
 		CandidateNames:    16,
-		MaxPostings:       40000,
+		MaxPostings:       15000,
+		MaxCandidates:     3000,
 		MinCandidateScore: 0.3,
 	}
 }
@@ -87,6 +89,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.CandidateNames == 0 {
 		c.CandidateNames = d.CandidateNames
+	}
+	if c.MaxCandidates == 0 {
+		c.MaxCandidates = d.MaxCandidates
 	}
 	if c.MaxPostings == 0 {
 		c.MaxPostings = d.MaxPostings

@@ -26,7 +26,6 @@ type vocabEntry struct {
 
 type iname struct {
 	ent     uint32
-	weight  float32 // sum of token weights, to rank candidates by coverage
 	nameIdx int32   // index in Entity.Names; -1 for a derived acronym
 	off     uint32
 	n       uint16
@@ -38,7 +37,8 @@ type Index struct {
 	cfg   Config
 	ents  []Entity
 	names []iname
-	arena []uint32 // token ids of all names, back to back
+	nameW []float32 // sum of token weights per name, to rank by coverage (kept apart for cache locality)
+	arena []uint32  // token ids of all names, back to back
 	vocab []vocabEntry
 	post  [][]uint32 // vocab id -> names containing it
 
@@ -59,6 +59,7 @@ type scratch struct {
 	epoch   uint32
 	hits    []hit
 	buf     []byte
+	cands   []cand
 	anames  []aname // reused per candidate name
 	sims    simCache
 }
@@ -186,6 +187,7 @@ func NewIndex(entities []Entity, opts Options) *Index {
 			}
 		}
 	}
+	ix.nameW = make([]float32, len(ix.names))
 	for nid := range ix.names {
 		n := &ix.names[nid]
 		var w float64
@@ -197,7 +199,7 @@ func NewIndex(entities []Entity, opts Options) *Index {
 			}
 			w += bw
 		}
-		n.weight = float32(w)
+		ix.nameW[nid] = float32(w)
 	}
 	ix.pool.New = func() any {
 		return &scratch{acc: make([]float32, len(ix.names)), mark: make([]uint32, len(ix.vocab))}
@@ -385,8 +387,14 @@ func (ix *Index) ScreenMin(q Query, limit int, minScore float64) []Result {
 	base := 0
 	for _, qn := range pq.names {
 		qn.tokBase = base
+		strong := false
+		for _, t := range qn.toks {
+			if t.Kind == KindWord || t.Kind == KindNumber || t.Kind == KindDomain {
+				strong = true
+			}
+		}
 		for ti, t := range qn.toks {
-			if t.Kind == KindStop || t.Kind == KindTitle {
+			if t.Kind == KindStop || t.Kind == KindTitle || (strong && (t.Kind == KindLegal || t.Kind == KindPersonPart)) {
 				continue
 			}
 			ix.lookup(t, s, qn.w[ti])
@@ -396,33 +404,52 @@ func (ix *Index) ScreenMin(q Query, limit int, minScore float64) []Result {
 	// Rarest tokens first, so a frequent word ("company", "mohammed")
 	// cannot crowd out the postings that identify the entity.
 	slices.SortFunc(s.hits, func(a, b hit) int { return int(a.df) - int(b.df) })
+	// Collect candidates from the rare tokens; once the candidate set is
+	// large, a frequent token only adds evidence to names already found
+	// (by binary search in its sorted postings), so a query of common
+	// words costs what its rarest word costs.
 	budget := ix.cfg.MaxPostings
-	for i, h := range s.hits {
+	maxTouched := ix.cfg.MaxCandidates
+	for _, h := range s.hits {
 		p := ix.post[h.v]
-		if len(p) > budget && i > 0 {
-			break
-		}
-		budget -= len(p)
 		w := float32(h.w)
-		for _, nid := range p {
-			if s.acc[nid] == 0 {
-				s.touched = append(s.touched, nid)
+		if len(s.touched) == 0 || (len(p) <= budget && len(s.touched)+len(p) <= maxTouched) {
+			budget -= len(p)
+			for _, nid := range p {
+				if s.acc[nid] == 0 {
+					s.touched = append(s.touched, nid)
+				}
+				s.acc[nid] += w
 			}
-			s.acc[nid] += w
+			continue
+		}
+		if len(p) > 8*len(s.touched) {
+			for _, nid := range s.touched {
+				if _, ok := slices.BinarySearch(p, nid); ok {
+					s.acc[nid] += w
+				}
+			}
+		} else {
+			for _, nid := range p {
+				if s.acc[nid] != 0 {
+					s.acc[nid] += w
+				}
+			}
 		}
 	}
 	// Keep the best-accumulated names.
 	k := ix.cfg.CandidateNames
-	cands := make([]cand, 0, min(len(s.touched), 4*k))
+	cands := s.cands[:0]
 	for _, nid := range s.touched {
 		// Rank by evidence found plus the share of the candidate name it
 		// covers, so a fully matched name beats a long name that shares
 		// only common words.
 		a := s.acc[nid]
-		cands = append(cands, cand{nid, a + a/max(ix.names[nid].weight, a, 1e-3)})
+		cands = append(cands, cand{nid, a + a/max(ix.nameW[nid], a, 1e-3)})
 		s.acc[nid] = 0
 	}
 	s.touched = s.touched[:0]
+	s.cands = cands
 	// A name that collected under a quarter of the best candidate's
 	// evidence cannot outscore it on the same query tokens.
 	var bestAcc float32

@@ -26,7 +26,7 @@ type vocabEntry struct {
 
 type iname struct {
 	ent     uint32
-	nameIdx int32   // index in Entity.Names; -1 for a derived acronym
+	nameIdx int32 // index in Entity.Names; -1 for a derived acronym
 	off     uint32
 	n       uint16
 }

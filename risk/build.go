@@ -21,7 +21,8 @@ type view interface {
 	service(ctx context.Context, id string) (*vigil.Service, error)
 	// context returns the territory's row, or nil when there is none.
 	context(ctx context.Context, territory string) (*vigil.CountryContext, error)
-	sources(ctx context.Context, partyID string) ([]*vigil.Source, error)
+	// sources returns the sources linked to any of the parties.
+	sources(ctx context.Context, partyIDs []string) ([]*vigil.Source, error)
 }
 
 // buildFacts returns the facts of every relationship of one account: one per
@@ -155,17 +156,15 @@ func buildFacts(ctx context.Context, v view, acct *vigil.Account) ([]*Facts, err
 				}
 			}
 		}
+		srcs, err := v.sources(ctx, f.deps)
+		if err != nil {
+			return nil, fmt.Errorf("facts of account %s: %w", acct.ID, err)
+		}
 		seenS := map[string]bool{}
-		for _, p := range f.Chain {
-			srcs, err := v.sources(ctx, p.ID)
-			if err != nil {
-				return nil, fmt.Errorf("facts of account %s: %w", acct.ID, err)
-			}
-			for _, s := range srcs {
-				if !seenS[s.ID] {
-					seenS[s.ID] = true
-					f.Sources = append(f.Sources, sourceFact(s))
-				}
+		for _, s := range srcs {
+			if !seenS[s.ID] {
+				seenS[s.ID] = true
+				f.Sources = append(f.Sources, sourceFact(s))
 			}
 		}
 		slices.SortFunc(f.Sources, func(a, b SourceFact) int { return cmpString(a.ID, b.ID) })
@@ -247,8 +246,12 @@ func (m *memView) context(_ context.Context, t string) (*vigil.CountryContext, e
 	return m.contexts[t], nil
 }
 
-func (m *memView) sources(_ context.Context, partyID string) ([]*vigil.Source, error) {
-	return m.sourcesBy[partyID], nil
+func (m *memView) sources(_ context.Context, partyIDs []string) ([]*vigil.Source, error) {
+	var out []*vigil.Source
+	for _, id := range partyIDs {
+		out = append(out, m.sourcesBy[id]...)
+	}
+	return out, nil
 }
 
 // loadAll reads the whole portfolio into a memView, each kind on its own
@@ -425,25 +428,57 @@ func (s *storeView) context(ctx context.Context, t string) (*vigil.CountryContex
 	return v, nil
 }
 
-func (s *storeView) sources(ctx context.Context, partyID string) ([]*vigil.Source, error) {
-	if v, ok := s.srcs[partyID]; ok {
-		return v, nil
+func (s *storeView) sources(ctx context.Context, partyIDs []string) ([]*vigil.Source, error) {
+	var missing []string
+	for _, id := range partyIDs {
+		if _, ok := s.srcs[id]; !ok {
+			missing = append(missing, id)
+			s.srcs[id] = nil
+		}
 	}
-	var out []*vigil.Source
-	opt := vigil.ListOptions{Filters: map[string]string{"party_id": partyID}, Limit: 1000}
-	for {
-		page, err := s.st.List(ctx, vigil.KindSource, opt)
+	if len(missing) > 0 {
+		found, err := s.findSources(ctx, missing)
 		if err != nil {
 			return nil, err
 		}
-		for _, r := range page.Items {
-			out = append(out, r.(*vigil.Source))
+		for _, src := range found {
+			for _, p := range src.PartyIDs {
+				if _, asked := s.srcs[p]; asked && slices.Contains(missing, p) {
+					s.srcs[p] = append(s.srcs[p], src)
+				}
+			}
 		}
-		if page.Next == "" {
-			break
-		}
-		opt.After = page.Next
 	}
-	s.srcs[partyID] = out
+	var out []*vigil.Source
+	for _, id := range partyIDs {
+		out = append(out, s.srcs[id]...)
+	}
+	return out, nil
+}
+
+// findSources reads the sources of several parties, in one query when the
+// store can (a source's parties are a list column, so each party costs a
+// scan of the sources otherwise).
+func (s *storeView) findSources(ctx context.Context, partyIDs []string) ([]*vigil.Source, error) {
+	if sf, ok := s.st.(SourceFinder); ok {
+		return sf.SourcesOfParties(ctx, partyIDs)
+	}
+	var out []*vigil.Source
+	for _, id := range partyIDs {
+		opt := vigil.ListOptions{Filters: map[string]string{"party_id": id}, Limit: 1000}
+		for {
+			page, err := s.st.List(ctx, vigil.KindSource, opt)
+			if err != nil {
+				return nil, err
+			}
+			for _, r := range page.Items {
+				out = append(out, r.(*vigil.Source))
+			}
+			if page.Next == "" {
+				break
+			}
+			opt.After = page.Next
+		}
+	}
 	return out, nil
 }

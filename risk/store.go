@@ -54,6 +54,12 @@ type PortfolioScanner interface {
 	ScanPortfolio(ctx context.Context, kind vigil.Kind, fn func(vigil.Record) error) error
 }
 
+// SourceFinder is an optional fast path for incremental recompute: the
+// sources linked to any of several parties, in one query.
+type SourceFinder interface {
+	SourcesOfParties(ctx context.Context, partyIDs []string) ([]*vigil.Source, error)
+}
+
 // State is the current version of a relationship, as much as a recompute
 // needs to decide whether anything changed.
 type State struct {

@@ -178,6 +178,17 @@ func testRiskLookups(t *testing.T, s risk.Store) {
 	if !slices.Equal(got, []string{sub.AccountID}) {
 		t.Fatalf("accounts with %s = %v", sub.ServiceID, got)
 	}
+	// Sources of several parties come once each, and a party id that is a
+	// LIKE pattern matches only itself.
+	must(t, s.Create(ctx, &vigil.Source{ID: "SRC-R", Title: "Report", Reliability: "B", Credibility: 2, PartyIDs: []string{"P1", "P2"}}, "tester"))
+	must(t, s.Create(ctx, &vigil.Source{ID: "SRC-S", Title: "Other", Reliability: "C", Credibility: 3, PartyIDs: []string{"P3"}}, "tester"))
+	if sf, ok := s.(risk.SourceFinder); ok {
+		srcs, err := sf.SourcesOfParties(ctx, []string{"P1", "P2", "P_"})
+		must(t, err)
+		if len(srcs) != 1 || srcs[0].ID != "SRC-R" || srcs[0].Grade() != "B2" {
+			t.Fatalf("sources of P1, P2 = %+v", srcs)
+		}
+	}
 	// The full run's scan gives the fields the facts need, as stored.
 	ps, ok := s.(risk.PortfolioScanner)
 	if !ok {

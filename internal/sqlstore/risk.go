@@ -361,3 +361,46 @@ func docDate(doc, name string) vigil.Date {
 	}
 	return d
 }
+
+var _ risk.SourceFinder = (*Store)(nil)
+
+// SourcesOfParties returns the sources linked to any of the parties, each
+// once, in one scan of the sources table.
+func (s *Store) SourcesOfParties(ctx context.Context, partyIDs []string) ([]*vigil.Source, error) {
+	var out []*vigil.Source
+	seen := map[string]bool{}
+	for _, chunk := range chunks(partyIDs, 100) {
+		where := make([]string, len(chunk))
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			where[i] = `party_ids LIKE ? ESCAPE '\'`
+			args[i] = "%;" + escapeLike(id) + ";%"
+		}
+		rows, err := s.db.QueryContext(ctx, s.q(recordSelect+"sources WHERE "+strings.Join(where, " OR ")+" ORDER BY id"), args...)
+		if err != nil {
+			return nil, fmt.Errorf("sources of parties: %w", err)
+		}
+		for rows.Next() {
+			var id, doc, ca, cb, ua, ub string
+			if err := rows.Scan(&id, &doc, &ca, &cb, &ua, &ub); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("sources of parties: %w", err)
+			}
+			if seen[id] {
+				continue
+			}
+			seen[id] = true
+			rec, err := decode(vigil.KindSource, doc, ca, cb, ua, ub)
+			if err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out = append(out, rec.(*vigil.Source))
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("sources of parties: %w", err)
+		}
+	}
+	return out, nil
+}

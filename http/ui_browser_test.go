@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-		"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp"
 	"github.com/vigil-hrdd/vigil"
 )
 
@@ -102,7 +102,7 @@ func into[T any](dst *T, a chromedp.Action[T]) chromedp.Action[chromedp.Void] {
 
 func signInActions(base, user, password string) chromedp.Action[chromedp.Void] {
 	return chromedp.Steps(
-		chromedp.Navigate(base + "/ui/login"),
+		chromedp.Navigate(base+"/ui/login"),
 		chromedp.WaitVisible(chromedp.CSS("#user")),
 		chromedp.SendKeys(chromedp.CSS("#user"), user),
 		chromedp.SendKeys(chromedp.CSS("#password"), password),

@@ -193,6 +193,7 @@ func BenchmarkImportPortfolio(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	b.ResetTimer()
 	var elapsed, goCPU, pgCPU time.Duration
 	for range b.N {
 		b.StopTimer()

@@ -328,3 +328,26 @@ func TestDigestCoversEveryFact(t *testing.T) {
 		t.Fatalf("only %d leaves checked", len(paths))
 	}
 }
+
+// BenchmarkAssessFacts is the scoring of one relationship alone, without
+// building its facts or storing it: a benign one (no flag fires) and the
+// showcase (seven fire, with their explanations).
+func BenchmarkAssessFacts(b *testing.B) {
+	p, err := DefaultPolicyLoaded()
+	if err != nil {
+		b.Fatal(err)
+	}
+	show := benign()
+	securityEndUser(show, occupied, "military", "intelligence")
+	show.ViaIntermediary = true
+	caps(show, "storage.object", "ai.speech_to_text", "ai.translation")
+	for name, f := range map[string]*Facts{"benign": benign(), "showcase": show} {
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := p.Assess(f); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

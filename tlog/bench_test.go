@@ -27,62 +27,68 @@ import (
 // marks written back; the clock stops when every event is marked logged.
 // Run with -benchtime=100000x so that a run lasts seconds.
 func BenchmarkRecordEndToEnd(b *testing.B) {
-	for _, writers := range []int{1, 4, 16, 64} {
-		b.Run(fmt.Sprintf("writers=%d", writers), func(b *testing.B) {
-			ctx := context.Background()
-			dir := b.TempDir()
-			store := mustOpenStore(b, filepath.Join(dir, "vigil.db"))
-			l := mustOpenLog(b, filepath.Join(dir, "log"), mustSigner(b))
-			relay := tlog.NewRelay(store, l, tlog.RelayConfig{Logger: quietLogger()})
-			runCtx, stop := context.WithCancel(ctx)
-			relayDone := make(chan error, 1)
-			go func() { relayDone <- relay.Run(runCtx) }()
-			// Events are built before the clock starts: their cost (JSON,
-			// salt, SHA-256) belongs to the caller, not to the log.
-			events := make([]*vigil.Event, b.N)
-			for i := range events {
-				events[i] = mustEvent(b, i)
-			}
-			var next atomic.Int64
-			b.ResetTimer()
-			start := time.Now()
-			var wg sync.WaitGroup
-			for range writers {
-				wg.Go(func() {
-					for {
-						i := next.Add(1) - 1
-						if i >= int64(b.N) {
-							return
-						}
-						if err := relay.Record(ctx, events[i]); err != nil {
-							b.Error(err)
-							return
-						}
-					}
-				})
-			}
-			wg.Wait()
-			recorded := time.Since(start)
-			// Wait for the relay to have marked everything.
+	for _, kind := range storeKinds {
+		for _, writers := range []int{1, 4, 16, 64} {
+			b.Run(fmt.Sprintf("store=%s/writers=%d", kind, writers), func(b *testing.B) {
+				benchRecord(b, kind, writers)
+			})
+		}
+	}
+}
+
+func benchRecord(b *testing.B, kind string, writers int) {
+	ctx := context.Background()
+	dir := b.TempDir()
+	store := openStoreKind(b, kind, dir)
+	l := mustOpenLog(b, filepath.Join(dir, "log"), mustSigner(b))
+	relay := tlog.NewRelay(store, l, tlog.RelayConfig{Logger: quietLogger()})
+	runCtx, stop := context.WithCancel(ctx)
+	relayDone := make(chan error, 1)
+	go func() { relayDone <- relay.Run(runCtx) }()
+	// Events are built before the clock starts: their cost (JSON,
+	// salt, SHA-256) belongs to the caller, not to the log.
+	events := make([]*vigil.Event, b.N)
+	for i := range events {
+		events[i] = mustEvent(b, i)
+	}
+	var next atomic.Int64
+	b.ResetTimer()
+	start := time.Now()
+	var wg sync.WaitGroup
+	for range writers {
+		wg.Go(func() {
 			for {
-				p, err := store.PendingEvents(ctx, 1)
-				if err != nil {
-					b.Fatal(err)
+				i := next.Add(1) - 1
+				if i >= int64(b.N) {
+					return
 				}
-				if len(p) == 0 {
-					break
+				if err := relay.Record(ctx, events[i]); err != nil {
+					b.Error(err)
+					return
 				}
-				time.Sleep(time.Millisecond)
 			}
-			elapsed := time.Since(start)
-			b.StopTimer()
-			stop()
-			<-relayDone
-			b.ReportMetric(float64(b.N)/elapsed.Seconds(), "events/s")
-			b.ReportMetric(float64(b.N)/recorded.Seconds(), "recorded/s")
-			b.ReportMetric(0, "ns/op")
 		})
 	}
+	wg.Wait()
+	recorded := time.Since(start)
+	// Wait for the relay to have marked everything.
+	for {
+		p, err := store.PendingEvents(ctx, 1)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(p) == 0 {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	elapsed := time.Since(start)
+	b.StopTimer()
+	stop()
+	<-relayDone
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "events/s")
+	b.ReportMetric(float64(b.N)/recorded.Seconds(), "recorded/s")
+	b.ReportMetric(0, "ns/op")
 }
 
 // benchEvent is a deterministic event for index i, so that the proof

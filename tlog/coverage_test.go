@@ -19,9 +19,15 @@ import (
 // method added to the contract without being classified here fails the test,
 // so no state-changing path can bypass the proof log unnoticed.
 func TestEveryStateChangeReachesTheLog(t *testing.T) {
+	for _, kind := range storeKinds {
+		t.Run(kind, func(t *testing.T) { testEveryStateChange(t, kind) })
+	}
+}
+
+func testEveryStateChange(t *testing.T, kind string) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	store := mustOpenStore(t, filepath.Join(dir, "vigil.db"))
+	store := openStoreKind(t, kind, dir)
 	signer := mustSigner(t)
 	l := mustOpenLog(t, filepath.Join(dir, "log"), signer)
 	relay := tlog.NewRelay(store, l, tlog.RelayConfig{Logger: quietLogger()})

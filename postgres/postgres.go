@@ -25,6 +25,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io/fs"
 	"time"
 
@@ -32,6 +33,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
 	"github.com/vigil-hrdd/vigil/internal/sqlstore"
 )
 
@@ -76,12 +78,26 @@ func OpenWithClock(ctx context.Context, url string, now func() time.Time) (*DB, 
 	return &DB{Store: sqlstore.New(db, dialect{}, now)}, nil
 }
 
+// migrate brings the schema up to date under a session advisory lock, so
+// that two Vigil processes starting together on a new database do not both
+// create the tables. The lock is keyed by database and schema: stores in
+// other schemas of the same server (tests, tenants) migrate side by side.
 func migrate(ctx context.Context, db *sql.DB) error {
 	sub, err := fs.Sub(migrations, "migrations")
 	if err != nil {
 		return err
 	}
-	p, err := goose.NewProvider(goose.DialectPostgres, db, sub)
+	var where string
+	if err := db.QueryRowContext(ctx, "SELECT current_database() || '.' || coalesce(current_schema(), '')").Scan(&where); err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	h := fnv.New64a()
+	h.Write([]byte("vigil migrations " + where))
+	locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(int64(h.Sum64())), lock.WithLockTimeout(1, 300))
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	p, err := goose.NewProvider(goose.DialectPostgres, db, sub, goose.WithSessionLocker(locker))
 	if err != nil {
 		return fmt.Errorf("migrations: %w", err)
 	}

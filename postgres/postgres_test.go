@@ -134,6 +134,37 @@ func TestOpenMigratesOnce(t *testing.T) {
 	again.Close()
 }
 
+// Processes that start together on a new schema migrate it once, not each
+// on top of the other.
+func TestConcurrentOpensMigrateOnce(t *testing.T) {
+	admin := server(t)
+	ctx := context.Background()
+	var b [6]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		t.Fatal(err)
+	}
+	schema := "vigil_test_" + hex.EncodeToString(b[:])
+	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE")
+	errs := make(chan error, 4)
+	for range 4 {
+		go func() {
+			db, err := postgres.Open(ctx, withSearchPath(t, serverURL(), schema))
+			if err == nil {
+				db.Close()
+			}
+			errs <- err
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}
+
 func TestOpenReportsUnreachableServer(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()

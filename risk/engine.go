@@ -324,6 +324,10 @@ func (e *Engine) finish(ctx context.Context, b *SaveBatch, sum *Summary, actor s
 
 // Change names facts that changed. Any field may be empty.
 type Change struct {
+	// All says that facts changed that no list names: an import changes
+	// records without an event each, so it asks for a full run (which
+	// stores only the relationships whose facts did change).
+	All         bool     `json:"all,omitempty"`
 	Parties     []string `json:"parties,omitempty"`
 	Accounts    []string `json:"accounts,omitempty"`
 	Territories []string `json:"territories,omitempty"`
@@ -339,6 +343,13 @@ func ChangeOf(ev *vigil.Event) (Change, bool) {
 		Kind   vigil.Kind      `json:"kind"`
 		ID     string          `json:"id"`
 		Record json.RawMessage `json:"record"`
+	}
+	if ev.Type == "import.completed" {
+		var sum struct{ Created, Updated int64 }
+		if err := json.Unmarshal(ev.Payload, &sum); err != nil || sum.Created+sum.Updated == 0 {
+			return Change{}, false
+		}
+		return Change{All: true}, true
 	}
 	if err := json.Unmarshal(ev.Payload, &p); err != nil || p.ID == "" {
 		return Change{}, false
@@ -575,4 +586,56 @@ func (e *Engine) Preview(ctx context.Context, relationshipID string) (*Assessmen
 		}
 	}
 	return nil, vigil.Errorf(vigil.ENOTFOUND, "account %s serves no end user %s", accountID, endUser)
+}
+
+// Merge adds another change's facts to c.
+func (c *Change) Merge(o Change) {
+	c.All = c.All || o.All
+	c.Parties = mergeIDs(c.Parties, o.Parties)
+	c.Accounts = mergeIDs(c.Accounts, o.Accounts)
+	c.Territories = mergeIDs(c.Territories, o.Territories)
+	c.Services = mergeIDs(c.Services, o.Services)
+	c.Sources = mergeIDs(c.Sources, o.Sources)
+}
+
+func mergeIDs(a, b []string) []string {
+	out := append(append([]string{}, a...), b...)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// RecomputeSince re-assesses what the record events of the outbox after
+// sequence number after changed, in one recompute, and returns the last
+// sequence number it read, to pass next time. Events that change no fact
+// (assessments, users, tokens) are skipped. An import that changed records
+// has one event for the file, not one per record, so it leads to a full run.
+func (e *Engine) RecomputeSince(ctx context.Context, after int64, actor string) (int64, Summary, error) {
+	var ch Change
+	last := after
+	for {
+		evs, err := e.st.ListEvents(ctx, last, 1000)
+		if err != nil {
+			return after, Summary{}, fmt.Errorf("recompute since %d: %w", after, err)
+		}
+		for _, ev := range evs {
+			if c, ok := ChangeOf(ev); ok {
+				ch.Merge(c)
+			}
+			last = ev.Seq
+		}
+		if len(evs) < 1000 {
+			break
+		}
+	}
+	var sum Summary
+	var err error
+	if ch.All {
+		sum, err = e.AssessAll(ctx, actor)
+	} else {
+		sum, err = e.Recompute(ctx, ch, actor)
+	}
+	if err != nil {
+		return after, Summary{}, err
+	}
+	return last, sum, nil
 }

@@ -398,3 +398,33 @@ func TestUsageSignalsEnrichFacts(t *testing.T) {
 		t.Errorf("preview lacks the residency shift: %v", prev.Flags)
 	}
 }
+
+func TestRecomputeSinceFollowsTheOutbox(t *testing.T) {
+	db := openDB(t)
+	seedHandBuilt(t, db)
+	e := newEngine(t, db)
+	_, err := e.AssessAll(ctx, "test")
+	must(t, err)
+	evs, err := db.ListEvents(ctx, 0, 100000)
+	must(t, err)
+	mark := evs[len(evs)-1].Seq
+	// Nothing changed: nothing to assess.
+	last, sum, err := e.RecomputeSince(ctx, mark, "test")
+	must(t, err)
+	if last != mark || sum.Accounts != 0 {
+		t.Fatalf("no change: last %d, %+v", last, sum)
+	}
+	// A context update reaches the unit's account through its record event.
+	c, err := vigil.GetAs[*vigil.CountryContext](ctx, db, vigil.KindContext, "BV")
+	must(t, err)
+	c.Status = vigil.ConflictActive
+	must(t, db.Update(ctx, c, "test"))
+	last, sum, err = e.RecomputeSince(ctx, mark, "test")
+	must(t, err)
+	if last <= mark || sum.Accounts != 3 || sum.Stored == 0 {
+		t.Fatalf("context change: last %d, %+v", last, sum)
+	}
+	if a := assessment(t, db, "A3~U2"); a.Tier != "critical" || !slices.Contains(flagIDs(a), "security-body-in-conflict") {
+		t.Fatalf("police unit in a country now at war: %s %v", a.Tier, flagIDs(a))
+	}
+}

@@ -40,6 +40,7 @@ func riskStore(s vigil.Store) (risk.Store, error) {
 
 func newAssessCmd(g *globals) *cobra.Command {
 	var all bool
+	var since int64
 	var partyID, accountID, policyPath string
 	cmd := &cobra.Command{
 		Use:   "assess [--all | --party ID | --account ID]",
@@ -52,24 +53,27 @@ an event in the proof log.
 
 --all assesses the whole portfolio (the default); --party re-assesses every
 relationship the party takes part in (as customer, intermediary, end user or
-parent body); --account the relationships of one account.
+parent body); --account the relationships of one account; --since SEQ only
+the relationships that depend on the records changed by the events after
+sequence number SEQ (see vigil log), and prints the number to pass next.
 
 The policy is the default one shipped with Vigil (see docs/policy.md) unless
 --policy names a file; a file with an error is refused with its line and the
 CEL message, and nothing is assessed.`,
 		Example: `  vigil assess --all
   vigil assess --party P0000042
+  vigil assess --since 1200
   vigil assess --all --policy my-policy.yaml`,
 		Args: exactArgs(0),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			n := 0
-			for _, set := range []bool{all, partyID != "", accountID != ""} {
+			for _, set := range []bool{all, partyID != "", accountID != "", cmd.Flags().Changed("since")} {
 				if set {
 					n++
 				}
 			}
 			if n > 1 {
-				return usagef("give one of --all, --party and --account")
+				return usagef("give one of --all, --party, --account and --since")
 			}
 			p, err := loadRiskPolicy(policyPath)
 			if err != nil {
@@ -87,7 +91,10 @@ CEL message, and nothing is assessed.`,
 			}
 			e := risk.NewEngine(rs, p, risk.Options{Enrichers: risk.EnrichersFor(rs)})
 			var sum risk.Summary
+			next := int64(-1)
 			switch {
+			case cmd.Flags().Changed("since"):
+				next, sum, err = e.RecomputeSince(ctx, since, actor())
 			case partyID != "":
 				sum, err = e.AssessParty(ctx, partyID, actor())
 			case accountID != "":
@@ -111,12 +118,16 @@ CEL message, and nothing is assessed.`,
 			for _, t := range p.Scoring.Tiers {
 				fmt.Fprintf(w, "  %-10s %d\n", t.Name, sum.ByTier[t.Name])
 			}
+			if next >= 0 {
+				fmt.Fprintf(w, "next: --since %d\n", next)
+			}
 			return nil
 		},
 	}
 	cmd.Flags().BoolVar(&all, "all", false, "assess every relationship (the default)")
 	cmd.Flags().StringVar(&partyID, "party", "", "re-assess the relationships this party takes part in")
 	cmd.Flags().StringVar(&accountID, "account", "", "re-assess the relationships of this account")
+	cmd.Flags().Int64Var(&since, "since", 0, "re-assess what the events after this sequence number changed")
 	cmd.Flags().StringVar(&policyPath, "policy", envOr("VIGIL_RISK_POLICY", ""), "risk policy file (env VIGIL_RISK_POLICY; default: the shipped policy)")
 	return cmd
 }

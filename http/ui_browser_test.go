@@ -78,12 +78,12 @@ func screenshot(t *testing.T, name string) chromedp.Action[chromedp.Void] {
 		if err != nil {
 			return fmt.Errorf("screenshot %s: %w", name, err)
 		}
-		full, err := chromedp.FullScreenshot(85)(ctx, target)
+		full, err := chromedp.FullScreenshot(100)(ctx, target)
 		if err != nil {
 			return fmt.Errorf("screenshot %s: %w", name, err)
 		}
 		dir := screenshotDir(t)
-		if err := os.WriteFile(filepath.Join(dir, name+"-full.jpg"), full, 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, name+"-full.png"), full, 0o644); err != nil {
 			return err
 		}
 		return os.WriteFile(filepath.Join(dir, name+".png"), view, 0o644)

@@ -50,7 +50,7 @@ type chainGraph struct {
 // layoutChain places the chain's parties on rows; a row holds at most
 // graphMaxInRow parties and says how many more there are, since a graph
 // of hundreds of units is unreadable (the table lists them all).
-func layoutChain(c *portfolio.Chain, upstream []portfolio.Step, names map[string]partyName, L *i18n.Localizer) *chainGraph {
+func layoutChain(c *portfolio.Chain, upstream, children []portfolio.Step, names map[string]partyName, L *i18n.Localizer) *chainGraph {
 	endUser := map[string]bool{}
 	for _, s := range c.EndUsers {
 		endUser[s.PartyID] = true
@@ -67,6 +67,11 @@ func layoutChain(c *portfolio.Chain, upstream []portfolio.Step, names map[string
 	}
 	for _, s := range c.Parents {
 		add(-s.Depth, s, "parent")
+	}
+	// Its own units and subsidiaries sit below it, beside the first
+	// downstream row.
+	for _, s := range children {
+		add(1, s, "child")
 	}
 	for _, s := range c.Downstream {
 		role := "down"
@@ -106,7 +111,7 @@ func layoutChain(c *portfolio.Chain, upstream []portfolio.Step, names map[string
 		}
 	}
 	seen := map[string]bool{}
-	for _, steps := range [][]portfolio.Step{upstream, c.Parents, c.Downstream} {
+	for _, steps := range [][]portfolio.Step{upstream, children, c.Parents, c.Downstream} {
 		for _, s := range steps {
 			for _, l := range s.Via {
 				if seen[l.ID] {

@@ -427,7 +427,10 @@ type partyView struct {
 	// Upstream are the parties that resell to this one or act for it:
 	// the way the provider's services reach it. The chain walk goes the
 	// other way, so the page reads them separately.
-	Upstream    []portfolio.Step
+	Upstream []portfolio.Step
+	// Children are the units it commands and the bodies it owns or
+	// controls, one level down: a ministry's page lists its units.
+	Children    []portfolio.Step
 	Graph       *chainGraph
 	Names       map[string]partyName
 	Accounts    []accountView
@@ -478,16 +481,23 @@ func (u *webUI) partyView(r *http.Request, q *uiRequest, id string) (*partyView,
 		if l.To == p.ID && (l.Type == vigil.LinkResellsTo || l.Type == vigil.LinkActsFor) {
 			v.Upstream = append(v.Upstream, portfolio.Step{PartyID: l.From, Depth: 1, Via: []*vigil.Link{l}})
 		}
+		if (l.From == p.ID && (l.Type == vigil.LinkOwns || l.Type == vigil.LinkControls)) || (l.To == p.ID && l.Type == vigil.LinkUnitOf) {
+			child := l.To
+			if l.Type == vigil.LinkUnitOf {
+				child = l.From
+			}
+			v.Children = append(v.Children, portfolio.Step{PartyID: child, Depth: 1, Via: []*vigil.Link{l}})
+		}
 	}
 	var ids []string
-	for _, steps := range [][]portfolio.Step{v.Chain.Parents, v.Chain.Downstream, v.Upstream} {
+	for _, steps := range [][]portfolio.Step{v.Chain.Parents, v.Chain.Downstream, v.Upstream, v.Children} {
 		for _, s := range steps {
 			ids = append(ids, s.PartyID)
 		}
 	}
 	v.Names = u.partyNames(ctx, ids)
 	v.Names[p.ID] = partyName{Name: p.Name, Country: p.Country}
-	v.Graph = layoutChain(v.Chain, v.Upstream, v.Names, q.L)
+	v.Graph = layoutChain(v.Chain, v.Upstream, v.Children, v.Names, q.L)
 
 	accts, err := st.List(ctx, vigil.KindAccount, vigil.ListOptions{Filters: map[string]string{"party_id": p.ID}, Limit: 50})
 	if err != nil {
@@ -550,6 +560,9 @@ func statusSentences(q *uiRequest, v *partyView) []string {
 	}
 	if n := len(v.Chain.Parents); n > 0 {
 		out = append(out, L.T("status.parents", n))
+	}
+	if n := len(v.Children); n > 0 {
+		out = append(out, L.T("status.children", n))
 	}
 	if len(v.Assessments) > 0 {
 		best := v.Assessments[0]

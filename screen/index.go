@@ -71,15 +71,11 @@ type hit struct {
 	sim float64
 }
 
-func vocabKey(t *Token) string {
-	b := make([]byte, 0, len(t.Text)+2)
-	b = append(b, byte(t.Kind))
-	if t.Abjad {
-		b = append(b, 1)
-	} else {
-		b = append(b, 0)
-	}
-	return string(append(b, t.Text...))
+// vkey identifies a vocabulary token without building a string.
+type vkey struct {
+	text  string
+	kind  TokenKind
+	abjad bool
 }
 
 // NewIndex analyses every name and alias of the entities (and derives
@@ -99,7 +95,7 @@ func NewIndex(entities []Entity, opts Options) *Index {
 	// deterministic) and drop the analysed tokens before the next batch,
 	// so peak memory does not hold every token of every name at once.
 	const batch = 1 << 15
-	vocabID := map[string]uint32{}
+	vocabID := make(map[vkey]uint32, len(entities)/2)
 	var seen []uint32 // per vocab: last name id that counted it (+1)
 	res := make([][]analysed, batch)
 	for lo := 0; lo < len(entities); lo += batch {
@@ -122,7 +118,7 @@ func NewIndex(entities []Entity, opts Options) *Index {
 				off := uint32(len(ix.arena))
 				for ti := range a.toks {
 					t := &a.toks[ti]
-					k := vocabKey(t)
+					k := vkey{t.Text, t.Kind, t.Abjad}
 					id, ok := vocabID[k]
 					if !ok {
 						id = uint32(len(ix.vocab))
@@ -159,7 +155,13 @@ func NewIndex(entities []Entity, opts Options) *Index {
 			ix.post[v] = append(p, uint32(nid))
 		}
 	}
-	// Rarity and lookup tables.
+	// Rarity and lookup tables, sized up front (rehashing a map of
+	// millions of keys costs more than filling it).
+	nv := len(ix.vocab)
+	ix.byText = make(map[string][]uint32, nv)
+	ix.byKey = make(map[string][]uint32, nv)
+	ix.byDel = make(map[string][]uint32, 6*nv)
+	ix.bySkel = make(map[string][]uint32, nv)
 	N := float64(max(len(ix.names), 2))
 	var dels []string
 	for v := range ix.vocab {

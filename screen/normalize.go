@@ -92,8 +92,20 @@ func rawTokens(s string) []rawTok {
 			}
 		} else {
 			text = asciiLetters(text)
-			if text != "" {
-				toks = append(toks, rawTok{text: text, orig: orig, sc: curSc, dot: dot})
+			// A romanisation may mix digits in ("ƅ" is "6"): split them
+			// off as ASCII input would be.
+			for len(text) > 0 {
+				k := 1
+				isD := text[0] >= '0' && text[0] <= '9'
+				for k < len(text) && (text[k] >= '0' && text[k] <= '9') == isD {
+					k++
+				}
+				sc := curSc
+				if isD {
+					sc = scDigit
+				}
+				toks = append(toks, rawTok{text: text[:k], orig: orig, sc: sc, dot: dot && k == len(text)})
+				text = text[k:]
 			}
 		}
 		cur = cur[:0]

@@ -271,11 +271,16 @@ func compareNamesCached(q, c *aname, cfg *Config, cls string, keepPairs bool, ca
 			}
 		}
 	}
-	// Insertion sort: the lists are short. Ties prefer heavier tokens.
-	for i := 1; i < len(cands); i++ {
-		for j := i; j > 0 && better(cands[j], cands[j-1], q, c); j-- {
-			cands[j], cands[j-1] = cands[j-1], cands[j]
+	// Ties prefer heavier tokens. Insertion sort for the usual short
+	// lists; a full sort for long ones.
+	if len(cands) <= 32 {
+		for i := 1; i < len(cands); i++ {
+			for j := i; j > 0 && better(cands[j], cands[j-1], q, c); j-- {
+				cands[j], cands[j-1] = cands[j-1], cands[j]
+			}
 		}
+	} else {
+		sort.SliceStable(cands, func(i, j int) bool { return better(cands[i], cands[j], q, c) })
 	}
 	var usedQ, usedC uint64
 	var matchedQ, matchedC float64

@@ -1,12 +1,18 @@
 package main
 
 import (
+	"context"
+	"crypto/rand"
+	"encoding/base32"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/vigil-hrdd/vigil"
 	"github.com/vigil-hrdd/vigil/demo"
+	vhttp "github.com/vigil-hrdd/vigil/http"
 	"github.com/vigil-hrdd/vigil/transfer"
 )
 
@@ -55,16 +61,21 @@ Running it again re-imports the same portfolio, which changes nothing.`,
 			if err := printSummaries(w, "table", sums, time.Since(start)); err != nil {
 				return err
 			}
+			uiPassword, err := demoUIPassword(ctx, s)
+			if err != nil {
+				return err
+			}
 			return serve(ctx, g, s, addr, func(url string) {
 				fmt.Fprintf(w, `
 Vigil demo running at %s   (Ctrl-C stops it)
   database:      %s
+  web UI:        %s/ui/   user admin, password %s
   admin token:   %s
   log key:       %s
 Try:
   curl -H "Authorization: Bearer %s" %s/api/v1/parties?limit=5
   curl %s/log/checkpoint
-`, url, g.dbURL(), res.adminToken, res.verifierKey, res.adminToken, url, url)
+`, url, g.dbURL(), url, uiPassword, res.adminToken, res.verifierKey, res.adminToken, url, url)
 			})
 		},
 	}
@@ -108,4 +119,27 @@ The same --seed and --parties always give the same bytes.`,
 	cmd.Flags().Uint64Var(&seed, "seed", 1, "random seed")
 	cmd.Flags().StringVar(&out, "out", "", "directory to write the files to")
 	return cmd
+}
+
+// demoUIPassword gives the demo's admin a fresh random web UI password on
+// every run, printed with the address: the demo serves only 127.0.0.1, and
+// a fixed password would outlive the demo in copied databases.
+func demoUIPassword(ctx context.Context, s vigil.Store) (string, error) {
+	ws, ok := s.(vigil.WebStore)
+	if !ok {
+		return "", fmt.Errorf("the store %T keeps no web passwords", s)
+	}
+	b := make([]byte, 12)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("demo password: %w", err)
+	}
+	pw := "demo-" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b))
+	hash, err := vhttp.HashPassword(pw)
+	if err != nil {
+		return "", err
+	}
+	if err := ws.SetPassword(ctx, "admin", hash, "demo"); err != nil {
+		return "", fmt.Errorf("demo password: %w", err)
+	}
+	return pw, nil
 }

@@ -1,11 +1,18 @@
 package main
 
 import (
+	"bufio"
+	"errors"
 	"fmt"
+	"io"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/vigil-hrdd/vigil"
+	vhttp "github.com/vigil-hrdd/vigil/http"
+	"golang.org/x/term"
 )
 
 func newUsersCmd(g *globals) *cobra.Command {
@@ -70,8 +77,78 @@ approver (read; approves decisions), auditor (reads everything, changes nothing)
 			return printTable(cmd.OutOrStdout(), header, rows)
 		},
 	}
-	cmd.AddCommand(add, list)
+	cmd.AddCommand(add, list, newUsersPasswordCmd(g))
 	return cmd
+}
+
+// newUsersPasswordCmd sets the password a user signs in to the web UI
+// with. The password is read from a terminal prompt (twice) or, when
+// stdin is not a terminal, from its first line, so scripts can pipe it in
+// without it appearing in the process list or the shell history.
+func newUsersPasswordCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "password ID",
+		Short: "Set a user's web UI password (prompted, or read from stdin)",
+		Long: fmt.Sprintf(`Set the password USER signs in to the web UI with. At least %d characters.
+A new password ends the user's open web sessions and lifts a lock-out.`, vhttp.MinPasswordLength),
+		Example: `  vigil users password amira
+  printf '%s\n' "$NEW_PASSWORD" | vigil users password amira`,
+		Args: exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			pw, err := readNewPassword(cmd)
+			if err != nil {
+				return err
+			}
+			if err := vhttp.CheckPasswordPolicy(pw); err != nil {
+				return err
+			}
+			hash, err := vhttp.HashPassword(pw)
+			if err != nil {
+				return err
+			}
+			s, err := g.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			ws, ok := s.(vigil.WebStore)
+			if !ok {
+				return fmt.Errorf("the store %T keeps no web passwords", s)
+			}
+			if err := ws.SetPassword(cmd.Context(), args[0], hash, actor()); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "password of %s set; sign in at /ui/login\n", args[0])
+			return nil
+		},
+	}
+}
+
+func readNewPassword(cmd *cobra.Command) (string, error) {
+	in := cmd.InOrStdin()
+	if f, ok := in.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		fmt.Fprint(cmd.ErrOrStderr(), "New password: ")
+		a, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(cmd.ErrOrStderr())
+		if err != nil {
+			return "", fmt.Errorf("read password: %w", err)
+		}
+		fmt.Fprint(cmd.ErrOrStderr(), "Again: ")
+		b, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(cmd.ErrOrStderr())
+		if err != nil {
+			return "", fmt.Errorf("read password: %w", err)
+		}
+		if string(a) != string(b) {
+			return "", usagef("the two passwords differ")
+		}
+		return string(a), nil
+	}
+	line, err := bufio.NewReader(in).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", fmt.Errorf("read password from stdin: %w", err)
+	}
+	return strings.TrimRight(line, "\r\n"), nil
 }
 
 func newTokensCmd(g *globals) *cobra.Command {

@@ -19,9 +19,10 @@ import (
 // rows still take only a few MB.
 var importBatch = 10_000
 
-// deferIndexesAfter is the smallest import, in rows, that rebuilds the
-// table's secondary indexes instead of updating them row by row; see
-// importWriter.maybeDeferIndexes.
+// deferIndexesAfter is the smallest import, in new rows, that rebuilds the
+// table's secondary indexes and foreign keys instead of maintaining them
+// row by row; see importWriter.maybeDeferIndexes. One full batch: below it
+// the rebuild saves too little to be worth the table lock.
 var deferIndexesAfter int64 = 10_000
 
 func (dialect) ImportBatchSize() int { return importBatch }

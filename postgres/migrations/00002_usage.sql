@@ -1,17 +1,20 @@
 -- +goose Up
 -- Metered usage records, metadata only (see package usage). key is the
--- producer's idempotency key. Text columns sort by "C", as ids do
--- everywhere in Vigil.
+-- producer's idempotency key, unique within a period start; the primary key
+-- leads with the period start so that a stream, which comes roughly in
+-- period order, inserts near the right edge of the index. Text columns sort
+-- by "C", as ids do everywhere in Vigil.
 CREATE TABLE usage_records (
-    key TEXT COLLATE "C" NOT NULL PRIMARY KEY,
+    key TEXT COLLATE "C" NOT NULL,
     subscription_id TEXT COLLATE "C" NOT NULL,
     meter TEXT COLLATE "C" NOT NULL,
     quantity DOUBLE PRECISION NOT NULL,
     unit TEXT COLLATE "C" NOT NULL,
-    period_start TEXT NOT NULL,
+    period_start TEXT COLLATE "C" NOT NULL,
     period_end TEXT NOT NULL,
     region TEXT COLLATE "C" NOT NULL,
-    ingested_at TEXT NOT NULL
+    ingested_at TEXT NOT NULL,
+    PRIMARY KEY (period_start, key)
 );
 -- Daily totals, grown by each ingest in its own transaction; the signals
 -- read these, never the records.

@@ -289,6 +289,15 @@ func (w *importWriter) Finish(ctx context.Context) error {
 		return nil
 	}
 	return withPgx(w.conn, func(c *pgx.Conn) error {
+		// Sorting the index entries was half of the server's work in a
+		// 400k-row import (perf). PostgreSQL gives a parallel index
+		// build one worker per 32MB of maintenance_work_mem, and the
+		// default 64MB allows one worker; 256MB allows the default two
+		// and keeps a million rows' sort in memory. SET LOCAL: for this
+		// transaction only.
+		if _, err := c.Exec(ctx, "SET LOCAL maintenance_work_mem = '256MB'"); err != nil {
+			return fmt.Errorf("rebuild indexes: %w", err)
+		}
 		for _, def := range w.deferred {
 			if _, err := c.Exec(ctx, def); err != nil {
 				return fmt.Errorf("rebuild %s: %w", def, err)

@@ -43,8 +43,10 @@ type Index struct {
 	post  [][]uint32 // vocab id -> names containing it
 
 	byText      map[string][]uint32 // romanised text -> vocab ids (any kind)
-	byKey       map[string][]uint32 // phonetic key -> word vocab ids
-	byDel       map[string][]uint32 // key with one letter deleted -> word vocab ids
+	// byKey maps a phonetic key to the word vocabulary ids with that key
+	// and, flagged with delBit, to those with that key after deleting
+	// one letter: one map serves exact and one-edit lookups.
+	byKey map[string][]uint32
 	bySkel      map[string][]uint32 // skeleton -> word vocab ids
 	byAbjadSkel map[string][]uint32 // skeleton -> Arabic/Hebrew-script vocab ids
 	byConcept   map[uint16][]uint32 // dictionary concept -> vocab ids
@@ -83,7 +85,7 @@ type vkey struct {
 func NewIndex(entities []Entity, opts Options) *Index {
 	cfg := opts.Config.withDefaults()
 	ix := &Index{cfg: cfg, ents: entities,
-		byText: map[string][]uint32{}, byKey: map[string][]uint32{}, byDel: map[string][]uint32{},
+		byText: map[string][]uint32{}, byKey: map[string][]uint32{},
 		bySkel: map[string][]uint32{}, byAbjadSkel: map[string][]uint32{}, byConcept: map[uint16][]uint32{}}
 	getDict()
 	countryWord("")
@@ -159,8 +161,7 @@ func NewIndex(entities []Entity, opts Options) *Index {
 	// millions of keys costs more than filling it).
 	nv := len(ix.vocab)
 	ix.byText = make(map[string][]uint32, nv)
-	ix.byKey = make(map[string][]uint32, nv)
-	ix.byDel = make(map[string][]uint32, 6*nv)
+	ix.byKey = make(map[string][]uint32, 7*nv)
 	ix.bySkel = make(map[string][]uint32, nv)
 	N := float64(max(len(ix.names), 2))
 	var dels []string
@@ -180,7 +181,7 @@ func NewIndex(entities []Entity, opts Options) *Index {
 		ix.byKey[t.Key] = append(ix.byKey[t.Key], id)
 		dels = deletes(t.Key, dels[:0])
 		for _, d := range dels {
-			ix.byDel[d] = append(ix.byDel[d], id)
+			ix.byKey[d] = append(ix.byKey[d], id|delBit)
 		}
 		if len(t.Skel) >= 2 {
 			ix.bySkel[t.Skel] = append(ix.bySkel[t.Skel], id)
@@ -291,6 +292,24 @@ func (ix *Index) lookup(t *Token, s *scratch, w float64) {
 			s.hits = append(s.hits, hit{v: v, w: w * sim * e.rare, df: e.df, sim: sim})
 		}
 	}
+	// tryKey takes ids from byKey: plain ids share the key (or, for a
+	// deletion of the query key, are one edit away); delBit ids are one
+	// edit away.
+	tryKey := func(ids []uint32, sim float64) {
+		for _, v := range ids {
+			sv := sim
+			if v&delBit != 0 {
+				v &^= delBit
+				sv = 0.85
+			}
+			if s.mark[v] == s.epoch {
+				continue
+			}
+			s.mark[v] = s.epoch
+			e := &ix.vocab[v]
+			s.hits = append(s.hits, hit{v: v, w: w * sv * e.rare, df: e.df, sim: sv})
+		}
+	}
 	try(ix.byText[t.Text], 1)
 	if t.Kind == KindNumber {
 		return
@@ -299,9 +318,8 @@ func (ix *Index) lookup(t *Token, s *scratch, w float64) {
 		try(ix.byConcept[c], 1)
 	}
 	if t.Key != "" {
-		try(ix.byKey[t.Key], 0.92)
+		tryKey(ix.byKey[t.Key], 0.92)
 		if len(t.Key) >= 4 {
-			try(ix.byDel[t.Key], 0.85)
 			// Deletion variants built in a reused buffer; indexing a map
 			// with string(bytes) does not allocate.
 			key := t.Key
@@ -310,8 +328,7 @@ func (ix *Index) lookup(t *Token, s *scratch, w float64) {
 					continue
 				}
 				s.buf = append(append(s.buf[:0], key[:p]...), key[p+1:]...)
-				try(ix.byKey[string(s.buf)], 0.85)
-				try(ix.byDel[string(s.buf)], 0.85)
+				tryKey(ix.byKey[string(s.buf)], 0.85)
 			}
 		}
 	}
@@ -323,6 +340,8 @@ func (ix *Index) lookup(t *Token, s *scratch, w float64) {
 		}
 	}
 }
+
+const delBit = 1 << 31
 
 type cand struct {
 	name uint32

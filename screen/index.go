@@ -42,11 +42,11 @@ type Index struct {
 	vocab []vocabEntry
 	post  [][]uint32 // vocab id -> names containing it
 
-	byText      map[string][]uint32 // romanised text -> vocab ids (any kind)
+	byText map[string][]uint32 // romanised text -> vocab ids (any kind)
 	// byKey maps a phonetic key to the word vocabulary ids with that key
 	// and, flagged with delBit, to those with that key after deleting
 	// one letter: one map serves exact and one-edit lookups.
-	byKey map[string][]uint32
+	byKey       map[string][]uint32
 	bySkel      map[string][]uint32 // skeleton -> word vocab ids
 	byAbjadSkel map[string][]uint32 // skeleton -> Arabic/Hebrew-script vocab ids
 	byConcept   map[uint16][]uint32 // dictionary concept -> vocab ids

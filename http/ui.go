@@ -167,6 +167,7 @@ func (u *webUI) routeTable() []uiRoute {
 		{"POST", "/ui/parties/{id}/notes", write, u.handlePartyNotes},
 		{"GET", "/ui/accounts", read, u.handleAccounts},
 		{"GET", "/ui/subscriptions", read, u.handleSubscriptions},
+		{"GET", "/ui/assessments/{id}", read, u.handleAssessment},
 		{"GET", "/ui/log", read, u.handleLog},
 	}
 }

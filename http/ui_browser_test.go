@@ -143,6 +143,9 @@ func TestBrowserWalkthrough(t *testing.T) {
 		into(&heat, chromedp.Text(chromedp.CSS("#heat-h"))),
 		into(&counts, chromedp.Text(chromedp.CSS("ul.counts"))),
 		screenshot(t, "02-dashboard"),
+		chromedp.Click(chromedp.CSS(`section[aria-labelledby="top-h"] a.badge`)),
+		chromedp.WaitVisible(chromedp.CSS("#flags-h")),
+		screenshot(t, "02b-assessment"),
 
 		// Filter the parties with htmx and follow the result.
 		chromedp.Navigate(base+"/ui/parties"),

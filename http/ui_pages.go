@@ -32,6 +32,12 @@ func parseUITemplates() (map[string]*template.Template, error) {
 		"grade":     func(s *vigil.Source) string { return s.Reliability + strconv.Itoa(s.Credibility) },
 		"short":     shorten,
 		"int64":     func(i int) int64 { return int64(i) },
+		// day reads an ISO date kept as text in stored documents; a value
+		// that is not one gives the zero time, which formats as "".
+		"day": func(s string) time.Time {
+			t, _ := time.Parse(time.DateOnly, s)
+			return t
+		},
 	}
 	names, err := fs.Glob(uiTemplateFS, "templates/*.html")
 	if err != nil {

@@ -193,6 +193,20 @@ func TestUISignInAndPages(t *testing.T) {
 	if strings.Contains(body, "<script>alert(1)") {
 		t.Error("party page shows a source title unescaped")
 	}
+
+	// The dashboard links the top relationships to their explanation.
+	_, dash, _ := e.get(t, c, "/ui/")
+	m := regexp.MustCompile(`href="(/ui/assessments/[^"]+)"`).FindStringSubmatch(dash)
+	if m == nil {
+		t.Fatal("the dashboard links no assessment")
+	}
+	code, body, _ := e.get(t, c, strings.ReplaceAll(m[1], "&#43;", "+"))
+	if code != http.StatusOK || !strings.Contains(body, "Red flags") || !strings.Contains(body, "How each number was reached") {
+		t.Fatalf("GET %s = %d: %s", m[1], code, body)
+	}
+	if code, _, _ := e.get(t, c, "/ui/assessments/nope~nothing"); code != http.StatusNotFound {
+		t.Fatalf("a missing assessment = %d, want 404", code)
+	}
 }
 
 func TestUICSRFAndRoles(t *testing.T) {

@@ -1,0 +1,58 @@
+package http
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/vigil-hrdd/vigil"
+	"github.com/vigil-hrdd/vigil/risk"
+)
+
+// The assessment page: one relationship's current (or an older) assessment
+// with its explanation, as stored by the risk engine. It reads the stored
+// document and never recomputes, so what it shows is what was decided on.
+
+type assessmentView struct {
+	Row        *risk.Row
+	A          *risk.Assessment
+	Names      map[string]partyName
+	Versions   []risk.Row
+	IsCurrent  bool
+	PolicyLink string
+}
+
+func (u *webUI) handleAssessment(w http.ResponseWriter, r *http.Request, q *uiRequest) error {
+	ctx, cancel := uiTimeout(r.Context())
+	defer cancel()
+	rs, ok := u.s.store.(risk.Store)
+	if !ok {
+		return vigil.Errorf(vigil.ENOTFOUND, "this store keeps no assessments")
+	}
+	id := r.PathValue("id")
+	version := 0
+	if v := r.URL.Query().Get("version"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return vigil.FieldError("version", "must be a positive integer")
+		}
+		version = n
+	}
+	row, err := rs.GetAssessment(ctx, id, version)
+	if err != nil {
+		return err
+	}
+	var a risk.Assessment
+	if err := json.Unmarshal(row.Doc, &a); err != nil {
+		return fmt.Errorf("assessment %s v%d: decode: %w", id, row.Version, err)
+	}
+	versions, err := rs.AssessmentVersions(ctx, id)
+	if err != nil {
+		return fmt.Errorf("versions of %s: %w", id, err)
+	}
+	ids := append([]string{row.CustomerID, row.EndUserID}, a.Path...)
+	v := &assessmentView{Row: row, A: &a, Names: u.partyNames(ctx, ids), Versions: versions, IsCurrent: row.Current}
+	title := q.L.T("assess.title", row.Version)
+	return u.render(w, r, q, http.StatusOK, "assessment.html", "dashboard", title, v)
+}

@@ -611,6 +611,8 @@ type logView struct {
 	Signers   []string
 	Raw       string
 	Pending   int64
+	// PendingMore says Pending stopped at the read limit.
+	PendingMore bool
 }
 
 // handleLog shows the proof log's current checkpoint, read through the
@@ -631,11 +633,13 @@ func (u *webUI) handleLog(w http.ResponseWriter, r *http.Request, q *uiRequest) 
 			parseCheckpoint(rec.body.Bytes(), v)
 		}
 	}
-	pending, err := u.s.store.PendingEvents(r.Context(), 1000)
+	// The outbox has no count; reading up to a limit bounds the cost.
+	const pendingLimit = 1000
+	pending, err := u.s.store.PendingEvents(r.Context(), pendingLimit)
 	if err != nil {
 		return fmt.Errorf("pending events: %w", err)
 	}
-	v.Pending = int64(len(pending))
+	v.Pending, v.PendingMore = int64(len(pending)), len(pending) == pendingLimit
 	return u.render(w, r, q, http.StatusOK, "log.html", "log", q.L.T("nav.log"), v)
 }
 

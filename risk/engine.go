@@ -239,12 +239,11 @@ func (e *Engine) score(ctx context.Context, p *Policy, v view, enrichers []Enric
 		}
 	}
 	out := make([]result, 0, len(facts))
+	var scratch []byte
 	for _, f := range facts {
 		f.finish() // an enricher may have left a list nil
-		d, err := digestFacts(f)
-		if err != nil {
-			return nil, err
-		}
+		var d string
+		d, scratch = appendDigest(f, scratch)
 		a, err := p.Assess(f)
 		if err != nil {
 			return nil, err

@@ -82,20 +82,28 @@ type FlagResult struct {
 }
 
 // activation resolves the rule variables straight from the Facts fields,
-// so evaluating a relationship allocates no map.
-type activation struct{ f *Facts }
+// so evaluating a relationship allocates no map. The struct-valued facts are
+// boxed once, not once per rule that reads them.
+type activation struct {
+	f                          *Facts
+	account, customer, endUser any
+}
 
-func (a activation) ResolveName(name string) (any, bool) {
+func newActivation(f *Facts) *activation {
+	return &activation{f: f, account: f.Account, customer: f.Customer, endUser: f.EndUser}
+}
+
+func (a *activation) ResolveName(name string) (any, bool) {
 	f := a.f
 	switch name {
 	case "relationship":
 		return f.Relationship, true
 	case "account":
-		return f.Account, true
+		return a.account, true
 	case "customer":
-		return f.Customer, true
+		return a.customer, true
 	case "end_user":
-		return f.EndUser, true
+		return a.endUser, true
 	case "intermediaries":
 		return f.Intermediaries, true
 	case "via_intermediary":
@@ -126,12 +134,12 @@ func (a activation) ResolveName(name string) (any, bool) {
 	return nil, false
 }
 
-func (activation) Parent() interpreter.Activation { return nil }
+func (*activation) Parent() interpreter.Activation { return nil }
 
 // Assess scores one relationship's facts under the policy. It reads nothing
 // but its arguments, so it is safe to call from many goroutines.
 func (p *Policy) Assess(f *Facts) (*Assessment, error) {
-	act := activation{f}
+	act := newActivation(f)
 	sc := &p.Scoring
 	a := &Assessment{
 		ID: f.Relationship, AccountID: f.Account.ID, CustomerID: f.Customer.ID, EndUserID: f.EndUser.ID,
@@ -156,7 +164,7 @@ func (p *Policy) Assess(f *Facts) (*Assessment, error) {
 		if err != nil {
 			return nil, err
 		}
-		addFacts(a.Facts, f, fr.rule.Reads)
+		addFacts(a.Facts, act, fr.rule.Reads)
 		return &FlagResult{ID: fr.rule.ID, Description: fr.rule.Description, Evidence: ev, RuleMeta: fr.meta, Reads: fr.rule.Reads}, nil
 	}
 
@@ -328,8 +336,7 @@ func (r *Response) matches(a *Assessment) bool {
 // addFacts records the values of dotted fact paths (end_user.sectors) for
 // an explanation, following the json names the rules use. Only fired rules
 // pay for it.
-func addFacts(out map[string]any, f *Facts, paths []string) {
-	act := activation{f}
+func addFacts(out map[string]any, act *activation, paths []string) {
 	for _, p := range paths {
 		if _, done := out[p]; done {
 			continue
@@ -371,7 +378,14 @@ func field(v any, name string) (any, bool) {
 // and Regions through Services. TestDigestCoversEveryFact fails when a new
 // fact is left out.
 func digestFacts(f *Facts) (string, error) {
-	e := digestBuf{b: make([]byte, 0, 2048)}
+	d, _ := appendDigest(f, nil)
+	return d, nil
+}
+
+// appendDigest is digestFacts encoding into scratch, which it returns for
+// the next call, so a worker reuses one buffer for all its relationships.
+func appendDigest(f *Facts, scratch []byte) (string, []byte) {
+	e := digestBuf{b: scratch[:0]}
 	e.str(f.Relationship)
 	e.str(f.Account.ID)
 	e.str(f.Account.Name)
@@ -430,7 +444,7 @@ func digestFacts(f *Facts) (string, error) {
 		e.strs(d.ID, d.Kind, d.Status, d.Note)
 	}
 	sum := sha256.Sum256(e.b)
-	return hex.EncodeToString(sum[:]), nil
+	return hex.EncodeToString(sum[:]), e.b
 }
 
 // digestBuf is a length-prefixed encoding, so that no two different fact

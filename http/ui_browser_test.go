@@ -133,6 +133,7 @@ func TestBrowserWalkthrough(t *testing.T) {
 
 	var title, heat, counts, lang, status, partyHeading, sentence, factsFR, srcDate string
 	var nodes, textareas int
+	var focusStroke string
 	err = chromedp.Do(ctx,
 		chromedp.Navigate(base+"/ui/login"),
 		chromedp.WaitVisible(chromedp.CSS("#user")),
@@ -161,6 +162,9 @@ func TestBrowserWalkthrough(t *testing.T) {
 		into(&sentence, chromedp.Text(chromedp.CSS(".status-sentence"))),
 		into(&nodes, chromedp.Evaluate[int](`document.querySelectorAll("figure.graph svg a.node").length`)),
 		into(&textareas, chromedp.Evaluate[int](`document.querySelectorAll("textarea[name=notes]").length`)),
+		// The graph's boxes are links: keyboard-focusable, with a visible
+		// focus ring (a thicker stroke), not only a colour change.
+		into(&focusStroke, chromedp.Evaluate[string](`(() => { const a = document.querySelector("figure.graph a.node"); a.focus(); return document.activeElement === a ? getComputedStyle(a.querySelector("rect")).strokeWidth : "not focused"; })()`)),
 		screenshot(t, "04-party"),
 
 		// Switch to French: the choice sticks, numbers and dates follow.
@@ -192,6 +196,9 @@ func TestBrowserWalkthrough(t *testing.T) {
 	}
 	if nodes != 3 || textareas != 1 {
 		t.Errorf("graph nodes = %d (want 3: parent, the party, reseller), notes forms = %d (want 1)", nodes, textareas)
+	}
+	if focusStroke != "4px" {
+		t.Errorf("a focused graph box has stroke %q, want 4px", focusStroke)
 	}
 	if lang != "fr" || !strings.Contains(counts, frCount) || strings.Contains(counts, enCount) {
 		t.Errorf("French dashboard: lang %q, counts %q, want %q (%U)", lang, counts, frCount, []rune(frCount))

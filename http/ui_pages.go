@@ -32,6 +32,16 @@ func parseUITemplates() (map[string]*template.Template, error) {
 		"grade":     func(s *vigil.Source) string { return s.Reliability + strconv.Itoa(s.Credibility) },
 		"short":     shorten,
 		"int64":     func(i int) int64 { return int64(i) },
+		"breakable": breakable,
+		"ctxRow": func(p uiPage, c *vigil.CountryContext) struct {
+			P uiPage
+			C *vigil.CountryContext
+		} {
+			return struct {
+				P uiPage
+				C *vigil.CountryContext
+			}{p, c}
+		},
 		// day reads an ISO date kept as text in stored documents; a value
 		// that is not one gives the zero time, which formats as "".
 		"day": func(s string) time.Time {
@@ -70,6 +80,16 @@ func tierClass(rank int) string {
 		return "tier-1"
 	}
 	return "tier-0"
+}
+
+// breakable lets a browser wrap a dotted tag (ai.speech_to_text) at its
+// dots and underscores rather than anywhere, so narrow heat-map columns
+// stay readable.
+func breakable(s string) template.HTML {
+	e := template.HTMLEscapeString(s)
+	e = strings.ReplaceAll(e, ".", ".<wbr>")
+	e = strings.ReplaceAll(e, "_", "_<wbr>")
+	return template.HTML(e)
 }
 
 func shorten(n int, s string) string {
@@ -120,7 +140,9 @@ type dashView struct {
 	Countries []countItem
 	Sectors   []countItem
 	Contexts  []*vigil.CountryContext
-	Signals   []*usage.Signal
+	// MoreContexts are the rest, behind a disclosure, most severe first.
+	MoreContexts []*vigil.CountryContext
+	Signals      []*usage.Signal
 }
 
 func (u *webUI) handleDashboard(w http.ResponseWriter, r *http.Request, q *uiRequest) error {
@@ -172,6 +194,13 @@ func (u *webUI) handleDashboard(w http.ResponseWriter, r *http.Request, q *uiReq
 		if c.Status != vigil.ConflictNone || c.HighRisk {
 			v.Contexts = append(v.Contexts, c)
 		}
+	}
+	severity := map[vigil.ConflictStatus]int{vigil.ConflictActive: 0, vigil.ConflictOccupation: 1, vigil.ConflictPostConflict: 2, vigil.ConflictNone: 3}
+	sort.SliceStable(v.Contexts, func(i, j int) bool {
+		return severity[v.Contexts[i].Status] < severity[v.Contexts[j].Status]
+	})
+	if len(v.Contexts) > 12 {
+		v.Contexts, v.MoreContexts = v.Contexts[:12], v.Contexts[12:]
 	}
 	if us, err := usage.StoreOf(st); err == nil {
 		sp, err := us.ListSignals(ctx, usage.SignalQuery{Limit: 20})

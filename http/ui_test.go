@@ -314,3 +314,68 @@ func (b *syncBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+func TestUISessionTimeouts(t *testing.T) {
+	for _, tc := range []struct {
+		name           string
+		idle, absolute time.Duration
+	}{
+		{"idle", 700 * time.Millisecond, time.Hour},
+		{"absolute", time.Hour, 700 * time.Millisecond},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newUIEnv(t, WithUISessionTimeouts(tc.idle, tc.absolute))
+			c := e.client(t)
+			if resp := e.signIn(t, c, "analyst", uiPassword); resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("sign-in = %d", resp.StatusCode)
+			}
+			if code, _, _ := e.get(t, c, "/ui/"); code != http.StatusOK {
+				t.Fatalf("fresh session = %d", code)
+			}
+			time.Sleep(time.Second)
+			if code, _, _ := e.get(t, c, "/ui/"); code != http.StatusSeeOther {
+				t.Fatalf("session past its %s timeout = %d, want a redirect to sign in", tc.name, code)
+			}
+		})
+	}
+}
+
+// TestUIOverTLS checks the cookie attributes and headers a browser gets
+// over HTTPS: the __Host- prefix, Secure, HSTS, and the UI's CSP.
+func TestUIOverTLS(t *testing.T) {
+	e := newUIEnv(t)
+	ts := httptest.NewTLSServer(e.srv.Config.Handler)
+	t.Cleanup(ts.Close)
+	c := ts.Client()
+	c.Jar, _ = cookiejar.New(nil)
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	resp, err := c.Get(ts.URL + "/ui/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self'") || !strings.Contains(csp, "frame-ancestors 'none'") {
+		t.Errorf("CSP = %q", csp)
+	}
+	if resp.Header.Get("Strict-Transport-Security") == "" || resp.Header.Get("X-Content-Type-Options") != "nosniff" {
+		t.Errorf("headers = %v", resp.Header)
+	}
+	tok := csrfField.FindStringSubmatch(string(body))[1]
+	req, _ := http.NewRequest(http.MethodPost, ts.URL+"/ui/login", strings.NewReader(url.Values{"csrf": {tok}, "user": {"admin"}, "password": {uiPassword}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err = c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	var got *http.Cookie
+	for _, ck := range resp.Cookies() {
+		if strings.HasSuffix(ck.Name, "vigil_session") {
+			got = ck
+		}
+	}
+	if got == nil || got.Name != "__Host-vigil_session" || !got.Secure || !got.HttpOnly || got.Path != "/" || got.Domain != "" {
+		t.Fatalf("session cookie over TLS = %+v", got)
+	}
+}

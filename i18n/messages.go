@@ -101,6 +101,7 @@ var messages = []msg{
 	m("dash.bycountry", "Parties by country", "Parties par pays"),
 	m("dash.bysector", "Parties by sector", "Parties par secteur"),
 	m("dash.contexts", "Conflict and high-risk contexts", "Contextes de conflit et zones à haut risque"),
+	p("dash.contexts.more", 0, "%d more context|%d more contexts", "%d autre contexte|%d autres contextes"),
 	m("dash.signals", "Usage signals of the week", "Signaux d’usage de la semaine"),
 
 	// Party page.

@@ -349,3 +349,48 @@ func TestImportKeepsIndexesWhenTableIsBusy(t *testing.T) {
 		t.Fatalf("lock_timeout after the import = %q (%v), want the default 0", timeout, err)
 	}
 }
+
+// With references to two tables, the error names the first bad record in
+// the source and its first bad field, whichever table the lookups ask
+// first, as the generic path does.
+func TestImportReferenceErrorOrder(t *testing.T) {
+	defer postgres.SetImportSizes(100, 250)()
+	db := openFresh(t)
+	ctx := context.Background()
+	if err := db.Create(ctx, &vigil.Service{ID: "svc", Name: "Service", Capabilities: []string{"compute"}}, "t"); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Create(ctx, testParty("P", "P"), "t"); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Create(ctx, &vigil.Account{ID: "A", PartyID: "P", Name: "A"}, "t"); err != nil {
+		t.Fatal(err)
+	}
+	subs := func() []*vigil.Subscription {
+		var ss []*vigil.Subscription
+		for i := range 300 {
+			ss = append(ss, &vigil.Subscription{ID: fmt.Sprintf("S%03d", i), AccountID: "A", ServiceID: "svc", Region: "eu", StartedOn: vigil.MustDate("2025-01-02"), Status: vigil.SubscriptionActive})
+		}
+		return ss
+	}
+	for _, tc := range []struct {
+		name  string
+		spoil func([]*vigil.Subscription)
+		row   int
+		field string
+	}{
+		{"service before account", func(ss []*vigil.Subscription) { ss[150].ServiceID = "nope"; ss[170].AccountID = "nope" }, 150, "service_id"},
+		{"account before service", func(ss []*vigil.Subscription) { ss[220].ServiceID = "nope"; ss[210].AccountID = "nope" }, 210, "account_id"},
+		{"both in one record", func(ss []*vigil.Subscription) { ss[5].ServiceID = "nope"; ss[5].AccountID = "nope" }, 5, "account_id"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ss := subs()
+			tc.spoil(ss)
+			_, err := db.Import(ctx, vigil.ImportRequest{Kind: vigil.KindSubscription, Source: &vigil.SliceSource[*vigil.Subscription]{Records: ss}, Actor: "importer"})
+			var ve *vigil.Error
+			if !errors.As(err, &ve) || ve.Code != vigil.EINVALID || ve.Row != tc.row || ve.Field != tc.field {
+				t.Fatalf("error %v, want EINVALID at row %d field %s", err, tc.row, tc.field)
+			}
+		})
+	}
+}

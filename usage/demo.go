@@ -3,6 +3,7 @@ package usage
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -324,4 +325,37 @@ func readCSV(path string, cols ...string) ([][]string, error) {
 		}
 		out = append(out, v)
 	}
+}
+
+// SeedDemo is the demo's one call: after the portfolio in dir has been
+// imported into s, it writes the year of demo usage (GenerateDemo),
+// ingests it, and runs the shipped signal rules as of its last day.
+// Running it again changes nothing.
+func SeedDemo(ctx context.Context, s vigil.Store, dir string, seed uint64, actor string) (DemoResult, EvalSummary, error) {
+	us, err := StoreOf(s)
+	if err != nil {
+		return DemoResult{}, EvalSummary{}, err
+	}
+	res, err := GenerateDemo(dir, DemoOptions{Seed: seed})
+	if err != nil {
+		return res, EvalSummary{}, err
+	}
+	f, err := os.Open(res.File)
+	if err != nil {
+		return res, EvalSummary{}, fmt.Errorf("demo usage: %w", err)
+	}
+	defer f.Close()
+	rd, err := NewReader(f, res.File, JSONLines)
+	if err != nil {
+		return res, EvalSummary{}, err
+	}
+	if _, err := us.IngestUsage(ctx, IngestRequest{Source: rd, Actor: actor, Origin: res.File}); err != nil {
+		return res, EvalSummary{}, err
+	}
+	rules, err := LoadRules("")
+	if err != nil {
+		return res, EvalSummary{}, err
+	}
+	sum, err := Evaluate(ctx, us, s, rules, res.AsOf, actor)
+	return res, sum, err
 }

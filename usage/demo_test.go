@@ -47,29 +47,17 @@ func TestDemoEscalationsFire(t *testing.T) {
 	if _, err := transfer.ImportDir(ctx, db, dir, "test", nil); err != nil {
 		t.Fatal(err)
 	}
-	f, err := os.Open(res.File)
+	dr, ev, err := usage.SeedDemo(ctx, db, dir, 3, "test")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	rd, err := usage.NewReader(f, res.File, usage.JSONLines)
-	if err != nil {
-		t.Fatal(err)
+	n, err := db.CountUsage(ctx)
+	if err != nil || n != int64(dr.Records) {
+		t.Fatalf("ingested %d of %d records (%v)", n, dr.Records, err)
 	}
-	sum, err := db.IngestUsage(ctx, usage.IngestRequest{Source: rd, Actor: "test", Origin: res.File})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if sum.Created != int64(res.Records) {
-		t.Fatalf("ingested %d of %d records", sum.Created, res.Records)
-	}
-	rules, err := usage.LoadRules("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ev, err := usage.Evaluate(ctx, db, db, rules, res.AsOf, "test")
-	if err != nil {
-		t.Fatal(err)
+	// Seeding again changes nothing.
+	if _, again, err := usage.SeedDemo(ctx, db, dir, 3, "test"); err != nil || again.Created != 0 {
+		t.Fatalf("second seed: %+v %v", again, err)
 	}
 	fired := map[string]int{}
 	for _, s := range ev.Signals {

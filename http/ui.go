@@ -167,6 +167,10 @@ func (u *webUI) routeTable() []uiRoute {
 		{"POST", "/ui/parties/{id}/notes", write, u.handlePartyNotes},
 		{"GET", "/ui/accounts", read, u.handleAccounts},
 		{"GET", "/ui/subscriptions", read, u.handleSubscriptions},
+		{"GET", "/ui/sources", read, u.handleSources},
+		// Any other page under /ui/ is a 404 page in the user's language
+		// rather than the API's problem document.
+		{"GET", "/ui/", read, u.handleNotFound},
 		{"GET", "/ui/assessments/{id}", read, u.handleAssessment},
 		{"GET", "/ui/log", read, u.handleLog},
 	}

@@ -155,10 +155,7 @@ func (u *webUI) handleDashboard(w http.ResponseWriter, r *http.Request, q *uiReq
 		if err != nil {
 			return fmt.Errorf("count %s: %w", k, err)
 		}
-		href := ""
-		if k != vigil.KindSource {
-			href = "/ui/" + string(k)
-		}
+		href := "/ui/" + string(k)
 		v.Counts = append(v.Counts, countItem{Label: q.L.T("kind." + string(k)), Href: href, N: n})
 	}
 	cells, err := u.ws.RiskCells(ctx)
@@ -444,6 +441,19 @@ func (u *webUI) handleSubscriptions(w http.ResponseWriter, r *http.Request, q *u
 		{Name: "region", Label: q.L.T("field.region")},
 		{Name: "status", Label: q.L.T("field.status"), Options: enumStrings(vigil.SubscriptionStatuses)},
 	}, q.L.T("kind.subscriptions"))
+}
+
+func (u *webUI) handleSources(w http.ResponseWriter, r *http.Request, q *uiRequest) error {
+	return u.listPage(w, r, q, vigil.KindSource, []filterField{
+		{Name: "q", Label: q.L.T("filter.title")},
+		{Name: "party_id", Label: q.L.T("field.party_id")},
+		{Name: "reliability", Label: q.L.T("field.reliability"), Options: []string{"A", "B", "C", "D", "E", "F"}},
+		{Name: "publisher", Label: q.L.T("field.publisher")},
+	}, q.L.T("kind.sources"))
+}
+
+func (u *webUI) handleNotFound(w http.ResponseWriter, r *http.Request, q *uiRequest) error {
+	return vigil.Errorf(vigil.ENOTFOUND, "%s", q.L.T("error.notfound"))
 }
 
 // ---- party ----

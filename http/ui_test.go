@@ -177,7 +177,7 @@ func TestUISignInAndPages(t *testing.T) {
 	if session == nil || !session.HttpOnly || session.SameSite != http.SameSiteLaxMode {
 		t.Fatalf("session cookie = %+v, want HttpOnly and SameSite=Lax", session)
 	}
-	for _, path := range []string{"/ui/", "/ui/parties", "/ui/parties?country=NO", "/ui/accounts", "/ui/subscriptions?status=active", "/ui/parties/" + uiFixtureParty, "/ui/log"} {
+	for _, path := range []string{"/ui/", "/ui/parties", "/ui/parties?country=NO", "/ui/accounts", "/ui/subscriptions?status=active", "/ui/parties/" + uiFixtureParty, "/ui/log", "/ui/sources?reliability=B"} {
 		code, body, _ := e.get(t, c, path)
 		if code != http.StatusOK {
 			t.Fatalf("GET %s = %d: %s", path, code, body)
@@ -203,6 +203,9 @@ func TestUISignInAndPages(t *testing.T) {
 	code, body, _ := e.get(t, c, strings.ReplaceAll(m[1], "&#43;", "+"))
 	if code != http.StatusOK || !strings.Contains(body, "Red flags") || !strings.Contains(body, "How each number was reached") {
 		t.Fatalf("GET %s = %d: %s", m[1], code, body)
+	}
+	if code, body, _ := e.get(t, c, "/ui/no-such-page"); code != http.StatusNotFound || !strings.Contains(body, "There is no such page.") {
+		t.Fatalf("an unknown UI page = %d", code)
 	}
 	if code, _, _ := e.get(t, c, "/ui/assessments/nope~nothing"); code != http.StatusNotFound {
 		t.Fatalf("a missing assessment = %d, want 404", code)

@@ -34,6 +34,7 @@ var messages = []msg{
 	m("login.failed", "Sign-in failed: wrong user name or password. After %[1]d failures in a row, an account is locked for %[2]d minutes.",
 		"Échec de la connexion : identifiant ou mot de passe incorrect. Après %[1]d échecs consécutifs, le compte est verrouillé pendant %[2]d minutes."),
 	m("error.title", "Something went wrong", "Une erreur est survenue"),
+	m("error.notfound", "There is no such page.", "Cette page n’existe pas."),
 	m("error.internal", "Internal error. The server log has the details under request %s.", "Erreur interne. Le journal du serveur en donne le détail sous la requête %s."),
 
 	// Kinds and fields.
@@ -78,12 +79,14 @@ var messages = []msg{
 	m("field.title", "Title", "Titre"),
 	m("field.publisher", "Publisher", "Éditeur"),
 	m("field.published", "Published", "Publié le"),
+	m("field.reliability", "Reliability of the source", "Fiabilité de la source"),
 	m("field.grade", "Grade (Admiralty)", "Cote (Amirauté)"),
 	m("field.severity", "Severity", "Gravité"),
 	m("field.signal", "Signal", "Signal"),
 
 	// Lists.
 	m("filter.name", "Name contains", "Le nom contient"),
+	m("filter.title", "Title contains", "Le titre contient"),
 	m("filter.any", "Any", "Tous"),
 	m("filter.apply", "Filter", "Filtrer"),
 	p("list.shown", 0, "%d record shown|%d records shown", "%d fiche affichée|%d fiches affichées"),

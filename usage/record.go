@@ -30,8 +30,11 @@ import (
 // Record is one metered usage record. It is metadata only by construction:
 // every field is an identifier, a tag, a number or a time.
 type Record struct {
-	// Key is the producer's idempotency key: a record with a key already
-	// stored is a duplicate and changes nothing.
+	// Key is the producer's idempotency key: a record whose key is stored
+	// already for the same period start is a duplicate and changes
+	// nothing. (Stores index records by period start first, so that a
+	// stream inserts near the end of the index; a producer resending a
+	// record resends its period too.)
 	Key          string    `json:"key"`
 	Subscription string    `json:"subscription_id"`
 	Meter        string    `json:"meter"` // a capability tag, e.g. ai.speech_to_text

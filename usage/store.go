@@ -14,8 +14,9 @@ import (
 // StoreOf.
 type Store interface {
 	// IngestUsage stores every record of the source in one transaction,
-	// all or nothing: a record whose key is stored already (or appeared
-	// earlier in the source) is a duplicate and changes nothing. The daily
+	// all or nothing: a record whose key is stored already for the same
+	// period start (or appeared earlier in the source) is a duplicate and
+	// changes nothing. The daily
 	// totals grow by the new records only, in the same transaction, and an
 	// event usage.ingested goes to the outbox when anything was new. A
 	// source error (a bad line) rolls everything back.

@@ -49,7 +49,7 @@ func NewBundle() (*Bundle, error) {
 		for _, tr := range []struct {
 			tag  language.Tag
 			text string
-		}{{language.English, m.en}, {language.French, m.fr}} {
+		}{{language.English, m.en}, {language.French, frenchSpacing(m.fr)}} {
 			if tr.text == "" {
 				return nil, fmt.Errorf("message %q has no %s text", m.key, tr.tag)
 			}
@@ -69,6 +69,17 @@ func NewBundle() (*Bundle, error) {
 		}
 	}
 	return &Bundle{cat: b, matcher: language.NewMatcher(languages), keys: keys}, nil
+}
+
+// frenchSpacing puts the no-break spaces of French typography into a
+// message written with plain spaces, so the table stays readable: U+00A0
+// inside guillemets and before a colon, U+202F before ; ! and ?. A line
+// never breaks between a sign and its word.
+func frenchSpacing(s string) string {
+	return strings.NewReplacer(
+		"« ", "«\u00a0", " »", "\u00a0»",
+		" :", "\u00a0:", " ;", "\u202f;", " !", "\u202f!", " ?", "\u202f?",
+	).Replace(s)
 }
 
 // Has reports whether a message key is defined.

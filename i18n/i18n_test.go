@@ -90,7 +90,10 @@ func TestPlurals(t *testing.T) {
 		{fr.T("list.shown", 0), "0 fiche affichée"}, // French: 0 is singular
 		{fr.T("list.shown", 1), "1 fiche affichée"},
 		{fr.T("list.shown", 2), "2 fiches affichées"},
-		{fr.T("status.tier", "critique", 3), "Son niveau de risque actuel le plus élevé est « critique » (3 relations évaluées)."},
+		{fr.T("status.tier", "critique", 3), "Son niveau de risque actuel le plus élevé est «\u00a0critique\u00a0» (3 relations évaluées)."},
+		{fr.T("assess.why"), "Pourquoi"},
+		{fr.T("history.by", "amira"), "par amira"},
+		{fr.T("login.hint"), "Un administrateur définit votre mot de passe avec\u00a0: vigil users password VOTRE_ID"},
 		{en.T("login.failed", 5, 15), "Sign-in failed: wrong user name or password. After 5 failures in a row, an account is locked for 15 minutes."},
 	} {
 		if tc.got != tc.want {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/vigil-hrdd/vigil"
 	"github.com/vigil-hrdd/vigil/internal/sqlstore"
 )
 
@@ -107,6 +108,14 @@ func (w *importWriter) InsertRows(ctx context.Context, rows [][]any) error {
 		return err
 	}
 	if err := (dialect{}).InsertRows(ctx, w.conn, w.table, w.cols, rows); err != nil {
+		// The lookup found none of these ids, so a duplicate key means
+		// another transaction inserted one of them meanwhile (a second
+		// import of the same file, say): the user's remedy is to run the
+		// import again, which will then count those records as existing.
+		var pe *pgconn.PgError
+		if errors.As(err, &pe) && pe.Code == uniqueViolation {
+			return vigil.Errorf(vigil.ECONFLICT, "%s were written by someone else while this import ran (%s); nothing was imported, run it again", w.table, pe.Detail)
+		}
 		return err
 	}
 	w.inserted += int64(len(rows))

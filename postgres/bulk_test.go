@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vigil-hrdd/vigil"
 	"github.com/vigil-hrdd/vigil/postgres"
@@ -392,5 +393,48 @@ func TestImportReferenceErrorOrder(t *testing.T) {
 				t.Fatalf("error %v, want EINVALID at row %d field %s", err, tc.row, tc.field)
 			}
 		})
+	}
+}
+
+// An id that another transaction inserts while the import runs makes the
+// import fail with ECONFLICT, whole, rather than with a driver error.
+func TestConcurrentInsertIsAConflict(t *testing.T) {
+	db := openFresh(t)
+	ctx := context.Background()
+	var schema string
+	if err := db.DB().QueryRow("SELECT current_schema()").Scan(&schema); err != nil {
+		t.Fatal(err)
+	}
+	other := server(t)
+	if _, err := other.Exec(ctx, "BEGIN"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other.Exec(ctx, "INSERT INTO "+schema+".parties (id, type, name, country, sectors, doc, hash, created_at, created_by, updated_at, updated_by) VALUES ('Q0005', 'company', 'X', '', '', '{}', '', '', '', '', '')"); err != nil {
+		t.Fatal(err)
+	}
+	var ps []*vigil.Party
+	for i := range 20 {
+		ps = append(ps, testParty(fmt.Sprintf("Q%04d", i), "P"))
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := db.Import(ctx, vigil.ImportRequest{Kind: vigil.KindParty, Source: &vigil.SliceSource[*vigil.Party]{Records: ps}, Actor: "importer"})
+		done <- err
+	}()
+	// The import waits on the other transaction's uncommitted row.
+	select {
+	case err := <-done:
+		t.Fatalf("import finished before the other transaction: %v", err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	if _, err := other.Exec(ctx, "COMMIT"); err != nil {
+		t.Fatal(err)
+	}
+	err := <-done
+	if vigil.ErrorCode(err) != vigil.ECONFLICT || !strings.Contains(err.Error(), "Q0005") {
+		t.Fatalf("error %v, want ECONFLICT naming Q0005", err)
+	}
+	if n, err := db.Count(ctx, vigil.KindParty); err != nil || n != 1 {
+		t.Fatalf("%d parties (%v), want only the other transaction's", n, err)
 	}
 }

@@ -354,6 +354,9 @@ type listView struct {
 	NextURL string
 	Error   string
 	Names   map[string]partyName
+	// Fragment is set for htmx swaps, which also update the page's
+	// status region so that screen readers hear the new count.
+	Fragment bool
 }
 
 // listPage reads one page of a kind with the filters of the query string.
@@ -404,6 +407,7 @@ func (u *webUI) listPage(w http.ResponseWriter, r *http.Request, q *uiRequest, k
 		v.Names = u.partyNames(ctx, ids)
 	}
 	if r.Header.Get("HX-Request") == "true" {
+		v.Fragment = true
 		return u.renderFragment(w, q, "list.html", "results", v)
 	}
 	return u.render(w, r, q, http.StatusOK, "list.html", string(kind), title, v)

@@ -60,6 +60,7 @@ var messages = []msg{
 	m("field.service_id", "Service", "Service"),
 	m("field.billing_country", "Billing country", "Pays de facturation"),
 	m("field.opened", "opened", "ouvert le"),
+	m("field.openedon", "Opened", "Ouverture"),
 	m("field.region", "Region", "Région"),
 	m("field.started", "Started", "Début"),
 	m("field.status", "Status", "Statut"),

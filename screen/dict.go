@@ -234,6 +234,28 @@ func buildDictionary(raw []byte) *dictionary {
 	for _, w := range []string{"unit", "military unit", "войсковая часть", "воинская часть", "в/ч", "вч", "військова частина", "в/ч №", "military unit no"} {
 		add(w, phrase{kind: KindOrgTerm, concepts: []uint16{unit}})
 	}
+	// Military unit vocabulary in English, Russian and Ukrainian, with the
+	// inflections lists use; units are named by number plus these words.
+	for _, g := range [][]string{
+		{"separate", "independent", "отдельная", "отдельный", "отдельной", "отдельного", "окрема", "окремий", "окремої", "окремого"},
+		{"guards", "guard", "гвардейская", "гвардейский", "гвардейской", "гвардейского", "гвардійська", "гвардійський"},
+		{"motorized rifle", "motor rifle", "motorised rifle", "мотострелковая", "мотострелковый", "мотострелковой", "мотострелкового", "мотопіхотна"},
+		{"tank", "armoured", "armored", "танковая", "танковый", "танковой", "танкового", "танкова"},
+		{"division", "дивизия", "дивизии", "дивизион", "дивізія"},
+		{"regiment", "полк", "полка"},
+		{"battalion", "батальон", "батальона"},
+		{"artillery", "артиллерийская", "артиллерийский", "артиллерийской", "артиллерийского", "артилерійська"},
+		{"airborne", "воздушно-десантная", "воздушно-десантный", "десантная", "десантно-штурмовая", "десантно-штурмовий"},
+		{"special purpose", "special forces", "специального назначения", "спецназ", "спеціального призначення"},
+		{"mechanized", "mechanised", "механизированная", "механизированный", "механізована", "механізований"},
+		{"naval infantry", "marines", "морской пехоты", "морської піхоти"},
+		{"rifle", "стрелковая", "стрелковый"},
+	} {
+		id := d.concept("MIL:" + g[0])
+		for _, w := range g {
+			add(w, phrase{kind: KindDomain, concepts: []uint16{id}})
+		}
+	}
 	// A legal form that is also an organisation word ("Stiftung" is a
 	// legal form and a foundation) keeps both meanings.
 	for k, lp := range d.legal {

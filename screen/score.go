@@ -323,6 +323,69 @@ func compareNamesCached(q, c *aname, cfg *Config, cls string, keepPairs bool, ca
 			res.pairs = append(res.pairs, p)
 		}
 	}
+	// An unmatched word may be two or three words of the other side
+	// written together ("Abdulrahman" / "Abdul Rahman", "Vanderbilt" /
+	// "van der Bilt").
+	for pass := 0; pass < 2; pass++ {
+		a, b, ua, ub := q, c, &usedQ, &usedC
+		if pass == 1 {
+			a, b, ua, ub = c, q, &usedC, &usedQ
+		}
+		for i, t := range a.toks {
+			if i >= 64 || *ua&(1<<i) != 0 || t.Kind == KindNumber || len(t.Text) < 6 {
+				continue
+			}
+			for j := 0; j+1 < len(b.toks) && j+1 < 64; j++ {
+				if *ub&(1<<j) != 0 || b.toks[j].Kind == KindNumber || t.Text[0] != b.toks[j].Text[0] {
+					continue
+				}
+				joined := b.toks[j].Text
+				for n := 2; n <= 3 && j+n <= len(b.toks) && j+n <= 64; n++ {
+					bt := b.toks[j+n-1]
+					if *ub&(1<<(j+n-1)) != 0 || bt.Kind == KindNumber {
+						break
+					}
+					joined += bt.Text
+					if len(joined) > len(t.Text)+2 {
+						break
+					}
+					sim := levSim(t.Text, joined)
+					if sim < 0.85 {
+						if k := levSim(t.Key, phoneticKey(joined)); k > sim {
+							sim = k
+						}
+					}
+					if sim < 0.85 {
+						continue
+					}
+					*ua |= 1 << i
+					wa, wb := a.w[i]*sim, 0.0
+					for k := j; k < j+n; k++ {
+						*ub |= 1 << k
+						wb += b.w[k] * sim
+					}
+					if pass == 0 {
+						matchedQ, matchedC = matchedQ+wa, matchedC+wb
+					} else {
+						matchedC, matchedQ = matchedC+wa, matchedQ+wb
+					}
+					if keepPairs {
+						if pass == 0 {
+							res.pairs = append(res.pairs, tokPair{i, j, sim})
+						} else {
+							res.pairs = append(res.pairs, tokPair{j, i, sim})
+						}
+					}
+					res.informative += sim
+					res.contentMatched += n
+					break
+				}
+				if *ua&(1<<i) != 0 {
+					break
+				}
+			}
+		}
+	}
 	// An unmatched short word may be the initials of a run of unmatched
 	// words on the other side ("J.-C." / "Jean-Claude", "U.S." / "United
 	// States").
@@ -647,9 +710,15 @@ func evalEntityX(cfg *Config, q *pquery, qn *aname, e *Entity, en *aname, cmp na
 	score := cmp.score
 	var feats []Feature
 	var caps []string
+	shortAcronym := false
 	if en.kind == "acronym" || qn.kind == "acronym" {
 		score *= cfg.AcronymDiscount
 		feats = append(feats, Feature{"acronym", score - cmp.score, "matched through a derived acronym"})
+		ac := en
+		if qn.kind == "acronym" {
+			ac = qn
+		}
+		shortAcronym = len(ac.toks) == 1 && len(ac.toks[0].Text) < 4
 	}
 	// Country: evidence either way, never a filter.
 	ec := normCountries(e.Countries)
@@ -719,6 +788,10 @@ func evalEntityX(cfg *Config, q *pquery, qn *aname, e *Entity, en *aname, cmp na
 	if score >= cfg.MatchThreshold {
 		if en.kind == "weak" || en.kind == "low" {
 			caps = append(caps, "weak alias alone is not a match")
+		}
+		if shortAcronym {
+			// Three letters stand for thousands of names.
+			caps = append(caps, "acronym of fewer than four letters")
 		}
 		if cmp.informative < 0.5 && min(cmp.covQ, cmp.covC) < 0.9 {
 			caps = append(caps, "only generic words agree")

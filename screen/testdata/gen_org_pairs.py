@@ -42,12 +42,14 @@ for s in random.sample(stems,8):
 # acronyms
 acro = [("Northern Aerospace Systems Corporation","NASC"),("Baltic Shipping and Trading Company","BSTC"),
  ("United Marine Engineering Works","UMEW"),("Eastern Polymer Research Institute","EPRI"),
- ("Central Radio Electronics Bureau","CREB"),("Meridian Logistics Group","MLG"),("Silver Coast Mining Enterprise","SCME"),
- ("Volga River Freight Association","VRFA"),("Orion Defence Technologies","ODT"),("Grand Lakes Petroleum Holdings","GLPH")]
+ ("Central Radio Electronics Bureau","CREB"),("Meridian Logistics Holding Group","MLHG"),("Silver Coast Mining Enterprise","SCME"),
+ ("Volga River Freight Association","VRFA"),("Orion Defence Systems Technologies","ODST"),("Grand Lakes Petroleum Holdings","GLPH")]
 for full, ac in acro:
     add("acronym","organization",full,"",ac,"",True,"acronym of the full name")
     add("acronym","organization",ac,"",full,"",True,"acronym of the full name")
     add("acronym","organization",f"{full} ({ac})","",ac,"",True,"acronym given in brackets")
+for full, ac in [("Kelmaro General Trading","KGT"),("Sarvoy Marine Works","SMW"),("Lumetra Steel Plant","LSP")]:
+    add("acronym","organization",ac,"",full,"",False,"three-letter acronym: review, not match")
 others = ["Quartz Valley Fisheries","Atlas Road Transport","Pinewood Medical Supplies","Harbor Light Insurance","Redstone Textile Mills"]
 for (full, ac), o in zip(acro, others*2):
     add("acronym","organization",ac,"",o,"",False,"acronym of another name")

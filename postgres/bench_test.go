@@ -40,6 +40,9 @@ func benchParties(b *testing.B) int {
 type syntheticParties struct {
 	i, n      int
 	countries []string
+	// renamed changes every name, for a re-import where all records
+	// changed.
+	renamed bool
 }
 
 var (
@@ -62,10 +65,14 @@ func (s *syntheticParties) Next() (vigil.Record, error) {
 	if i%17 == 0 {
 		country += "-" + strconv.Itoa(10+i%40)
 	}
+	name := fmt.Sprintf("Synthetic Holding %d %s", i, country)
+	if s.renamed {
+		name = fmt.Sprintf("Renamed Holding %d %s", i, country)
+	}
 	return &vigil.Party{
 		ID:          fmt.Sprintf("P%07d", i),
 		Type:        partyTypes[i%len(partyTypes)],
-		Name:        fmt.Sprintf("Synthetic Holding %d %s", i, country),
+		Name:        name,
 		Aliases:     []string{fmt.Sprintf(aliasScript[i%len(aliasScript)], i), fmt.Sprintf("SH%d", i)},
 		Country:     country,
 		Identifiers: []vigil.Identifier{{Scheme: "reg", Value: fmt.Sprintf("%s-%09d", country[:2], i*7919)}},
@@ -85,7 +92,9 @@ func BenchmarkImportParties1M(b *testing.B) {
 	// other processes, so the benchmark also reports the CPU each side
 	// spent per row: this process (Go, and SQLite, which runs in it) and,
 	// for PostgreSQL, the server backend that ran the import.
-	run := func(b *testing.B, again bool, open func(b *testing.B) vigil.Store, serverCPU func(vigil.Store) time.Duration) {
+	// kind is what the timed import finds: "new" records, "unchanged"
+	// ones, or "changed" ones.
+	run := func(b *testing.B, kind string, open func(b *testing.B) vigil.Store, serverCPU func(vigil.Store) time.Duration) {
 		var elapsed, goCPU, pgCPU time.Duration
 		for range b.N {
 			b.StopTimer()
@@ -93,7 +102,9 @@ func BenchmarkImportParties1M(b *testing.B) {
 			pg0 := serverCPU(s)
 			b.StartTimer()
 			start, cpu0 := time.Now(), processCPU()
-			sum, err := s.Import(context.Background(), vigil.ImportRequest{Kind: vigil.KindParty, Source: newSyntheticParties(n), Actor: "bench", File: "synthetic"})
+			src := newSyntheticParties(n)
+			src.renamed = kind == "changed"
+			sum, err := s.Import(context.Background(), vigil.ImportRequest{Kind: vigil.KindParty, Source: src, Actor: "bench", File: "synthetic"})
 			elapsed += time.Since(start)
 			goCPU += processCPU() - cpu0
 			b.StopTimer()
@@ -101,7 +112,8 @@ func BenchmarkImportParties1M(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			if want := int64(n); again && sum.Unchanged != want || !again && sum.Created != want {
+			got := map[string]int64{"new": sum.Created, "unchanged": sum.Unchanged, "changed": sum.Updated}[kind]
+			if got != int64(n) {
 				b.Fatalf("import of %d records: %+v", n, sum)
 			}
 			s.Close()
@@ -115,7 +127,7 @@ func BenchmarkImportParties1M(b *testing.B) {
 		}
 	}
 	b.Run("postgres", func(b *testing.B) {
-		run(b, false, func(b *testing.B) vigil.Store {
+		run(b, "new", func(b *testing.B) vigil.Store {
 			db := openFresh(b)
 			// One connection, so the backend measured is the one that
 			// imports.
@@ -124,19 +136,23 @@ func BenchmarkImportParties1M(b *testing.B) {
 		}, backendCPU)
 	})
 	// Re-importing the same file: every record is looked up and found
-	// unchanged, nothing is written.
-	b.Run("postgres-reimport", func(b *testing.B) {
-		run(b, true, func(b *testing.B) vigil.Store {
-			db := openFresh(b)
-			db.DB().SetMaxOpenConns(1)
-			if _, err := db.Import(context.Background(), vigil.ImportRequest{Kind: vigil.KindParty, Source: newSyntheticParties(n), Actor: "bench"}); err != nil {
-				b.Fatal(err)
-			}
-			return db
-		}, backendCPU)
-	})
+	// unchanged, nothing is written. Then a file where every record
+	// changed.
+	for _, kind := range []string{"unchanged", "changed"} {
+		name := map[string]string{"unchanged": "postgres-reimport", "changed": "postgres-update"}[kind]
+		b.Run(name, func(b *testing.B) {
+			run(b, kind, func(b *testing.B) vigil.Store {
+				db := openFresh(b)
+				db.DB().SetMaxOpenConns(1)
+				if _, err := db.Import(context.Background(), vigil.ImportRequest{Kind: vigil.KindParty, Source: newSyntheticParties(n), Actor: "bench"}); err != nil {
+					b.Fatal(err)
+				}
+				return db
+			}, backendCPU)
+		})
+	}
 	b.Run("sqlite", func(b *testing.B) {
-		run(b, false, func(b *testing.B) vigil.Store {
+		run(b, "new", func(b *testing.B) vigil.Store {
 			db, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "vigil.db"))
 			if err != nil {
 				b.Fatal(err)

@@ -143,6 +143,7 @@ type dashView struct {
 	// MoreContexts are the rest, behind a disclosure, most severe first.
 	MoreContexts []*vigil.CountryContext
 	Signals      []*usage.Signal
+	SignalsTo    time.Time
 }
 
 func (u *webUI) handleDashboard(w http.ResponseWriter, r *http.Request, q *uiRequest) error {
@@ -204,10 +205,15 @@ func (u *webUI) handleDashboard(w http.ResponseWriter, r *http.Request, q *uiReq
 		if err != nil {
 			return fmt.Errorf("list signals: %w", err)
 		}
-		weekAgo := u.s.now().AddDate(0, 0, -7)
-		for _, sig := range sp.Items {
-			if !sig.AsOf.Time.Before(weekAgo) {
-				v.Signals = append(v.Signals, sig)
+		// The week that ends with the newest signal: usage arrives in
+		// batches, and a quiet week should not hide the last findings.
+		if len(sp.Items) > 0 {
+			v.SignalsTo = sp.Items[0].AsOf.Time
+			from := v.SignalsTo.AddDate(0, 0, -6)
+			for _, sig := range sp.Items {
+				if !sig.AsOf.Time.Before(from) && len(v.Signals) < 10 {
+					v.Signals = append(v.Signals, sig)
+				}
 			}
 		}
 	}
@@ -466,6 +472,9 @@ type accountView struct {
 	Account *vigil.Account
 	Subs    []*vigil.Subscription
 	More    bool
+	// Signals are the newest usage signals of the account, when the
+	// store keeps usage.
+	Signals []*usage.Signal
 }
 
 type partyView struct {
@@ -561,6 +570,13 @@ func (u *webUI) partyView(r *http.Request, q *uiRequest, id string) (*partyView,
 		av := accountView{Account: a, More: subs.Next != ""}
 		for _, s := range subs.Items {
 			av.Subs = append(av.Subs, s.(*vigil.Subscription))
+		}
+		if us, err := usage.StoreOf(st); err == nil {
+			sp, err := us.ListSignals(ctx, usage.SignalQuery{Account: a.ID, Limit: 5})
+			if err != nil {
+				return nil, fmt.Errorf("signals of %s: %w", a.ID, err)
+			}
+			av.Signals = sp.Items
 		}
 		v.Accounts = append(v.Accounts, av)
 	}

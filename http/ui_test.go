@@ -21,6 +21,7 @@ import (
 	"github.com/vigil-hrdd/vigil/risk"
 	"github.com/vigil-hrdd/vigil/sqlite"
 	"github.com/vigil-hrdd/vigil/transfer"
+	"github.com/vigil-hrdd/vigil/usage"
 )
 
 // uiEnv is a UI over a demo portfolio in SQLite, assessed by the risk
@@ -66,6 +67,19 @@ func newUIEnv(t testing.TB, opts ...Option) *uiEnv {
 		if err := st.Create(ctx, rec, "test"); err != nil {
 			t.Fatalf("create %s: %v", rec.RecordID(), err)
 		}
+	}
+	// Two usage signals a week apart: the dashboard shows the latest week.
+	us, err := usage.StoreOf(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := us.SaveSignals(ctx, []*usage.Signal{
+		{ID: "SIG-1", Rule: "speech-surge", Title: "Speech-to-text use tripled", Severity: "high", Scope: usage.ScopeAccount, Account: "A0000001",
+			AsOf: vigil.MustDate("2026-11-20"), Explanation: "312 hours against a 90-day median of 98", Numbers: map[string]float64{}, Facts: map[string]any{}},
+		{ID: "SIG-0", Rule: "speech-surge", Title: "An older signal", Severity: "low", Scope: usage.ScopeAccount, Account: "A0000001",
+			AsOf: vigil.MustDate("2026-11-01"), Explanation: "older", Numbers: map[string]float64{}, Facts: map[string]any{}},
+	}, "test"); err != nil {
+		t.Fatalf("save signals: %v", err)
 	}
 	p, err := risk.DefaultPolicyLoaded()
 	if err != nil {
@@ -194,8 +208,12 @@ func TestUISignInAndPages(t *testing.T) {
 		t.Error("party page shows a source title unescaped")
 	}
 
-	// The dashboard links the top relationships to their explanation.
+	// The dashboard links the top relationships to their explanation and
+	// shows the latest week of usage signals.
 	_, dash, _ := e.get(t, c, "/ui/")
+	if !strings.Contains(dash, "Usage signals, week to 20 November 2026") || !strings.Contains(dash, "Speech-to-text use tripled") || strings.Contains(dash, "An older signal") {
+		t.Error("the dashboard does not show exactly the latest week of usage signals")
+	}
 	m := regexp.MustCompile(`href="(/ui/assessments/[^"]+)"`).FindStringSubmatch(dash)
 	if m == nil {
 		t.Fatal("the dashboard links no assessment")

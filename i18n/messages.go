@@ -106,7 +106,8 @@ var messages = []msg{
 	m("dash.bysector", "Parties by sector", "Parties par secteur"),
 	m("dash.contexts", "Conflict and high-risk contexts", "Contextes de conflit et zones à haut risque"),
 	p("dash.contexts.more", 0, "%d more context|%d more contexts", "%d autre contexte|%d autres contextes"),
-	m("dash.signals", "Usage signals of the week", "Signaux d’usage de la semaine"),
+	m("dash.signals", "Usage signals, week to %s", "Signaux d’usage, semaine au %s"),
+	m("party.signals", "Usage signals", "Signaux d’usage"),
 
 	// Party page.
 	m("party.sections", "Sections of this page", "Sections de la page"),

@@ -124,7 +124,9 @@ func (w *importWriter) InsertRows(ctx context.Context, rows [][]any) error {
 
 // maybeDeferIndexes drops the table's secondary indexes and foreign keys,
 // to be rebuilt by Finish, once the import has inserted at least as many
-// rows as the table held and at least deferIndexesAfter. That is
+// rows as the table held and at least deferIndexesAfter, in a table that
+// held fewer than 4 × deferIndexesAfter rows, so that the decision falls
+// early, while most of a large import is still to come. That is
 // PostgreSQL's advice for bulk loads: building an index from sorted rows
 // costs far less than inserting into it row by row (on the parties table
 // the two secondary indexes were about half of the server's work per row),

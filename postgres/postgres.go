@@ -8,11 +8,12 @@
 // 10,000 records are validated and encoded on our side while the server
 // writes the previous batch; existing rows and references are looked up with
 // one array parameter per batch, new rows go in by COPY, changed rows
-// through a temporary table and one UPDATE. An import of at least 10,000
-// new rows that outgrows the table it goes into drops the table's
-// secondary indexes and foreign keys inside its transaction and rebuilds
-// them before the commit, which about halves the server's work per row but
-// holds locks until the commit (see bulk.go and BENCHMARKS-postgres.md).
+// through a temporary table and one UPDATE. An import into a table of
+// fewer than 40,000 rows, once it has inserted 10,000 rows and as many as
+// the table held, drops the table's secondary indexes and foreign keys
+// inside its transaction and rebuilds them before the commit, which about
+// halves the server's work per row but holds locks until the commit (see
+// bulk.go and BENCHMARKS-postgres.md).
 //
 // Durability is PostgreSQL's own: the store sets no session option that
 // trades it away (no synchronous_commit=off, no unlogged tables), so a

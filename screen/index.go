@@ -20,6 +20,7 @@ type Options struct {
 // "company" and of its keys.
 type vocabEntry struct {
 	tok  Token
+	w    float64 // weight in a name: kind, initial/patronymic, rarity
 	df   uint32  // names containing the token
 	rare float64 // rarity factor in [0.35, 1]
 }
@@ -190,6 +191,10 @@ func NewIndex(entities []Entity, opts Options) *Index {
 			}
 		}
 	}
+	for v := range ix.vocab {
+		e := &ix.vocab[v]
+		e.w = tokenWeight(&e.tok, e.rare)
+	}
 	ix.nameW = make([]float32, len(ix.names))
 	for nid := range ix.names {
 		n := &ix.names[nid]
@@ -328,7 +333,11 @@ func (ix *Index) lookup(t *Token, s *scratch, w float64) {
 					continue
 				}
 				s.buf = append(append(s.buf[:0], key[:p]...), key[p+1:]...)
-				tryKey(ix.byKey[string(s.buf)], 0.85)
+				// A deletion shared by very many words ("mhmd" of
+				// every Mohammed) says little; the exact key covers them.
+				if ids := ix.byKey[string(s.buf)]; len(ids) <= maxDelBucket {
+					tryKey(ids, 0.85)
+				}
 			}
 		}
 	}
@@ -342,6 +351,9 @@ func (ix *Index) lookup(t *Token, s *scratch, w float64) {
 }
 
 const delBit = 1 << 31
+
+// maxDelBucket bounds the one-edit candidates read per deletion variant.
+const maxDelBucket = 64
 
 type cand struct {
 	name uint32
@@ -565,6 +577,19 @@ func (ix *Index) fillAname(n *iname, a *aname) *aname {
 		value = toks[0].Text
 	}
 	a.value, a.kind, a.toks, a.rare = value, kind, toks, rare
-	a.finish()
+	// Weights come precomputed from the vocabulary (what finish would
+	// compute token by token).
+	w := a.w[:0]
+	a.sumW, a.nums = 0, 0
+	for _, v := range ids {
+		e := &ix.vocab[v]
+		w = append(w, e.w)
+		a.sumW += e.w
+		if e.tok.Kind == KindNumber {
+			a.nums++
+		}
+	}
+	a.w = w
+	a.joined, a.jdone = "", false
 	return a
 }

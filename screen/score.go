@@ -72,25 +72,34 @@ func (a *aname) finish() {
 	a.sumW, a.nums = 0, 0
 	a.joined, a.jdone = "", false
 	for i, t := range a.toks {
-		w := baseWeight(t.Kind)
-		if t.Kind == KindWord && len(t.Text) == 1 {
-			w = 0.5
+		r := 1.0
+		if a.rare != nil {
+			r = a.rare[i]
 		}
-		if t.Kind == KindWord && isPatronymic(t.Text) {
-			// Patronymics (Viktorovich, Ruslanovna) are often left out.
-			w = 0.4
-		}
-		if t.Kind == KindWord || t.Kind == KindNumber {
-			if a.rare != nil {
-				w *= a.rare[i]
-			}
-		}
+		w := tokenWeight(t, r)
 		a.w[i] = w
 		a.sumW += w
 		if t.Kind == KindNumber {
 			a.nums++
 		}
 	}
+}
+
+// tokenWeight is a token's weight in its name: its kind's weight, halved
+// for an initial, lowered for a patronymic, times its rarity.
+func tokenWeight(t *Token, rare float64) float64 {
+	w := baseWeight(t.Kind)
+	if t.Kind == KindWord && len(t.Text) == 1 {
+		w = 0.5
+	}
+	if t.Kind == KindWord && isPatronymic(t.Text) {
+		// Patronymics (Viktorovich, Ruslanovna) are often left out.
+		w = 0.4
+	}
+	if t.Kind == KindWord || t.Kind == KindNumber {
+		w *= rare
+	}
+	return w
 }
 
 func sharesConcept(a, b []uint16) bool {

@@ -58,6 +58,9 @@ func layoutChain(c *portfolio.Chain, upstream, children []portfolio.Step, names 
 	rows := map[int][]graphNode{}
 	add := func(depth int, s portfolio.Step, role string) {
 		n := names[s.PartyID]
+		if n.Name == "" {
+			n.Name = s.PartyID
+		}
 		rows[depth] = append(rows[depth], graphNode{ID: s.PartyID, Name: shorten(22, n.Name), Country: n.Country, Role: role})
 	}
 	// Resellers of the party sit in the row above it with its direct

@@ -468,6 +468,34 @@ func (u *webUI) handleNotFound(w http.ResponseWriter, r *http.Request, q *uiRequ
 
 // ---- party ----
 
+const (
+	chainTableMax  = 200
+	maxNameLookups = 600
+)
+
+type chainCounts struct{ EndUsers, Parents, Upstream, Children int }
+
+// chainTable is the part of the chain the page lists.
+type chainTable struct {
+	Upstream, Children, Parents, Downstream []portfolio.Step
+	Omitted                                 int
+}
+
+func capSteps(s []portfolio.Step) []portfolio.Step {
+	if len(s) > chainTableMax {
+		return s[:chainTableMax]
+	}
+	return s
+}
+
+// NameOf is a party's display name, or its id when the name was not read.
+func (v *partyView) NameOf(id string) string {
+	if n := v.Names[id].Name; n != "" {
+		return n
+	}
+	return id
+}
+
 type accountView struct {
 	Account *vigil.Account
 	Subs    []*vigil.Subscription
@@ -490,6 +518,8 @@ type partyView struct {
 	// controls, one level down: a ministry's page lists its units.
 	Children    []portfolio.Step
 	Graph       *chainGraph
+	Counts      chainCounts
+	Table       chainTable
 	Names       map[string]partyName
 	Accounts    []accountView
 	Sources     []*vigil.Source
@@ -547,15 +577,28 @@ func (u *webUI) partyView(r *http.Request, q *uiRequest, id string) (*partyView,
 			v.Children = append(v.Children, portfolio.Step{PartyID: child, Depth: 1, Via: []*vigil.Link{l}})
 		}
 	}
+	// Counts for the status sentence come from the whole chain; the
+	// table lists at most chainTableMax parties of each kind, and names
+	// are read for at most maxNameLookups parties, so that a ministry of
+	// thousands of units still opens quickly.
+	v.Counts = chainCounts{EndUsers: len(v.Chain.EndUsers), Parents: len(v.Chain.Parents), Upstream: len(v.Upstream), Children: len(v.Children)}
 	var ids []string
 	for _, steps := range [][]portfolio.Step{v.Chain.Parents, v.Chain.Downstream, v.Upstream, v.Children} {
-		for _, s := range steps {
-			ids = append(ids, s.PartyID)
+		for i, s := range steps {
+			if i < chainTableMax {
+				ids = append(ids, s.PartyID)
+			}
 		}
+	}
+	if len(ids) > maxNameLookups {
+		ids = ids[:maxNameLookups]
 	}
 	v.Names = u.partyNames(ctx, ids)
 	v.Names[p.ID] = partyName{Name: p.Name, Country: p.Country}
 	v.Graph = layoutChain(v.Chain, v.Upstream, v.Children, v.Names, q.L)
+	v.Table = chainTable{Upstream: capSteps(v.Upstream), Children: capSteps(v.Children), Parents: capSteps(v.Chain.Parents), Downstream: capSteps(v.Chain.Downstream)}
+	v.Table.Omitted = len(v.Upstream) + len(v.Children) + len(v.Chain.Parents) + len(v.Chain.Downstream) -
+		len(v.Table.Upstream) - len(v.Table.Children) - len(v.Table.Parents) - len(v.Table.Downstream)
 
 	accts, err := st.List(ctx, vigil.KindAccount, vigil.ListOptions{Filters: map[string]string{"party_id": p.ID}, Limit: 50})
 	if err != nil {
@@ -617,16 +660,16 @@ func statusSentences(q *uiRequest, v *partyView) []string {
 		out = append(out, L.T("status.highrisk", c.ID, L.Date(c.AsOf.Time)))
 	}
 	out = append(out, L.T("status.accounts", len(v.Accounts)))
-	if n := len(v.Chain.EndUsers); n > 0 {
+	if n := v.Counts.EndUsers; n > 0 {
 		out = append(out, L.T("status.endusers", n))
 	}
-	if n := len(v.Upstream); n > 0 {
+	if n := v.Counts.Upstream; n > 0 {
 		out = append(out, L.T("status.upstream", n))
 	}
-	if n := len(v.Chain.Parents); n > 0 {
+	if n := v.Counts.Parents; n > 0 {
 		out = append(out, L.T("status.parents", n))
 	}
-	if n := len(v.Children); n > 0 {
+	if n := v.Counts.Children; n > 0 {
 		out = append(out, L.T("status.children", n))
 	}
 	if len(v.Assessments) > 0 {

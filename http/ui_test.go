@@ -3,6 +3,7 @@ package http
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -398,5 +399,37 @@ func TestUIOverTLS(t *testing.T) {
 	}
 	if got == nil || got.Name != "__Host-vigil_session" || !got.Secure || !got.HttpOnly || got.Path != "/" || got.Domain != "" {
 		t.Fatalf("session cookie over TLS = %+v", got)
+	}
+}
+
+// TestUIBigChain checks that a body with hundreds of units opens with a
+// bounded graph and table that say what they leave out.
+func TestUIBigChain(t *testing.T) {
+	e := newUIEnv(t)
+	ctx := context.Background()
+	var parties []*vigil.Party
+	var links []*vigil.Link
+	for i := 0; i < 250; i++ {
+		id := fmt.Sprintf("UI-BIG-U%03d", i)
+		parties = append(parties, &vigil.Party{ID: id, Type: vigil.PartyUnit, Name: "Unit " + id, Country: "NO"})
+		links = append(links, &vigil.Link{ID: "UI-BIG-L" + id, From: id, To: "UI-MIN", Type: vigil.LinkUnitOf})
+	}
+	if _, err := e.store.Import(ctx, vigil.ImportRequest{Kind: vigil.KindParty, Source: &vigil.SliceSource[*vigil.Party]{Records: parties}, Actor: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.store.Import(ctx, vigil.ImportRequest{Kind: vigil.KindLink, Source: &vigil.SliceSource[*vigil.Link]{Records: links}, Actor: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	c := e.client(t)
+	e.signIn(t, c, "auditor", uiPassword)
+	code, body, _ := e.get(t, c, "/ui/parties/UI-MIN")
+	if code != http.StatusOK {
+		t.Fatalf("GET = %d", code)
+	}
+	// 251 units (the fixture's and these), 200 listed, 3 drawn.
+	for _, want := range []string{"It commands, owns or controls 251 units or bodies.", "51 more parties are not listed", "and 248 more"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the page lacks %q", want)
+		}
 	}
 }

@@ -117,6 +117,7 @@ var messages = []msg{
 		"Entités mères en haut, la partie au milieu, intermédiaires et utilisateurs finaux en bas. Les flèches suivent le sens de chaque lien."),
 	m("party.chain.table", "The chain as a table", "La chaîne sous forme de tableau"),
 	m("party.chain.none", "No parent body, unit, reseller or end user is known.", "Aucune entité mère, unité, revendeur ni utilisateur final n’est connu."),
+	p("party.chain.omitted", 0, "%d more party is not listed; the API's chain endpoint gives them all.|%d more parties are not listed; the API's chain endpoint gives them all.", "%d autre partie n’est pas listée ; le point d’accès « chain » de l’API les donne toutes.|%d autres parties ne sont pas listées ; le point d’accès « chain » de l’API les donne toutes."),
 	m("party.assessments", "Risk assessments", "Évaluations des risques"),
 	m("party.assessments.open", "Open a tier for its explanation: red flags, evidence, how each number was reached, earlier versions.", "Ouvrez un niveau pour son explication : signaux d’alerte, éléments, calcul de chaque chiffre, versions antérieures."),
 	m("party.grade.hint", "Admiralty grade: a letter for the reliability of the source (A to F), a digit for the credibility of the information (1 to 6).",

@@ -279,8 +279,19 @@ func (w *importWriter) UpdateRows(ctx context.Context, cols []string, rows [][]a
 		if _, err := c.CopyFrom(ctx, pgx.Identifier{stageName}, cols, pgx.CopyFromRows(rows)); err != nil {
 			return err
 		}
+		// Neither table has statistics, and the planner then hashes the
+		// whole target table for every batch (a seq scan of a million
+		// rows to update ten thousand). Without seq scans it probes the
+		// primary key once per staged row; the staged table, which has no
+		// index, is still read in full.
+		if _, err := c.Exec(ctx, "SET LOCAL enable_seqscan = off"); err != nil {
+			return err
+		}
 		tag, err := c.Exec(ctx, "UPDATE "+w.ident()+" t SET "+strings.Join(sets, ", ")+" FROM "+stage+" u WHERE t.id = u.id")
 		if err != nil {
+			return err
+		}
+		if _, err := c.Exec(ctx, "SET LOCAL enable_seqscan = DEFAULT"); err != nil {
 			return err
 		}
 		if n := tag.RowsAffected(); n != int64(len(rows)) {

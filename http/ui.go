@@ -155,6 +155,7 @@ func (u *webUI) routeTable() []uiRoute {
 		public = access{}
 		read   = access{perm: vigil.PermRead}
 		write  = access{perm: vigil.PermWritePortfolio}
+		users  = access{perm: vigil.PermManageUsers}
 	)
 	return []uiRoute{
 		{"GET", "/ui/login", public, u.handleLoginForm},
@@ -173,6 +174,9 @@ func (u *webUI) routeTable() []uiRoute {
 		{"GET", "/ui/", read, u.handleNotFound},
 		{"GET", "/ui/assessments/{id}", read, u.handleAssessment},
 		{"GET", "/ui/log", read, u.handleLog},
+		{"GET", "/ui/users", users, u.handleUsers},
+		{"POST", "/ui/users", users, u.handleAddUser},
+		{"POST", "/ui/users/{id}/password", users, u.handlePasswordReset},
 	}
 }
 
@@ -345,6 +349,8 @@ type uiPage struct {
 	// Nav names the current section, for aria-current.
 	Nav      string
 	CanWrite bool
+	// CanUsers shows the users page in the navigation.
+	CanUsers bool
 	// Path is the request's path and query, for the language form's
 	// return address.
 	Path string
@@ -356,7 +362,7 @@ func (u *webUI) render(w http.ResponseWriter, r *http.Request, q *uiRequest, sta
 	if !ok {
 		return fmt.Errorf("no template %q", name)
 	}
-	p := uiPage{L: q.L, User: q.user, CSRF: q.csrf, Title: title, Nav: nav, CanWrite: q.can(vigil.PermWritePortfolio), Path: r.URL.RequestURI(), Data: data}
+	p := uiPage{L: q.L, User: q.user, CSRF: q.csrf, Title: title, Nav: nav, CanWrite: q.can(vigil.PermWritePortfolio), CanUsers: q.can(vigil.PermManageUsers), Path: r.URL.RequestURI(), Data: data}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
 		return fmt.Errorf("render %s: %w", name, err)

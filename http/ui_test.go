@@ -433,3 +433,39 @@ func TestUIBigChain(t *testing.T) {
 		}
 	}
 }
+
+func TestUIUsersPage(t *testing.T) {
+	e := newUIEnv(t)
+	admin := e.client(t)
+	e.signIn(t, admin, "admin", uiPassword)
+	_, _, tok := e.get(t, admin, "/ui/users")
+	if resp, _ := e.post(t, admin, "/ui/users", url.Values{"csrf": {tok}, "id": {"newbie"}, "name": {"New Bie"}, "role": {"auditor"}}, nil); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("add user = %d", resp.StatusCode)
+	}
+	if resp, body := e.post(t, admin, "/ui/users", url.Values{"csrf": {tok}, "id": {"bad id!"}, "role": {"auditor"}}, nil); resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "not a valid id") {
+		t.Fatalf("add a bad user = %d", resp.StatusCode)
+	}
+	if resp, _ := e.post(t, admin, "/ui/users/newbie/password", url.Values{"csrf": {tok}, "password": {"short"}, "password2": {"short"}}, nil); resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("short password = %d", resp.StatusCode)
+	}
+	pw := "a fresh passphrase for newbie"
+	if resp, _ := e.post(t, admin, "/ui/users/newbie/password", url.Values{"csrf": {tok}, "password": {pw}, "password2": {pw}}, nil); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("set password = %d", resp.StatusCode)
+	}
+	if resp := e.signIn(t, e.client(t), "newbie", pw); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("newbie's sign-in = %d", resp.StatusCode)
+	}
+
+	analyst := e.client(t)
+	e.signIn(t, analyst, "analyst", uiPassword)
+	code, dash, atok := e.get(t, analyst, "/ui/")
+	if code != http.StatusOK || strings.Contains(dash, `href="/ui/users"`) {
+		t.Fatal("an analyst sees the users page in the navigation")
+	}
+	if code, _, _ := e.get(t, analyst, "/ui/users"); code != http.StatusForbidden {
+		t.Fatalf("analyst GET /ui/users = %d, want 403", code)
+	}
+	if resp, _ := e.post(t, analyst, "/ui/users/admin/password", url.Values{"csrf": {atok}, "password": {pw}, "password2": {pw}}, nil); resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("analyst resetting the admin's password = %d, want 403", resp.StatusCode)
+	}
+}

@@ -153,6 +153,27 @@ var messages = []msg{
 		"Son niveau de risque actuel le plus élevé est « %[1]s » (%[2]d relation évaluée).|Son niveau de risque actuel le plus élevé est « %[1]s » (%[2]d relations évaluées)."),
 	p("status.sources", 0, "%d source concerns it.|%d sources concern it.", "%d source la concerne.|%d sources la concernent."),
 
+	// Users page.
+	m("users.title", "Users", "Utilisateurs"),
+	m("users.signin", "Web sign-in", "Connexion web"),
+	m("users.setpassword", "Set a password", "Définir un mot de passe"),
+	m("users.disabled", "disabled", "désactivé"),
+	m("users.locked", "locked out", "verrouillé"),
+	m("users.haspassword", "password set", "mot de passe défini"),
+	p("users.failures", 0, "%d recent failure|%d recent failures", "%d échec récent|%d échecs récents"),
+	m("users.nopassword", "no password yet", "pas encore de mot de passe"),
+	m("users.newpassword", "New password for %s", "Nouveau mot de passe pour %s"),
+	m("users.again", "New password for %s, again", "Nouveau mot de passe pour %s, à nouveau"),
+	m("users.againshort", "Again", "À nouveau"),
+	m("users.set", "Set", "Définir"),
+	m("users.pwhint", "A password has at least 12 characters. Setting one ends the user's open sessions and lifts a lock-out; it is recorded in the proof log.", "Un mot de passe compte au moins 12 caractères. En définir un ferme les sessions ouvertes de l’utilisateur et lève un verrouillage ; c’est inscrit au journal de preuve."),
+	m("users.add", "Add a user", "Ajouter un utilisateur"),
+	m("users.addbutton", "Add the user", "Ajouter l’utilisateur"),
+	m("users.email", "E-mail", "Courriel"),
+	m("users.added", "User %s added. Set a password for them below.", "Utilisateur %s ajouté. Définissez son mot de passe ci-dessous."),
+	m("users.passwordset", "Password of %s set.", "Mot de passe de %s défini."),
+	m("users.mismatch", "The two passwords differ.", "Les deux mots de passe diffèrent."),
+
 	// Assessment page.
 	m("assess.title", "Assessment, version %d", "Évaluation, version %d"),
 	m("assess.heading", "Risk assessment", "Évaluation des risques"),

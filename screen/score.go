@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/bits"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -289,7 +290,15 @@ func compareNamesCached(q, c *aname, cfg *Config, cls string, keepPairs bool, ca
 			}
 		}
 	} else {
-		sort.SliceStable(cands, func(i, j int) bool { return better(cands[i], cands[j], q, c) })
+		slices.SortStableFunc(cands, func(x, y tokPair) int {
+			switch {
+			case better(x, y, q, c):
+				return -1
+			case better(y, x, q, c):
+				return 1
+			}
+			return 0
+		})
 	}
 	var usedQ, usedC uint64
 	var matchedQ, matchedC float64

@@ -296,3 +296,25 @@ func TestBrowserAuditorAndCSRF(t *testing.T) {
 		t.Fatalf("notes = %q (%v), announced %q", p.Notes, err, announced)
 	}
 }
+
+func TestBrowserAdminUsers(t *testing.T) {
+	ctx := newBrowser(t)
+	e := newUIEnv(t)
+	var rows int
+	var navCurrent string
+	err := chromedp.Do(ctx,
+		signInActions(e.srv.URL, "admin", uiPassword),
+		chromedp.WaitVisible(chromedp.CSS("ul.counts")),
+		chromedp.Click(chromedp.CSS(`nav a[href="/ui/users"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#nu-id")),
+		into(&rows, chromedp.Evaluate[int](`document.querySelectorAll("main tbody tr").length`)),
+		into(&navCurrent, chromedp.Evaluate[string](`document.querySelector("nav a[aria-current=page]").textContent`)),
+		screenshot(t, "10-users"),
+	)
+	if err != nil {
+		t.Fatalf("browser: %v", err)
+	}
+	if rows != len(vigil.Roles) || navCurrent != "Users" {
+		t.Fatalf("users page: %d rows, current nav %q", rows, navCurrent)
+	}
+}

@@ -126,7 +126,7 @@ var messages = []msg{
 	m("party.noaccounts", "This party holds no account.", "Cette partie ne détient aucun compte."),
 	m("party.nosubs", "No subscription.", "Aucun abonnement."),
 	m("party.nosources", "No source concerns this party yet.", "Aucune source ne concerne encore cette partie."),
-	m("party.nohistory", "No recorded event.", "Aucun événement enregistré."),
+	m("party.nohistory", "No change of its own since it was imported on %[1]s by %[2]s: an import is recorded as one event for its whole file.", "Aucune modification propre depuis son import le %[1]s par %[2]s : un import est enregistré comme un seul événement pour tout son fichier."),
 	m("party.notes.label", "Notes on this party", "Notes sur cette partie"),
 	m("party.notes.save", "Save notes", "Enregistrer les notes"),
 	m("party.notes.saved", "Notes saved and recorded in the history.", "Notes enregistrées et inscrites à l’historique."),

@@ -523,7 +523,7 @@ func (ix *Index) ScreenMin(q Query, limit int, minScore float64) []Result {
 			if cmp.score < ix.cfg.MinCandidateScore {
 				continue
 			}
-			r := evalEntityX(&ix.cfg, pq, qn, e, en, cmp, nil, false)
+			r := evalEntityX(&ix.cfg, pq, qn, e, en, cmp, ix.parentScore, false)
 			var b *best
 			for k := range byEnt {
 				if byEnt[k].ent == n.ent {
@@ -550,7 +550,7 @@ func (ix *Index) ScreenMin(q Query, limit int, minScore float64) []Result {
 		// returned.
 		e := &ix.ents[b.ent]
 		cmp := compareNamesCached(b.qn, b.en, &ix.cfg, pairClass(q.Type, e.Type, b.qn, b.en), true, s.sims)
-		r := evalEntity(&ix.cfg, pq, b.qn, e, b.en, cmp, nil)
+		r := evalEntity(&ix.cfg, pq, b.qn, e, b.en, cmp, ix.parentScore)
 		fillTokens(&r.Explanation, b.qn, b.en, cmp)
 		out = append(out, r)
 	}
@@ -592,4 +592,10 @@ func (ix *Index) fillAname(n *iname, a *aname) *aname {
 	a.w = w
 	a.joined, a.jdone = "", false
 	return a
+}
+
+// parentScore compares a parent body named by the query with one named by
+// the list (both free text), for the parent feature.
+func (ix *Index) parentScore(a, b string) float64 {
+	return Compare(Query{Name: a}, Entity{Names: []Name{{Value: b, Kind: "primary"}}}, ix.cfg).Explanation.NameScore
 }

@@ -138,3 +138,21 @@ func TestNormalizeExamples(t *testing.T) {
 		}
 	}
 }
+
+func TestParentFeature(t *testing.T) {
+	ents := []Entity{{ID: "p:1", Type: "company", Names: []Name{{Value: "Tarvena Avionics Ltd", Kind: "primary"}}, Parents: []string{"Tarvena Aerospace Group"}}}
+	ix := NewIndex(ents, Options{})
+	rs := ix.Screen(Query{Name: "Tarvena Avionics", Type: "company", Parents: []string{"Tarvena Aerospace Group Plc"}}, 1)
+	if len(rs) != 1 {
+		t.Fatalf("no result")
+	}
+	found := false
+	for _, f := range rs[0].Explanation.Features {
+		if f.Name == "parent" && f.Contribution > 0 {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("parent not used: %s", rs[0].Explanation)
+	}
+}

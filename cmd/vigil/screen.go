@@ -39,8 +39,8 @@ XML), eu (annex CSV, a directory of them, or FSF XML), csl, dod (1260H), ftm
 (FollowTheMoney JSON lines). Give --list-format once for all lists or once per
 --list, in the same order.
 
-The input needs a header with at least id,name,country; type and aliases
-(separated by ';') are optional. Use - for standard input or output.`,
+The input needs a header with at least id,name,country; type, aliases and
+parents (both separated by ';') are optional. Use - for standard input or output.`,
 		Example: `  vigil screen --list sdn.csv --list-format ofac --list UN_consolidated.xml --list-format un \
     --input parties.csv --output matches.csv`,
 		Args: cobra.NoArgs,
@@ -201,6 +201,13 @@ func readParties(r io.Reader, name string) ([]screen.Query, error) {
 		for _, a := range strings.Split(get(rec, "aliases"), ";") {
 			if a = strings.TrimSpace(a); a != "" {
 				q.Aliases = append(q.Aliases, a)
+			}
+		}
+		// Optional parent bodies or owners, evidence for the parent
+		// feature.
+		for _, p := range strings.Split(get(rec, "parents")+";"+get(rec, "parent"), ";") {
+			if p = strings.TrimSpace(p); p != "" {
+				q.Parents = append(q.Parents, p)
 			}
 		}
 		out = append(out, q)

@@ -268,27 +268,26 @@ type inflight struct {
 	addErr  error
 }
 
-// pending reads the next page of pending events, skipping those in flight
-// (they are still pending in the store until marked).
+// pending reads the next page of pending events. With a page in flight
+// (still pending in the store until marked) it reads the events after that
+// page instead of reading past it every time. An event committed late with
+// a lower sequence number (PostgreSQL assigns sequences before commit) is
+// not lost: every drain starts from PendingEvents.
 func (r *Relay) pending(ctx context.Context, prev *inflight) ([]*vigil.Event, error) {
-	skip := 0
-	if prev != nil {
-		skip = len(prev.events)
-	}
-	events, err := r.store.PendingEvents(ctx, r.cfg.BatchSize+skip)
-	if err != nil {
-		return nil, fmt.Errorf("relay: pending events: %w", err)
-	}
-	if skip == 0 {
+	if prev == nil || len(prev.events) == 0 {
+		events, err := r.store.PendingEvents(ctx, r.cfg.BatchSize)
+		if err != nil {
+			return nil, fmt.Errorf("relay: pending events: %w", err)
+		}
 		return events, nil
 	}
-	busy := make(map[int64]bool, skip)
-	for _, ev := range prev.events {
-		busy[ev.Seq] = true
+	events, err := r.store.ListEvents(ctx, prev.events[len(prev.events)-1].Seq, r.cfg.BatchSize)
+	if err != nil {
+		return nil, fmt.Errorf("relay: events after %d: %w", prev.events[len(prev.events)-1].Seq, err)
 	}
 	out := events[:0]
 	for _, ev := range events {
-		if !busy[ev.Seq] {
+		if ev.LeafIndex < 0 {
 			out = append(out, ev)
 		}
 	}

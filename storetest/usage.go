@@ -80,14 +80,25 @@ func testUsageIdempotent(t *testing.T, s vigil.Store, us usage.Store) {
 	if n := countEvents(t, s, "usage.ingested"); n != 1 {
 		t.Fatalf("%d usage.ingested events, want 1: a redelivery must change nothing", n)
 	}
+	// Old and new mixed in one batch: only the new one counts.
+	d := urec("k4", "S1", "ai.speech_to_text", 7, "hour", "2026-03-03")
+	sum = ingest(t, us, c, d, a)
+	if sum.Created != 1 || sum.Duplicates != 2 {
+		t.Fatalf("mixed batch: %+v", sum)
+	}
+	// The same key for another period is another record.
+	e := urec("k1", "S1", "ai.speech_to_text", 11, "hour", "2026-03-04")
+	if sum = ingest(t, us, e); sum.Created != 1 {
+		t.Fatalf("same key, other period: %+v", sum)
+	}
 	n, err := us.CountUsage(ctx)
 	must(t, err)
-	if n != 3 {
-		t.Fatalf("%d records stored, want 3", n)
+	if n != 5 {
+		t.Fatalf("%d records stored, want 5", n)
 	}
 	ds, err := us.DailyUsage(ctx, usage.DailyQuery{From: usage.DayFromDate(day("2026-03-01")), To: usage.DayFromDate(day("2026-03-31"))})
 	must(t, err)
-	if len(ds) != 2 || ds[0].Quantity != 5 || ds[0].Records != 2 || ds[1].Quantity != 5 || ds[0].Day.String() != "2026-03-01" {
+	if len(ds) != 4 || ds[0].Quantity != 5 || ds[0].Records != 2 || ds[1].Quantity != 5 || ds[2].Quantity != 7 || ds[3].Quantity != 11 || ds[0].Day.String() != "2026-03-01" {
 		t.Fatalf("daily totals: %+v", ds)
 	}
 	ds, err = us.DailyUsage(ctx, usage.DailyQuery{From: usage.DayFromDate(day("2026-03-02")), To: usage.DayFromDate(day("2026-03-02")), Subscriptions: []string{"S1"}})

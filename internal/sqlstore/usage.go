@@ -40,7 +40,7 @@ func (s *Store) IngestUsage(ctx context.Context, req usage.IngestRequest) (usage
 	var sum usage.IngestSummary
 	err := s.inTx(ctx, func(tx *tx) error {
 		sum = usage.IngestSummary{}
-		ins := s.newUsageInserter(tx, ts(s.now()))
+		ins := s.newUsageInserter(tx, s.now())
 		defer ins.close()
 		totals := usage.NewTotals()
 		batch := make([]usage.Record, 0, usageBatch)
@@ -111,8 +111,13 @@ func (s *Store) IngestUsage(ctx context.Context, req usage.IngestRequest) (usage
 // usageInserter inserts records whose key is new and returns the new keys,
 // in the way that is fastest on the database.
 type usageInserter struct {
-	tx    *tx
-	stamp string
+	tx *tx
+	// base is the ingest's time; each chunk's records carry base plus the
+	// chunk's number in nanoseconds as ingested_at, which tells a chunk's
+	// own rows from older ones.
+	base   time.Time
+	chunks int
+	stamp  string
 	// viaCopy: PostgreSQL, whose Dialect.InsertRows is COPY, gets the
 	// records into a temporary table by COPY and moves the new ones with
 	// one INSERT ... SELECT; SQLite, in process, does better with a
@@ -122,9 +127,9 @@ type usageInserter struct {
 	ready   bool
 }
 
-func (s *Store) newUsageInserter(tx *tx, stamp string) *usageInserter {
+func (s *Store) newUsageInserter(tx *tx, now time.Time) *usageInserter {
 	// Of the dialects, only PostgreSQL rebinds placeholders to $n.
-	return &usageInserter{tx: tx, stamp: stamp, viaCopy: s.dialect.Rebind("?") != "?"}
+	return &usageInserter{tx: tx, base: now.UTC(), stamp: ts(now), viaCopy: s.dialect.Rebind("?") != "?"}
 }
 
 func (u *usageInserter) close() {
@@ -160,18 +165,27 @@ func (u *usageInserter) insert(ctx context.Context, recs []usage.Record) (map[st
 	return fresh, nil
 }
 
+// insertUsageSQL is SQLite's insert of n records. OR IGNORE rather than
+// ON CONFLICT DO NOTHING: with every constraint resolved by ignoring, no
+// statement can abort halfway, so SQLite keeps no statement journal for
+// the multi-row insert (a seventh of its work otherwise). The values never
+// hold NULLs, so ignoring is only ever about duplicate keys. No RETURNING
+// either: the count of inserted rows says whether all were new, which they
+// nearly always are.
 func insertUsageSQL(n int) string {
 	one := "(" + placeholders(len(usageCols)) + ")"
-	return "INSERT INTO usage_records (" + strings.Join(usageCols, ", ") + ") VALUES " +
-		strings.TrimSuffix(strings.Repeat(one+",", n), ",") + " ON CONFLICT (period_start, key) DO NOTHING RETURNING period_start, key"
+	return "INSERT OR IGNORE INTO usage_records (" + strings.Join(usageCols, ", ") + ") VALUES " +
+		strings.TrimSuffix(strings.Repeat(one+",", n), ",")
 }
 
 func (u *usageInserter) insertChunk(ctx context.Context, chunk []usage.Record, fresh map[string]struct{}) error {
+	u.chunks++
+	u.stamp = ts(u.base.Add(time.Duration(u.chunks)))
 	args := make([]any, 0, len(chunk)*len(usageCols))
 	for _, row := range u.rows(chunk) {
 		args = append(args, row...)
 	}
-	var rows *sql.Rows
+	var res sql.Result
 	var err error
 	if len(chunk) == usageRowsPerStatement {
 		if u.full == nil {
@@ -179,12 +193,35 @@ func (u *usageInserter) insertChunk(ctx context.Context, chunk []usage.Record, f
 				return fmt.Errorf("ingest usage: prepare: %w", err)
 			}
 		}
-		rows, err = u.full.QueryContext(ctx, args...)
+		res, err = u.full.ExecContext(ctx, args...)
 	} else {
-		rows, err = u.tx.query(ctx, insertUsageSQL(len(chunk)), args...)
+		res, err = u.tx.exec(ctx, insertUsageSQL(len(chunk)), args...)
 	}
 	if err != nil {
 		return fmt.Errorf("ingest usage: insert: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("ingest usage: insert: %w", err)
+	}
+	if n == int64(len(chunk)) {
+		for i := range chunk {
+			fresh[identity(&chunk[i])] = struct{}{}
+		}
+		return nil
+	}
+	// Some were duplicates: the new ones are those carrying this chunk's
+	// stamp.
+	q := "SELECT period_start, key FROM usage_records WHERE ingested_at = ? AND (period_start, key) IN (VALUES " +
+		strings.TrimSuffix(strings.Repeat("(?, ?),", len(chunk)), ",") + ")"
+	qargs := make([]any, 0, 1+2*len(chunk))
+	qargs = append(qargs, u.stamp)
+	for i := range chunk {
+		qargs = append(qargs, chunk[i].Start.UTC().Format(periodLayout), chunk[i].Key)
+	}
+	rows, err := u.tx.query(ctx, q, qargs...)
+	if err != nil {
+		return fmt.Errorf("ingest usage: find the new records: %w", err)
 	}
 	return scanKeys(rows, fresh)
 }
@@ -213,8 +250,12 @@ func (u *usageInserter) insertViaCopy(ctx context.Context, recs []usage.Record, 
 			return fmt.Errorf("ingest usage: staging table: %w", err)
 		}
 		u.ready = true
-	} else if _, err := u.tx.exec(ctx, "DELETE FROM usage_incoming"); err != nil {
-		return fmt.Errorf("ingest usage: staging table: %w", err)
+	} else {
+		// TRUNCATE, not DELETE: deleted rows would stay in the table's
+		// pages until the commit, and every later batch would scan them.
+		if _, err := u.tx.exec(ctx, "TRUNCATE usage_incoming"); err != nil {
+			return fmt.Errorf("ingest usage: staging table: %w", err)
+		}
 	}
 	if err := u.tx.s.dialect.InsertRows(ctx, u.tx.conn, "usage_incoming", usageCols, u.rows(recs)); err != nil {
 		return fmt.Errorf("ingest usage: staging: %w", err)

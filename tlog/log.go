@@ -42,6 +42,14 @@ type Config struct {
 	// published while the log grows. An entry is provable once a checkpoint
 	// covers it.
 	CheckpointInterval time.Duration
+	// WitnessPolicy, when set, is a witness policy in Sigsum's policy
+	// format with C2SP vkeys (see tessera.NewWitnessGroupFromPolicy): each
+	// checkpoint is published only once the policy's witnesses have
+	// cosigned it, which is what stops the log from showing different
+	// auditors different histories. WitnessFailOpen publishes anyway when
+	// the witnesses do not answer in time, for a gradual roll-out.
+	WitnessPolicy   []byte
+	WitnessFailOpen bool
 	// BatchSize and BatchMaxAge tune tessera's sequencing batches.
 	BatchSize   int
 	BatchMaxAge time.Duration
@@ -114,6 +122,14 @@ func Open(ctx context.Context, cfg Config) (*Log, error) {
 		// Pushback would only turn a relay page into errors and retries;
 		// the relay already bounds what is in flight to one page.
 		WithPushback(uint(4 * cfg.BatchSize))
+	if len(cfg.WitnessPolicy) > 0 {
+		group, err := tessera.NewWitnessGroupFromPolicy(cfg.WitnessPolicy)
+		if err != nil {
+			cancel()
+			return nil, fmt.Errorf("open log %s: witness policy: %w", cfg.Dir, err)
+		}
+		opts.WithWitnesses(group, &tessera.WitnessOptions{FailOpen: cfg.WitnessFailOpen})
+	}
 	appender, shutdown, reader, err := tessera.NewAppender(bg, driver, opts)
 	if err != nil {
 		cancel()

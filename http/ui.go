@@ -44,10 +44,12 @@ type uiConfig struct {
 	lockFor     time.Duration
 	idle        time.Duration
 	absolute    time.Duration
+	// summaryTTL is how long the dashboard's grouped figures are reused.
+	summaryTTL time.Duration
 }
 
 func defaultUIConfig() uiConfig {
-	return uiConfig{maxFailures: 5, lockFor: 15 * time.Minute, idle: 30 * time.Minute, absolute: 12 * time.Hour}
+	return uiConfig{maxFailures: 5, lockFor: 15 * time.Minute, idle: 30 * time.Minute, absolute: 12 * time.Hour, summaryTTL: time.Minute}
 }
 
 // WithUILockout sets how many sign-in failures in a row lock a user out,
@@ -56,6 +58,12 @@ func WithUILockout(maxFailures int, lockFor time.Duration) Option {
 	return func(s *Server) {
 		s.ui.maxFailures, s.ui.lockFor = maxFailures, lockFor
 	}
+}
+
+// WithUISummaryTTL sets how long the dashboard reuses its whole-portfolio
+// figures; a negative value recomputes them on every request.
+func WithUISummaryTTL(d time.Duration) Option {
+	return func(s *Server) { s.ui.summaryTTL = d }
 }
 
 // WithUISessionTimeouts sets the idle and absolute lifetimes of a web
@@ -76,6 +84,8 @@ type webUI struct {
 	cop    *http.CrossOriginProtection
 	dummy  string // a hash checked for unknown users, so timing does not tell them apart
 	logger *slog.Logger
+	// summaries caches the dashboard's whole-portfolio figures.
+	summaries *summaryCache
 }
 
 // uiRoute is one entry of the UI's route table.
@@ -116,11 +126,15 @@ func (s *Server) mountUI() error {
 	if s.ui.idle <= 0 || s.ui.absolute <= 0 {
 		s.ui.idle, s.ui.absolute = def.idle, def.absolute
 	}
+	if s.ui.summaryTTL == 0 {
+		s.ui.summaryTTL = def.summaryTTL
+	}
 	msgs, err := i18n.NewBundle()
 	if err != nil {
 		return fmt.Errorf("messages: %w", err)
 	}
-	u := &webUI{s: s, ws: ws, cfg: s.ui, msgs: msgs, cop: http.NewCrossOriginProtection(), logger: s.logger}
+	u := &webUI{s: s, ws: ws, cfg: s.ui, msgs: msgs, cop: http.NewCrossOriginProtection(), logger: s.logger,
+		summaries: &summaryCache{ttl: s.ui.summaryTTL, now: s.now}}
 	if u.pages, err = parseUITemplates(); err != nil {
 		return err
 	}

@@ -144,6 +144,8 @@ type dashView struct {
 	MoreContexts []*vigil.CountryContext
 	Signals      []*usage.Signal
 	SignalsTo    time.Time
+	// SummaryAt is when the heat map or the party counts were computed.
+	SummaryAt time.Time
 }
 
 func (u *webUI) handleDashboard(w http.ResponseWriter, r *http.Request, q *uiRequest) error {
@@ -159,10 +161,12 @@ func (u *webUI) handleDashboard(w http.ResponseWriter, r *http.Request, q *uiReq
 		href := "/ui/" + string(k)
 		v.Counts = append(v.Counts, countItem{Label: q.L.T("kind." + string(k)), Href: href, N: n})
 	}
-	cells, err := u.ws.RiskCells(ctx)
+	sum, err := u.summaries.get(ctx, u.ws)
 	if err != nil {
 		return err
 	}
+	v.SummaryAt = sum.At
+	cells := sum.Cells
 	if len(cells) > 0 {
 		v.Heat = buildHeatMap(cells, 15, 10)
 		if rs, ok := st.(risk.Store); ok {
@@ -177,11 +181,7 @@ func (u *webUI) handleDashboard(w http.ResponseWriter, r *http.Request, q *uiReq
 			}
 		}
 	} else {
-		counts, err := u.ws.PartyCounts(ctx)
-		if err != nil {
-			return err
-		}
-		v.Countries, v.Sectors = summariseParties(counts, 12)
+		v.Countries, v.Sectors = summariseParties(sum.Counts, 12)
 	}
 	page, err := st.List(ctx, vigil.KindContext, vigil.ListOptions{Limit: 1000})
 	if err != nil {

@@ -99,6 +99,7 @@ var messages = []msg{
 	m("dash.heat", "Risk by country and capability", "Risque par pays et par capacité"),
 	m("dash.heat.hint", "Each cell shows the highest current tier of the relationships whose end user is in that country and which use a service with that capability, and how many there are.",
 		"Chaque case donne le niveau actuel le plus élevé des relations dont l’utilisateur final est dans ce pays et qui utilisent un service doté de cette capacité, et leur nombre."),
+	m("dash.asof", "Figures as of %s.", "Chiffres au %s."),
 	m("dash.heat.none", "not assessed", "non évalué"),
 	p("dash.heat.omitted", 0, "%d more country is not shown.|%d more countries are not shown.", "%d autre pays n’est pas affiché.|%d autres pays ne sont pas affichés."),
 	m("dash.top", "Relationships to look at first", "Relations à examiner en priorité"),

@@ -352,12 +352,14 @@ func (s *storeView) LinksOf(ctx context.Context, ids []string) ([]*vigil.Link, e
 		if err != nil {
 			return nil, err
 		}
+		asked := make(map[string]bool, len(missing))
 		for _, id := range missing {
 			s.links[id] = []*vigil.Link{}
+			asked[id] = true
 		}
 		for _, l := range ls {
 			for _, end := range []string{l.From, l.To} {
-				if _, asked := s.links[end]; asked && slices.Contains(missing, end) {
+				if asked[end] {
 					s.links[end] = append(s.links[end], l)
 				}
 			}
@@ -441,9 +443,13 @@ func (s *storeView) sources(ctx context.Context, partyIDs []string) ([]*vigil.So
 		if err != nil {
 			return nil, err
 		}
+		asked := make(map[string]bool, len(missing))
+		for _, id := range missing {
+			asked[id] = true
+		}
 		for _, src := range found {
 			for _, p := range src.PartyIDs {
-				if _, asked := s.srcs[p]; asked && slices.Contains(missing, p) {
+				if asked[p] {
 					s.srcs[p] = append(s.srcs[p], src)
 				}
 			}

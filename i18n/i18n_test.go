@@ -93,7 +93,7 @@ func TestPlurals(t *testing.T) {
 		{fr.T("status.tier", "critique", 3), "Son niveau de risque actuel le plus élevé est «\u00a0critique\u00a0» (3 relations évaluées)."},
 		{fr.T("assess.why"), "Pourquoi"},
 		{fr.T("history.by", "amira"), "par amira"},
-		{fr.T("login.hint"), "Un administrateur définit votre mot de passe avec\u00a0: vigil users password VOTRE_ID"},
+		{fr.T("login.hint"), "Pas encore de mot de passe, ou compte verrouillé\u202f? Un administrateur en définit un sur la page Utilisateurs ou avec\u00a0: vigil users password VOTRE_ID"},
 		{en.T("login.failed", 5, 15), "Sign-in failed: wrong user name or password. After 5 failures in a row, an account is locked for 15 minutes."},
 	} {
 		if tc.got != tc.want {

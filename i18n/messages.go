@@ -30,7 +30,7 @@ var messages = []msg{
 	m("login.user", "User name", "Identifiant"),
 	m("login.password", "Password", "Mot de passe"),
 	m("login.submit", "Sign in", "Se connecter"),
-	m("login.hint", "An administrator sets your password with: vigil users password YOUR_ID", "Un administrateur définit votre mot de passe avec : vigil users password VOTRE_ID"),
+	m("login.hint", "No password yet, or locked out? An administrator sets one on the Users page or with: vigil users password YOUR_ID", "Pas encore de mot de passe, ou compte verrouillé ? Un administrateur en définit un sur la page Utilisateurs ou avec : vigil users password VOTRE_ID"),
 	m("login.failed", "Sign-in failed: wrong user name or password. After %[1]d failures in a row, an account is locked for %[2]d minutes.",
 		"Échec de la connexion : identifiant ou mot de passe incorrect. Après %[1]d échecs consécutifs, le compte est verrouillé pendant %[2]d minutes."),
 	m("error.title", "Something went wrong", "Une erreur est survenue"),

@@ -428,3 +428,34 @@ func TestRecomputeSinceFollowsTheOutbox(t *testing.T) {
 		t.Fatalf("police unit in a country now at war: %s %v", a.Tier, flagIDs(a))
 	}
 }
+
+func TestChangeOfEvents(t *testing.T) {
+	ev := func(typ string, payload any) *vigil.Event {
+		e, err := vigil.NewEvent(typ, "x", "test", time.Now(), payload)
+		must(t, err)
+		return e
+	}
+	cases := []struct {
+		ev   *vigil.Event
+		want risk.Change
+		ok   bool
+	}{
+		{ev("link.created", vigil.RecordEventPayload{Kind: vigil.KindLink, ID: "L1", Record: &vigil.Link{ID: "L1", From: "A", To: "B", Type: vigil.LinkActsFor}}),
+			risk.Change{Parties: []string{"A", "B"}}, true},
+		{ev("subscription.updated", vigil.RecordEventPayload{Kind: vigil.KindSubscription, ID: "S1", Record: &vigil.Subscription{ID: "S1", AccountID: "A9"}}),
+			risk.Change{Accounts: []string{"A9"}}, true},
+		{ev("context.updated", vigil.RecordEventPayload{Kind: vigil.KindContext, ID: "AQ-12", Record: &vigil.CountryContext{ID: "AQ-12"}}),
+			risk.Change{Territories: []string{"AQ-12"}}, true},
+		{ev("import.completed", map[string]any{"kind": "parties", "created": 3, "updated": 0}), risk.Change{All: true}, true},
+		{ev("import.completed", map[string]any{"kind": "parties", "created": 0, "updated": 0, "unchanged": 9}), risk.Change{}, false},
+		{ev("assessment.tier_changed", risk.TierChange{Relationship: "A1~P1", To: "high"}), risk.Change{}, false},
+	}
+	for _, c := range cases {
+		got, ok := risk.ChangeOf(c.ev)
+		gj, _ := json.Marshal(got)
+		wj, _ := json.Marshal(c.want)
+		if ok != c.ok || string(gj) != string(wj) {
+			t.Errorf("%s: got %s %v, want %s %v", c.ev.Type, gj, ok, wj, c.ok)
+		}
+	}
+}

@@ -18,10 +18,17 @@ import (
 // missing browser a failure: in CI a skipped browser run must not look
 // like a passing one.
 
-const chromiumPath = "/usr/bin/chromium"
+// chromiumPath is Debian's Chromium unless VIGIL_CHROMIUM names another.
+func chromiumPath() string {
+	if p := os.Getenv("VIGIL_CHROMIUM"); p != "" {
+		return p
+	}
+	return "/usr/bin/chromium"
+}
 
 func newBrowser(t *testing.T) context.Context {
 	t.Helper()
+	chromiumPath := chromiumPath()
 	if _, err := os.Stat(chromiumPath); err != nil {
 		msg := fmt.Sprintf("chromium not found at %s (apt-get install -y chromium): %v", chromiumPath, err)
 		if os.Getenv("VIGIL_REQUIRE_BROWSER") == "1" {

@@ -462,3 +462,23 @@ func TestListenAndServeShutsDown(t *testing.T) {
 		t.Errorf("bad address accepted")
 	}
 }
+
+// TestTokenExpiryFollowsTheServerClock checks that expiry is judged by the
+// server's clock, the one WithClock sets, not by the store's own.
+func TestTokenExpiryFollowsTheServerClock(t *testing.T) {
+	later := time.Now().Add(48 * time.Hour)
+	e := newEnv(t, WithClock(func() time.Time { return later }))
+	secret, hash := vigil.NewTokenSecret()
+	expires := time.Now().Add(24 * time.Hour)
+	tok := &vigil.Token{ID: "T-day", UserID: "analyst", Name: "day", Hash: hash, CreatedAt: time.Now(), ExpiresAt: &expires}
+	if err := e.store.CreateToken(t.Context(), tok, "test"); err != nil {
+		t.Fatal(err)
+	}
+	e.tokens["day"] = secret
+	if res := e.do(t, "day", "GET", "/api/v1/me", ""); res.status != http.StatusUnauthorized {
+		t.Errorf("a token expired by the server's clock: %d", res.status)
+	}
+	if res := e.do(t, "analyst", "GET", "/api/v1/me", ""); res.status != http.StatusOK {
+		t.Errorf("a token without expiry: %d", res.status)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -79,47 +80,87 @@ func NewRelay(store vigil.EventStore, l *Log, cfg RelayConfig) *Relay {
 // (see BENCHMARKS-tlog.md). If ctx ends before the write, the event may or
 // may not have been recorded.
 func (r *Relay) Record(ctx context.Context, ev *vigil.Event) error {
-	w := &recordWaiter{ev: ev, done: make(chan error, 1)}
+	w := &recordWaiter{ev: ev, done: make(chan error, 1), lead: make(chan struct{}, 1)}
 	r.gc.mu.Lock()
 	r.gc.queue = append(r.gc.queue, w)
-	if !r.gc.leading {
-		// This caller commits for everyone until the queue is empty.
-		r.gc.leading = true
-		// The writers the last commit released are about to queue again;
-		// yielding a few times lets them share this transaction instead of
-		// alternating single and group commits. Yielding, unlike sleeping,
-		// costs nothing when nobody else is runnable.
-		for i := 0; i < 4 && len(r.gc.queue) < r.gc.lastBatch; i++ {
-			r.gc.mu.Unlock()
-			runtime.Gosched()
-			r.gc.mu.Lock()
+	lead := !r.gc.leading
+	r.gc.leading = true
+	r.gc.mu.Unlock()
+	for {
+		if lead {
+			r.leadGroupCommit(ctx, w)
+			lead = false
 		}
-		for len(r.gc.queue) > 0 {
-			batch := r.gc.queue
-			if len(batch) > maxGroupCommit {
-				batch = batch[:maxGroupCommit]
+		select {
+		case err := <-w.done:
+			if err != nil {
+				return fmt.Errorf("record %s: %w", ev.Type, err)
 			}
-			r.gc.queue = r.gc.queue[len(batch):]
-			r.gc.lastBatch = len(batch)
-			r.gc.mu.Unlock()
-			// Other callers' events ride on this transaction, so one
-			// caller's cancellation must not fail theirs.
-			r.commitGroup(context.WithoutCancel(ctx), batch)
-			r.gc.mu.Lock()
+			r.Notify()
+			return nil
+		case <-w.lead:
+			lead = true
+		case <-ctx.Done():
+			if r.abandon(w) {
+				return fmt.Errorf("record %s: %w", ev.Type, ctx.Err())
+			}
+			// Chosen to lead meanwhile: others depend on this caller.
+			lead = true
 		}
+	}
+}
+
+// abandon takes a waiter whose context ended out of the queue, unless it
+// was just chosen to lead, in which case it reports false and must lead. A
+// waiter already taken into a transaction cannot be recalled: its outcome
+// is unknown to its caller.
+func (r *Relay) abandon(w *recordWaiter) bool {
+	r.gc.mu.Lock()
+	defer r.gc.mu.Unlock()
+	select {
+	case <-w.lead:
+		return false
+	default:
+	}
+	if i := slices.Index(r.gc.queue, w); i >= 0 {
+		r.gc.queue = slices.Delete(r.gc.queue, i, i+1)
+	}
+	return true
+}
+
+// leadGroupCommit commits queued events, one transaction per batch, until
+// self's event is committed, then hands the lead to the next waiter, so
+// that no caller commits for others indefinitely.
+func (r *Relay) leadGroupCommit(ctx context.Context, self *recordWaiter) {
+	r.gc.mu.Lock()
+	// The writers the last commit released are about to queue again;
+	// yielding a few times lets them share this transaction instead of
+	// alternating single and group commits. Yielding, unlike sleeping,
+	// costs nothing when nobody else is runnable.
+	for i := 0; i < 4 && len(r.gc.queue) < r.gc.lastBatch; i++ {
+		r.gc.mu.Unlock()
+		runtime.Gosched()
+		r.gc.mu.Lock()
+	}
+	for len(r.gc.queue) > 0 {
+		batch := r.gc.queue[:min(len(r.gc.queue), maxGroupCommit)]
+		r.gc.queue = r.gc.queue[len(batch):]
+		r.gc.lastBatch = len(batch)
+		r.gc.mu.Unlock()
+		// Other callers' events ride on this transaction, so this
+		// caller's cancellation must not fail theirs.
+		r.commitGroup(context.WithoutCancel(ctx), batch)
+		r.gc.mu.Lock()
+		if slices.Contains(batch, self) {
+			break
+		}
+	}
+	if len(r.gc.queue) > 0 {
+		r.gc.queue[0].lead <- struct{}{}
+	} else {
 		r.gc.leading = false
 	}
 	r.gc.mu.Unlock()
-	select {
-	case err := <-w.done:
-		if err != nil {
-			return fmt.Errorf("record %s: %w", ev.Type, err)
-		}
-		r.Notify()
-		return nil
-	case <-ctx.Done():
-		return fmt.Errorf("record %s: %w", ev.Type, ctx.Err())
-	}
 }
 
 // maxGroupCommit bounds one group commit's transaction.
@@ -128,6 +169,8 @@ const maxGroupCommit = 1024
 type recordWaiter struct {
 	ev   *vigil.Event
 	done chan error
+	// lead tells a queued waiter to commit for the others.
+	lead chan struct{}
 }
 
 type groupCommit struct {

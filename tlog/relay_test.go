@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/vigil-hrdd/vigil/tlog"
@@ -162,5 +163,63 @@ func TestOneAppenderPerLogDirectory(t *testing.T) {
 	mustOpenLog(t, dir, s)
 	if _, err := tlog.Open(context.Background(), tlog.Config{Dir: dir, Signer: s, Logger: quietLogger()}); err == nil {
 		t.Fatal("a second appender opened the same log directory")
+	}
+}
+
+func TestConcurrentRecordsAreGroupCommittedAndLogged(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	store := mustOpenStore(t, filepath.Join(dir, "vigil.db"))
+	l := mustOpenLog(t, filepath.Join(dir, "log"), mustSigner(t))
+	relay := tlog.NewRelay(store, l, tlog.RelayConfig{Logger: quietLogger()})
+	const writers, each = 32, 50
+	var mu sync.Mutex
+	var ok []string
+	canceled := 0
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Go(func() {
+			for i := range each {
+				ev := mustEvent(t, w*each+i)
+				rctx := ctx
+				if i%10 == 9 {
+					c, cancel := context.WithCancel(ctx)
+					cancel()
+					rctx = c
+				}
+				err := relay.Record(rctx, ev)
+				mu.Lock()
+				if err == nil {
+					ok = append(ok, ev.ID)
+				} else if errors.Is(err, context.Canceled) {
+					canceled++
+				} else {
+					t.Error(err)
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if _, err := relay.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range ok {
+		ev, err := store.GetEvent(ctx, id)
+		if err != nil || ev.LeafIndex < 0 {
+			t.Fatalf("acknowledged event %s: %v, leaf %d", id, err, ev.LeafIndex)
+		}
+	}
+	all, err := store.ListEvents(ctx, 0, 10000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A canceled Record may or may not have been written; nothing else is.
+	if len(all) < len(ok) || len(all) > len(ok)+canceled {
+		t.Fatalf("%d events stored for %d acknowledged and %d canceled", len(all), len(ok), canceled)
+	}
+	cp, _, err := l.Checkpoint(ctx)
+	if err != nil || cp.Size != uint64(len(all)) {
+		t.Fatalf("log size %v for %d events: %v", cp, len(all), err)
 	}
 }

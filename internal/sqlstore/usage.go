@@ -89,7 +89,7 @@ func (s *Store) IngestUsage(ctx context.Context, req usage.IngestRequest) (usage
 			// not even the outbox.
 			return nil
 		}
-		if err := tx.addDaily(ctx, totals.Daily()); err != nil {
+		if err := ins.addDaily(ctx, totals.Daily()); err != nil {
 			return err
 		}
 		ev, err := vigil.NewEvent("usage.ingested", "usage", req.Actor, s.now(), map[string]any{
@@ -268,13 +268,39 @@ func (u *usageInserter) insertViaCopy(ctx context.Context, recs []usage.Record, 
 	return scanKeys(rows, fresh)
 }
 
+const addDailySet = " ON CONFLICT (subscription_id, meter, region, unit, day) DO UPDATE SET" +
+	" quantity = usage_daily.quantity + excluded.quantity, records = usage_daily.records + excluded.records"
+
+// addDaily grows the daily totals: on PostgreSQL by COPY into a staging
+// table and one upsert from it, on SQLite by multi-row upserts.
+func (u *usageInserter) addDaily(ctx context.Context, ds []usage.Daily) error {
+	if !u.viaCopy {
+		return u.tx.addDaily(ctx, ds)
+	}
+	if _, err := u.tx.exec(ctx, "CREATE TEMPORARY TABLE IF NOT EXISTS usage_daily_incoming (subscription_id TEXT, meter TEXT, region TEXT,"+
+		" unit TEXT, day TEXT, quantity DOUBLE PRECISION, records BIGINT) ON COMMIT DELETE ROWS"); err != nil {
+		return fmt.Errorf("ingest usage: daily staging table: %w", err)
+	}
+	rows := make([][]any, len(ds))
+	for i, d := range ds {
+		rows[i] = []any{d.Subscription, d.Meter, d.Region, d.Unit, d.Day.String(), d.Quantity, d.Records}
+	}
+	cols := []string{"subscription_id", "meter", "region", "unit", "day", "quantity", "records"}
+	if err := u.tx.s.dialect.InsertRows(ctx, u.tx.conn, "usage_daily_incoming", cols, rows); err != nil {
+		return fmt.Errorf("ingest usage: daily staging: %w", err)
+	}
+	list := strings.Join(cols, ", ")
+	if _, err := u.tx.exec(ctx, "INSERT INTO usage_daily ("+list+") SELECT "+list+" FROM usage_daily_incoming"+addDailySet); err != nil {
+		return fmt.Errorf("ingest usage: daily totals: %w", err)
+	}
+	return nil
+}
+
 func (tx *tx) addDaily(ctx context.Context, ds []usage.Daily) error {
 	for start := 0; start < len(ds); start += dailyRowsPerStatement {
 		chunk := ds[start:min(start+dailyRowsPerStatement, len(ds))]
 		q := "INSERT INTO usage_daily (subscription_id, meter, region, unit, day, quantity, records) VALUES " +
-			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?),", len(chunk)), ",") +
-			" ON CONFLICT (subscription_id, meter, region, unit, day) DO UPDATE SET" +
-			" quantity = usage_daily.quantity + excluded.quantity, records = usage_daily.records + excluded.records"
+			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?),", len(chunk)), ",") + addDailySet
 		args := make([]any, 0, 7*len(chunk))
 		for _, d := range chunk {
 			args = append(args, d.Subscription, d.Meter, d.Region, d.Unit, d.Day.String(), d.Quantity, d.Records)

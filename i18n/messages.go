@@ -206,6 +206,7 @@ var messages = []msg{
 	m("log.root", "Root hash", "Empreinte racine"),
 	m("log.signers", "Signed by", "Signé par"),
 	m("log.pending", "Events waiting for the log", "Événements en attente d’inscription"),
+	m("log.pendingline", "Events waiting for the log: %s", "Événements en attente d’inscription : %s"),
 	m("log.atleast", "%s or more", "%s ou plus"),
 	m("log.raw", "The signed checkpoint as published", "Le point de contrôle signé, tel que publié"),
 	m("log.none", "This server does not publish a proof log (it runs without 'vigil serve').", "Ce serveur ne publie pas de journal de preuve (il ne tourne pas sous « vigil serve »)."),

@@ -28,6 +28,7 @@ func Run(t *testing.T, open Opener) {
 	}{
 		{"CreateGetUpdate", testCreateGetUpdate},
 		{"CreateRefusesDuplicatesAndBadInput", testCreateRefuses},
+		{"EmptyListsHaveOneForm", testEmptyListsHaveOneForm},
 		{"ListFiltersAndPages", testList},
 		{"ImportIsIdempotent", testImportIdempotent},
 		{"ImportIsAllOrNothing", testImportAllOrNothing},
@@ -118,6 +119,22 @@ func testCreateGetUpdate(t *testing.T, s vigil.Store) {
 	must(t, err)
 	if n != 3 {
 		t.Fatalf("count = %d, want 3", n)
+	}
+}
+
+func testEmptyListsHaveOneForm(t *testing.T, s vigil.Store) {
+	// Created with nil lists (as an API client omitting them would).
+	must(t, s.Create(ctx, &vigil.Party{ID: "N1", Type: vigil.PartyCompany, Name: "No lists"}, "tester"))
+	p, err := vigil.GetAs[*vigil.Party](ctx, s, vigil.KindParty, "N1")
+	must(t, err)
+	if p.Aliases == nil || p.Sectors == nil || p.Identifiers == nil {
+		t.Fatalf("nil lists came back: %+v", p)
+	}
+	// The same record imported with empty lists is unchanged.
+	sum, err := importParties(t, s, []*vigil.Party{{ID: "N1", Type: vigil.PartyCompany, Name: "No lists", Aliases: []string{}, Sectors: []string{}, Identifiers: []vigil.Identifier{}}})
+	must(t, err)
+	if sum.Unchanged != 1 {
+		t.Fatalf("nil and empty lists hash differently: %+v", sum)
 	}
 }
 

@@ -111,6 +111,7 @@ func (t *tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, e
 // which has columns of its own. Its hash tells an import whether anything
 // changed.
 func document(rec vigil.Record) ([]byte, string, error) {
+	vigil.Normalize(rec)
 	meta := *rec.RecordMeta()
 	*rec.RecordMeta() = vigil.Meta{}
 	doc, err := json.Marshal(rec)
@@ -140,6 +141,7 @@ func decode(kind vigil.Kind, doc string, createdAt, createdBy, updatedAt, update
 	if err := json.Unmarshal([]byte(doc), rec); err != nil {
 		return nil, fmt.Errorf("decode stored %s: %w", kind.Singular(), err)
 	}
+	vigil.Normalize(rec) // rows written before normalisation may hold null
 	*rec.RecordMeta() = vigil.Meta{CreatedAt: parseTS(createdAt), CreatedBy: createdBy, UpdatedAt: parseTS(updatedAt), UpdatedBy: updatedBy}
 	return rec, nil
 }

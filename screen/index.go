@@ -478,8 +478,8 @@ func (ix *Index) ScreenMin(q Query, limit int, minScore float64) []Result {
 		// covers, so a fully matched name beats a long name that shares
 		// only common words.
 		a := s.acc[nid]
-		cands = append(cands, cand{nid, a + a/max(ix.nameW[nid], a, 1e-3)})
 		s.acc[nid] = 0
+		cands = append(cands, cand{nid, a + a/max(ix.nameW[nid], a, 1e-3)})
 	}
 	s.touched = s.touched[:0]
 	s.cands = cands

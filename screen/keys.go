@@ -435,4 +435,54 @@ func crossSimMin(a, b string, minSim float64) float64 {
 // spellings, while shuffled (different) names stay far apart.
 var crossCostScale = 0.75
 
+// consonantGroup puts together the consonants that crossSim substitutes
+// cheaply for one another; vowels, h, w, v and y (cheap to insert, drop or
+// swap for a vowel) belong to none.
+func consonantGroup(c byte) int {
+	switch c {
+	case 'b', 'f', 'p':
+		return 1
+	case 'k', 'q', 'c', 'g', 'x', 's', 'z', 'j':
+		return 2
+	case 't', 'd':
+		return 3
+	case 'm', 'n':
+		return 4
+	case 'l', 'r':
+		return 5
+	case 'a', 'e', 'i', 'o', 'u', 'y', 'h', 'w', 'v', '\'':
+		return 0
+	}
+	return 6
+}
+
+// crossBound is an upper bound of crossSim from consonant-group counts.
+// A unit of count difference in groups 3-6 costs at least 0.5 (an edit
+// costs at least 1 and fixes at most two units); in groups 1-2 at least
+// 0.3, because c, j, v and w also swap cheaply with h, y and vowels.
+func crossBound(a, b string) float64 {
+	var n [7]int
+	for i := 0; i < len(a); i++ {
+		n[consonantGroup(a[i])]++
+	}
+	for i := 0; i < len(b); i++ {
+		n[consonantGroup(b[i])]--
+	}
+	cost := 0.0
+	for g := 1; g < 7; g++ {
+		d := float64(max(n[g], -n[g]))
+		if g <= 2 {
+			cost += 0.3 * d
+		} else {
+			cost += 0.5 * d
+		}
+	}
+	m := max(len(a), len(b))
+	scale := crossCostScale
+	if m <= 4 {
+		scale *= 1.5
+	}
+	return 1 - scale*cost/float64(m)
+}
+
 func pairIs(x, y, a, b byte) bool { return x == a && y == b || x == b && y == a }

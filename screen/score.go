@@ -199,6 +199,9 @@ func crossPair(a, b string, minSim float64) float64 {
 	if la < 2 || lb < 2 || 2*max(la, lb) > 3*min(la, lb) {
 		return 0
 	}
+	if crossBound(a, b) < minSim {
+		return 0
+	}
 	return crossSimMin(a, b, minSim)
 }
 

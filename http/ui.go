@@ -187,6 +187,7 @@ func (u *webUI) routeTable() []uiRoute {
 		// rather than the API's problem document.
 		{"GET", "/ui/", read, u.handleNotFound},
 		{"GET", "/ui/assessments/{id}", read, u.handleAssessment},
+		{"POST", "/ui/parties/{id}/assess", write, u.handleAssessParty},
 		{"GET", "/ui/log", read, u.handleLog},
 		{"GET", "/ui/users", users, u.handleUsers},
 		{"POST", "/ui/users", users, u.handleAddUser},

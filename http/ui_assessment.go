@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"github.com/vigil-hrdd/vigil"
@@ -55,4 +56,30 @@ func (u *webUI) handleAssessment(w http.ResponseWriter, r *http.Request, q *uiRe
 	v := &assessmentView{Row: row, A: &a, Names: u.partyNames(ctx, ids), Versions: versions, IsCurrent: row.Current}
 	title := q.L.T("assess.title", row.Version)
 	return u.render(w, r, q, http.StatusOK, "assessment.html", "dashboard", title, v)
+}
+
+// handleAssessParty reassesses the relationships of one party under the
+// default policy, as POST /api/v1/assessment-runs with a party_id does,
+// and goes back to the party page with what changed.
+func (u *webUI) handleAssessParty(w http.ResponseWriter, r *http.Request, q *uiRequest) error {
+	rs, ok := u.s.store.(risk.Store)
+	if !ok {
+		return vigil.Errorf(vigil.ENOTFOUND, "this store keeps no assessments")
+	}
+	id := r.PathValue("id")
+	if _, err := u.s.store.Get(r.Context(), vigil.KindParty, id); err != nil {
+		return err
+	}
+	p, err := risk.DefaultPolicyLoaded()
+	if err != nil {
+		return err
+	}
+	e := risk.NewEngine(rs, p, risk.Options{Logger: u.logger, Now: u.s.now, Enrichers: risk.EnrichersFor(rs)})
+	sum, err := e.AssessParty(r.Context(), id, q.user.ID)
+	if err != nil {
+		return fmt.Errorf("assess party %s: %w", id, err)
+	}
+	http.Redirect(w, r, fmt.Sprintf("/ui/parties/%s?assessed=%d&stored=%d&changes=%d#assessments",
+		url.PathEscape(id), sum.Relationships, sum.Stored, sum.TierChanges), http.StatusSeeOther)
+	return nil
 }

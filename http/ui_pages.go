@@ -526,7 +526,13 @@ type partyView struct {
 	Assessments []risk.Row
 	History     []*vigil.Event
 	Saved       bool
+	// CanAssess is set when the store keeps assessments, so the page
+	// offers to run them; Assessed reports the last run from this page.
+	CanAssess bool
+	Assessed  *assessRun
 }
+
+type assessRun struct{ Relationships, Stored, Changes int }
 
 func (u *webUI) handleParty(w http.ResponseWriter, r *http.Request, q *uiRequest) error {
 	v, err := u.partyView(r, q, r.PathValue("id"))
@@ -534,6 +540,12 @@ func (u *webUI) handleParty(w http.ResponseWriter, r *http.Request, q *uiRequest
 		return err
 	}
 	v.Saved = r.URL.Query().Get("saved") == "1"
+	if qs := r.URL.Query(); qs.Has("assessed") {
+		n, _ := strconv.Atoi(qs.Get("assessed"))
+		st, _ := strconv.Atoi(qs.Get("stored"))
+		ch, _ := strconv.Atoi(qs.Get("changes"))
+		v.Assessed = &assessRun{Relationships: n, Stored: st, Changes: ch}
+	}
 	return u.render(w, r, q, http.StatusOK, "party.html", "parties", v.Party.Name, v)
 }
 
@@ -631,6 +643,7 @@ func (u *webUI) partyView(r *http.Request, q *uiRequest, id string) (*partyView,
 		v.Sources = append(v.Sources, rec.(*vigil.Source))
 	}
 	if rs, ok := st.(risk.Store); ok {
+		v.CanAssess = true
 		if v.Assessments, err = rs.TopAssessments(ctx, risk.TopFilter{PartyID: p.ID, Limit: 20}); err != nil {
 			return nil, fmt.Errorf("assessments of %s: %w", p.ID, err)
 		}

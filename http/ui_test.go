@@ -255,6 +255,21 @@ func TestUICSRFAndRoles(t *testing.T) {
 		t.Fatalf("party after the edit = %+v, %v", p, err)
 	}
 
+	// Reassessing a customer's relationships is an action too.
+	acct, err := vigil.GetAs[*vigil.Account](context.Background(), e.store, vigil.KindAccount, "A0000001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	assess := "/ui/parties/" + acct.PartyID + "/assess"
+	resp, _ := e.post(t, analyst, assess, url.Values{"csrf": {tok}}, nil)
+	if resp.StatusCode != http.StatusSeeOther || !strings.Contains(resp.Header.Get("Location"), "assessed=") {
+		t.Fatalf("assess = %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	_, page, _ := e.get(t, analyst, resp.Header.Get("Location"))
+	if !strings.Contains(page, "new versions stored") {
+		t.Fatal("the party page does not report the assessment run")
+	}
+
 	auditor := e.client(t)
 	e.signIn(t, auditor, "auditor", uiPassword)
 	_, body, atok := e.get(t, auditor, "/ui/parties/"+uiFixtureParty)
@@ -263,6 +278,12 @@ func TestUICSRFAndRoles(t *testing.T) {
 	}
 	if resp, _ := e.post(t, auditor, notes, url.Values{"notes": {"forged"}, "csrf": {atok}}, nil); resp.StatusCode != http.StatusForbidden {
 		t.Fatalf("auditor POST = %d, want 403", resp.StatusCode)
+	}
+	if resp, _ := e.post(t, auditor, assess, url.Values{"csrf": {atok}}, nil); resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("auditor assess = %d, want 403", resp.StatusCode)
+	}
+	if _, page, _ := e.get(t, auditor, "/ui/parties/"+acct.PartyID); strings.Contains(page, "/assess\"") {
+		t.Fatal("the auditor sees the assess button")
 	}
 	p, _ = vigil.GetAs[*vigil.Party](context.Background(), e.store, vigil.KindParty, uiFixtureParty)
 	if p.Notes != "Seen at the port." {

@@ -154,6 +154,9 @@ func TestBrowserWalkthrough(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`section[aria-labelledby="top-h"] a.badge`)),
 		chromedp.WaitVisible(chromedp.CSS("#flags-h")),
 		screenshot(t, "02b-assessment"),
+		chromedp.Click(chromedp.CSS(`#why-h ~ dl a`)),
+		chromedp.WaitVisible(chromedp.CSS("#assessments")),
+		screenshot(t, "02c-customer"),
 
 		// Filter the parties with htmx and follow the result.
 		chromedp.Navigate(base+"/ui/parties"),

@@ -61,7 +61,7 @@ func layoutChain(c *portfolio.Chain, upstream, children []portfolio.Step, names 
 		if n.Name == "" {
 			n.Name = s.PartyID
 		}
-		rows[depth] = append(rows[depth], graphNode{ID: s.PartyID, Name: shorten(22, n.Name), Country: n.Country, Role: role})
+		rows[depth] = append(rows[depth], graphNode{ID: s.PartyID, Name: shorten(20, n.Name), Country: n.Country, Role: role})
 	}
 	// Resellers of the party sit in the row above it with its direct
 	// parents; the arrow and the label tell the two apart.
@@ -84,7 +84,7 @@ func layoutChain(c *portfolio.Chain, upstream, children []portfolio.Step, names 
 		add(s.Depth, s, role)
 	}
 	self := names[c.PartyID]
-	rows[0] = []graphNode{{ID: c.PartyID, Name: shorten(22, self.Name), Country: self.Country, Role: "self"}}
+	rows[0] = []graphNode{{ID: c.PartyID, Name: shorten(20, self.Name), Country: self.Country, Role: "self"}}
 
 	var depths []int
 	for d := range rows {

@@ -488,6 +488,17 @@ func capSteps(s []portfolio.Step) []portfolio.Step {
 	return s
 }
 
+// DownRole names a downstream party's role: an end user when nothing lies
+// beyond it, an intermediary otherwise.
+func (v *partyView) DownRole(id string) string {
+	for _, s := range v.Chain.EndUsers {
+		if s.PartyID == id {
+			return "enduser"
+		}
+	}
+	return "down"
+}
+
 // NameOf is a party's display name, or its id when the name was not read.
 func (v *partyView) NameOf(id string) string {
 	if n := v.Names[id].Name; n != "" {

@@ -315,7 +315,8 @@ func (ix *Index) lookup(t *Token, s *scratch, w float64) {
 			s.hits = append(s.hits, hit{v: v, w: w * sv * e.rare, df: e.df, sim: sv})
 		}
 	}
-	try(ix.byText[t.Text], 1)
+	exact := ix.byText[t.Text]
+	try(exact, 1)
 	if t.Kind == KindNumber {
 		return
 	}

@@ -328,3 +328,51 @@ func TestBrowserAdminUsers(t *testing.T) {
 		t.Fatalf("users page: %d rows, current nav %q", rows, navCurrent)
 	}
 }
+
+// contrastJS lists the text in the page whose contrast with its background
+// is below WCAG 2.2 AA (4.5:1, or 3:1 for large text). It reads computed
+// colours, walking up to the first opaque background; text over images
+// or gradients is out of its reach, and Vigil has none.
+const contrastJS = `(() => {
+  const parse = c => { const m = c.match(/rgba?\(([^)]+)\)/); if (!m) return null; const p = m[1].split(",").map(Number); return {r:p[0], g:p[1], b:p[2], a: p.length > 3 ? p[3] : 1}; };
+  const lum = c => { const f = v => { v /= 255; return v <= 0.03928 ? v/12.92 : Math.pow((v+0.055)/1.055, 2.4); }; return 0.2126*f(c.r) + 0.7152*f(c.g) + 0.0722*f(c.b); };
+  const bgOf = el => { for (let e = el; e; e = e.parentElement) { const c = parse(getComputedStyle(e).backgroundColor); if (c && c.a > 0.5) return c; } return {r:255, g:255, b:255, a:1}; };
+  const bad = [];
+  for (const el of document.querySelectorAll("body *")) {
+    if (![...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim())) continue;
+    const st = getComputedStyle(el);
+    if (st.visibility === "hidden" || st.display === "none" || el.closest(".sr-only") || el.closest("svg")) continue;
+    const fg = parse(st.color); if (!fg) continue;
+    const l1 = lum(fg), l2 = lum(bgOf(el));
+    const ratio = (Math.max(l1, l2) + 0.05) / (Math.min(l1, l2) + 0.05);
+    const size = parseFloat(st.fontSize), bold = parseInt(st.fontWeight) >= 700;
+    const need = (size >= 24 || (bold && size >= 18.66)) ? 3 : 4.5;
+    if (ratio < need) bad.push(el.tagName + " '" + el.textContent.trim().slice(0, 30) + "' " + ratio.toFixed(2));
+  }
+  return bad.join("; ");
+})()`
+
+func TestBrowserContrast(t *testing.T) {
+	ctx := newBrowser(t)
+	e := newUIEnv(t)
+	base := e.srv.URL
+	if err := chromedp.Do(ctx, signInActions(base, "analyst", uiPassword), chromedp.WaitVisible(chromedp.CSS("ul.counts"))); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/ui/", "/ui/parties", "/ui/parties/" + uiFixtureParty, "/ui/sources", "/ui/log"} {
+		var bad string
+		if err := chromedp.Do(ctx, chromedp.Navigate(base+path), chromedp.WaitVisible(chromedp.CSS("main h1")),
+			into(&bad, chromedp.Evaluate[string](contrastJS))); err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		if bad != "" {
+			t.Errorf("%s: text below WCAG AA contrast: %s", path, bad)
+		}
+	}
+	// The checker itself finds pale text.
+	var bad string
+	err := chromedp.Do(ctx, into(&bad, chromedp.Evaluate[string](`(() => { const p = document.createElement("p"); p.textContent = "pale words"; p.style.color = "#bbbbbb"; document.querySelector("main").append(p); return 1; })() && `+contrastJS)))
+	if err != nil || !strings.Contains(bad, "pale words") {
+		t.Fatalf("the contrast checker missed pale text: %q, %v", bad, err)
+	}
+}

@@ -71,12 +71,12 @@ func (s *Store) IngestUsage(ctx context.Context, req usage.IngestRequest) (usage
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			fresh, err := ins.insert(ctx, batch)
+			isNew, err := ins.insert(ctx, batch)
 			if err != nil {
 				return err
 			}
 			for i := range batch {
-				if _, ok := fresh[identity(&batch[i])]; ok {
+				if isNew[i] {
 					totals.Add(&batch[i])
 					sum.Created++
 				} else {
@@ -151,34 +151,39 @@ func (u *usageInserter) rows(recs []usage.Record) [][]any {
 	return out
 }
 
-func (u *usageInserter) insert(ctx context.Context, recs []usage.Record) (map[string]struct{}, error) {
-	fresh := make(map[string]struct{}, len(recs))
+func (u *usageInserter) insert(ctx context.Context, recs []usage.Record) ([]bool, error) {
+	isNew := make([]bool, len(recs))
 	if u.viaCopy {
-		return fresh, u.insertViaCopy(ctx, recs, fresh)
+		fresh := make(map[string]struct{}, len(recs))
+		if err := u.insertViaCopy(ctx, recs, fresh); err != nil {
+			return nil, err
+		}
+		markNew(recs, fresh, isNew)
+		return isNew, nil
 	}
 	for start := 0; start < len(recs); start += usageRowsPerStatement {
-		chunk := recs[start:min(start+usageRowsPerStatement, len(recs))]
-		if err := u.insertChunk(ctx, chunk, fresh); err != nil {
+		end := min(start+usageRowsPerStatement, len(recs))
+		if err := u.insertChunk(ctx, recs[start:end], isNew[start:end]); err != nil {
 			return nil, err
 		}
 	}
-	return fresh, nil
+	return isNew, nil
 }
 
-// insertUsageSQL is SQLite's insert of n records. OR IGNORE rather than
-// ON CONFLICT DO NOTHING: with every constraint resolved by ignoring, no
-// statement can abort halfway, so SQLite keeps no statement journal for
-// the multi-row insert (a seventh of its work otherwise). The values never
-// hold NULLs, so ignoring is only ever about duplicate keys. No RETURNING
-// either: the count of inserted rows says whether all were new, which they
-// nearly always are.
+// markNew sets isNew for the records whose identity is in fresh.
+func markNew(recs []usage.Record, fresh map[string]struct{}, isNew []bool) {
+	for i := range recs {
+		_, isNew[i] = fresh[identity(&recs[i])]
+	}
+}
+
 func insertUsageSQL(n int) string {
 	one := "(" + placeholders(len(usageCols)) + ")"
 	return "INSERT OR IGNORE INTO usage_records (" + strings.Join(usageCols, ", ") + ") VALUES " +
 		strings.TrimSuffix(strings.Repeat(one+",", n), ",")
 }
 
-func (u *usageInserter) insertChunk(ctx context.Context, chunk []usage.Record, fresh map[string]struct{}) error {
+func (u *usageInserter) insertChunk(ctx context.Context, chunk []usage.Record, isNew []bool) error {
 	u.chunks++
 	u.stamp = ts(u.base.Add(time.Duration(u.chunks)))
 	args := make([]any, 0, len(chunk)*len(usageCols))
@@ -205,8 +210,8 @@ func (u *usageInserter) insertChunk(ctx context.Context, chunk []usage.Record, f
 		return fmt.Errorf("ingest usage: insert: %w", err)
 	}
 	if n == int64(len(chunk)) {
-		for i := range chunk {
-			fresh[identity(&chunk[i])] = struct{}{}
+		for i := range isNew {
+			isNew[i] = true
 		}
 		return nil
 	}
@@ -223,7 +228,12 @@ func (u *usageInserter) insertChunk(ctx context.Context, chunk []usage.Record, f
 	if err != nil {
 		return fmt.Errorf("ingest usage: find the new records: %w", err)
 	}
-	return scanKeys(rows, fresh)
+	fresh := make(map[string]struct{}, len(chunk))
+	if err := scanKeys(rows, fresh); err != nil {
+		return err
+	}
+	markNew(chunk, fresh, isNew)
+	return nil
 }
 
 func scanKeys(rows *sql.Rows, fresh map[string]struct{}) error {

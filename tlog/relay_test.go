@@ -86,6 +86,17 @@ func TestRelayLogsEveryEventOnceAndProves(t *testing.T) {
 		}
 	}
 
+	// An auditor's verified mirror, taken over HTTP, verifies on its own.
+	mirror := t.TempDir()
+	hf, _ := tlog.NewFetcher(srv.URL+"/log/", srv.Client())
+	if rep, err := tlog.Mirror(ctx, hf, v, mirror); err != nil || rep.Size != n {
+		t.Fatalf("Mirror = %+v, %v", rep, err)
+	}
+	mf, _ := tlog.NewFetcher(mirror, nil)
+	if _, err := tlog.Verify(ctx, mf, v); err != nil {
+		t.Fatalf("Verify(mirror): %v", err)
+	}
+
 	// Every event proves, and the proof survives a JSON round trip.
 	f, _ := tlog.NewFetcher(copyTo, nil)
 	for _, id := range []string{ids[0], ids[255], ids[256], ids[n-1]} {

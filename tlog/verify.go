@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/transparency-dev/formats/log"
@@ -67,12 +69,35 @@ func Verify(ctx context.Context, f Fetcher, v note.Verifier) (*Report, error) {
 		return nil, fmt.Errorf("verify: checkpoint: %w", err)
 	}
 	rep := &Report{Origin: cp.Origin, Size: cp.Size, RootHash: hex.EncodeToString(cp.Hash), Checkpoint: string(raw)}
+	// The right edge (partial bundle and tiles) is read first: a live log
+	// replaces partial files once they fill up, and reading them last
+	// would race with that on a long verification.
+	edgeTiles := map[uint64][]byte{}
+	for level := uint64(0); cp.Size>>(8*level) > 0; level++ {
+		if w := uint8((cp.Size >> (8 * level)) % layout.TileWidth); w > 0 {
+			t, err := f.ReadTile(ctx, level, (cp.Size>>(8*level))/layout.TileWidth, w)
+			if err != nil {
+				return nil, fmt.Errorf("verify: tile %s: %w", layout.TilePath(level, (cp.Size>>(8*level))/layout.TileWidth, w), err)
+			}
+			edgeTiles[level] = t
+		}
+	}
+	var edgeBundle []byte
+	if w := uint8(cp.Size % layout.EntryBundleWidth); w > 0 {
+		if edgeBundle, err = f.ReadEntryBundle(ctx, cp.Size/layout.EntryBundleWidth, w); err != nil {
+			return nil, fmt.Errorf("verify: entry bundle %s: %w", layout.EntriesPath(cp.Size/layout.EntryBundleWidth, w), err)
+		}
+	}
 	rng := (&compact.RangeFactory{Hash: rfc6962.DefaultHasher.HashChildren}).NewEmptyRange(0)
 	var levels [][]byte // levels[L] is the concatenated hashes of the current tile at level L
 	var next []uint64   // next[L] is the index of that tile
 	checkTile := func(level uint64, partial uint8) error {
 		want := levels[level]
-		got, err := f.ReadTile(ctx, level, next[level], partial)
+		got, ok := edgeTiles[level], partial > 0
+		var err error
+		if !ok {
+			got, err = f.ReadTile(ctx, level, next[level], partial)
+		}
 		if err != nil {
 			return fmt.Errorf("verify: tile %s: %w", layout.TilePath(level, next[level], partial), err)
 		}
@@ -105,7 +130,10 @@ func Verify(ctx context.Context, f Fetcher, v note.Verifier) (*Report, error) {
 			return nil, err
 		}
 		path := layout.EntriesPath(ri.Index, ri.Partial)
-		raw, err := f.ReadEntryBundle(ctx, ri.Index, ri.Partial)
+		raw, err := edgeBundle, error(nil)
+		if ri.Partial == 0 {
+			raw, err = f.ReadEntryBundle(ctx, ri.Index, ri.Partial)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("verify: entry bundle %s: %w", path, err)
 		}
@@ -326,4 +354,58 @@ func ParseCheckpoint(raw []byte, v note.Verifier) (*log.Checkpoint, error) {
 		return nil, fmt.Errorf("checkpoint: %w", err)
 	}
 	return cp, nil
+}
+
+// Mirror copies a log into dir while verifying it, so that an auditor holds
+// a verified copy of exactly what the checkpoint commits to, in the same
+// layout (verify it again later with NewFetcher(dir)). The checkpoint is
+// written last, and only when everything verified, so an interrupted or
+// failed mirror is never mistaken for a complete one.
+func Mirror(ctx context.Context, f Fetcher, v note.Verifier, dir string) (*Report, error) {
+	rep, err := Verify(ctx, teeFetcher{f: f, dir: dir}, v)
+	if err != nil {
+		return nil, err
+	}
+	if err := writeFile(dir, layout.CheckpointPath, []byte(rep.Checkpoint)); err != nil {
+		return nil, fmt.Errorf("mirror: %w", err)
+	}
+	return rep, nil
+}
+
+// teeFetcher saves every tile and bundle it reads under the path it was
+// asked for.
+type teeFetcher struct {
+	f   Fetcher
+	dir string
+}
+
+func (t teeFetcher) ReadCheckpoint(ctx context.Context) ([]byte, error) {
+	return t.f.ReadCheckpoint(ctx)
+}
+
+func (t teeFetcher) ReadTile(ctx context.Context, level, index uint64, p uint8) ([]byte, error) {
+	b, err := t.f.ReadTile(ctx, level, index, p)
+	if err != nil {
+		return nil, err
+	}
+	return b, writeFile(t.dir, layout.TilePath(level, index, p), b)
+}
+
+func (t teeFetcher) ReadEntryBundle(ctx context.Context, index uint64, p uint8) ([]byte, error) {
+	b, err := t.f.ReadEntryBundle(ctx, index, p)
+	if err != nil {
+		return nil, err
+	}
+	return b, writeFile(t.dir, layout.EntriesPath(index, p), b)
+}
+
+func writeFile(dir, rel string, b []byte) error {
+	p := filepath.Join(dir, filepath.FromSlash(rel))
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return fmt.Errorf("write %s: %w", rel, err)
+	}
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", rel, err)
+	}
+	return nil
 }

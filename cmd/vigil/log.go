@@ -83,7 +83,7 @@ due-diligence event, a salted commitment with the event's type and time.
 These commands verify it and prove events to outside auditors; see
 docs/verification.md for the auditor's step-by-step guide.`,
 	}
-	cmd.AddCommand(newLogVerifyCmd(), newLogProveCmd(), newLogCheckCmd(), newLogConsistencyCmd(),
+	cmd.AddCommand(newLogVerifyCmd(), newLogMirrorCmd(), newLogProveCmd(), newLogCheckCmd(), newLogConsistencyCmd(),
 		newLogCheckpointCmd(), newLogKeyCmd(), newLogFlushCmd())
 	return cmd
 }
@@ -116,6 +116,38 @@ func newLogVerifyCmd() *cobra.Command {
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "OK: log %q verifies: %d entries, %d entry bundles and %d tiles recomputed, root %s (%.1fs)\n",
 				rep.Origin, rep.Size, rep.Bundles, rep.Tiles, rep.RootHash, time.Since(start).Seconds())
+			return nil
+		},
+	}
+	lf.register(cmd)
+	return cmd
+}
+
+func newLogMirrorCmd() *cobra.Command {
+	var lf logFlags
+	cmd := &cobra.Command{
+		Use:   "mirror DIR",
+		Short: "Copy the log into DIR while verifying it, for a later offline check",
+		Long: `Copy every entry bundle and tile the log's checkpoint commits to into DIR, in
+the published layout, verifying everything on the way (as 'vigil log verify'
+does). The checkpoint is written last, and only if everything verified.
+'vigil log verify --dir DIR' checks the copy again at any time.`,
+		Example: `  vigil log mirror --url https://vigil.example.org/log/ --key KEY ./vigil-log-2026-11-30`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			f, src, err := lf.fetcher(cmd)
+			if err != nil {
+				return err
+			}
+			v, err := lf.verifier(cmd)
+			if err != nil {
+				return err
+			}
+			rep, err := tlog.Mirror(cmd.Context(), f, v, args[0])
+			if err != nil {
+				return fmt.Errorf("log %s does NOT verify; the copy in %s is incomplete: %w", src, args[0], err)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "OK: %d entries of log %q verified and copied to %s, root %s\n", rep.Size, rep.Origin, args[0], rep.RootHash)
 			return nil
 		},
 	}

@@ -46,8 +46,9 @@ type Relay struct {
 
 	gc groupCommit
 
-	// mu serialises cycles, so that at most one page of events is in the
-	// log without being marked in the store at any time.
+	// mu serialises drains, so that at most two pages of events (the one
+	// being marked and the one tessera is integrating) are in the log
+	// without being marked in the store at any time.
 	mu        sync.Mutex
 	recovered bool
 	// recoveredEntries counts entries found in the log unmarked at start.
@@ -443,10 +444,10 @@ func (r *Relay) writeWatermark(n uint64) error {
 // recover finds log entries appended by a previous process that crashed
 // before marking them, and marks them instead of appending them again. Such
 // entries can only be in the log's tail beyond the watermark, and belong to
-// the oldest pending events, because the relay marks each page before it
-// reads the next. The scan starts a page before the watermark so that a
-// watermark that survived a power loss its database commit did not is still
-// safe.
+// the oldest pending events, because the relay marks pages in order and
+// has at most two in flight. The scan starts a page before the watermark,
+// so that a watermark that survived a power loss its database commit did
+// not is still safe.
 func (r *Relay) recover(ctx context.Context) error {
 	size, err := r.log.reader.IntegratedSize(ctx)
 	if err != nil {

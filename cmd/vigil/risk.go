@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"strings"
 
@@ -103,6 +104,13 @@ CEL message, and nothing is assessed.`,
 				}
 				sum, err = e.Recompute(ctx, risk.Change{Accounts: []string{accountID}}, actor())
 			default:
+				// A full run keeps the whole portfolio in memory, and the
+				// collector rescanning it costs a third of the CPU at the
+				// default setting; twice the headroom cuts the run's CPU by
+				// about 30 % (risk/BENCHMARKS-risk.md). GOGC, when set, wins.
+				if os.Getenv("GOGC") == "" {
+					defer debug.SetGCPercent(debug.SetGCPercent(200))
+				}
 				sum, err = e.AssessAll(ctx, actor())
 			}
 			if err != nil {

@@ -44,7 +44,14 @@ func (s *Store) IngestUsage(ctx context.Context, req usage.IngestRequest) (usage
 		defer ins.close()
 		totals := usage.NewTotals()
 		batch := make([]usage.Record, 0, usageBatch)
-		inBatch := make(map[string]struct{}, usageBatch)
+		// A record's identity (see identity) without formatting its time:
+		// seconds and nanoseconds, since UnixNano overflows past 2262.
+		type ident struct {
+			sec  int64
+			nsec int
+			key  string
+		}
+		inBatch := make(map[ident]struct{}, usageBatch)
 		for done := false; !done; {
 			batch = batch[:0]
 			clear(inBatch)
@@ -60,7 +67,8 @@ func (s *Store) IngestUsage(ctx context.Context, req usage.IngestRequest) (usage
 					return err
 				}
 				sum.Received++
-				k := identity(&batch[len(batch)-1])
+				r := &batch[len(batch)-1]
+				k := ident{r.Start.Unix(), r.Start.Nanosecond(), r.Key}
 				if _, dup := inBatch[k]; dup {
 					batch = batch[:len(batch)-1]
 					sum.Duplicates++

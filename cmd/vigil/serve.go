@@ -35,7 +35,7 @@ event to the log. Needs 'vigil init' first and the log key's passphrase in
 			}
 			defer s.Close()
 			return serve(ctx, g, s, addr, func(url string) {
-				fmt.Fprintf(cmd.OutOrStdout(), "Vigil serving on %s (Ctrl-C stops)\n", url)
+				fmt.Fprintf(cmd.OutOrStdout(), "Vigil serving on %s (web UI at %s/ui/; Ctrl-C stops)\n", url, url)
 			})
 		},
 	}

@@ -54,6 +54,7 @@ const (
 
 var kindNames = [...]string{"word", "number", "domain", "org_term", "legal_form", "name_particle", "title", "stopword"}
 
+// String names the kind in explanations.
 func (k TokenKind) String() string {
 	if int(k) < len(kindNames) {
 		return kindNames[k]

@@ -156,3 +156,14 @@ func TestParentFeature(t *testing.T) {
 		t.Errorf("parent not used: %s", rs[0].Explanation)
 	}
 }
+func TestEmptyAndDegenerateQueries(t *testing.T) {
+	ix := NewIndex(testEntities(), Options{})
+	for _, n := range []string{"", "   ", "the of", "---", "Ltd", "12"} {
+		_ = ix.Screen(Query{Name: n}, 5)
+		_ = Compare(Query{Name: n}, testEntities()[0], DefaultConfig())
+	}
+	empty := NewIndex(nil, Options{})
+	if r := empty.Screen(Query{Name: "x"}, 5); len(r) != 0 {
+		t.Fatal(r)
+	}
+}

@@ -5,7 +5,11 @@ import (
 	"crypto/rand"
 	"encoding/base32"
 	"fmt"
+	"io"
+	"log/slog"
+	"maps"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -14,6 +18,7 @@ import (
 	"github.com/vigil-hrdd/vigil/demo"
 	vhttp "github.com/vigil-hrdd/vigil/http"
 	"github.com/vigil-hrdd/vigil/transfer"
+	"github.com/vigil-hrdd/vigil/usage"
 )
 
 func newDemoCmd(g *globals) *cobra.Command {
@@ -59,6 +64,9 @@ Running it again re-imports the same portfolio, which changes nothing.`,
 				return err
 			}
 			if err := printSummaries(w, "table", sums, time.Since(start)); err != nil {
+				return err
+			}
+			if err := demoUsageAndRisk(ctx, g, s, dir, seed, w); err != nil {
 				return err
 			}
 			uiPassword, err := demoUIPassword(ctx, s)
@@ -142,4 +150,48 @@ func demoUIPassword(ctx context.Context, s vigil.Store) (string, error) {
 		return "", fmt.Errorf("demo password: %w", err)
 	}
 	return pw, nil
+}
+
+// demoUsageAndRisk gives the demo a year of metered usage with its planted
+// escalations, evaluates the signal rules on it and assesses every
+// relationship, so the API and the UI open on a portfolio already reviewed.
+func demoUsageAndRisk(ctx context.Context, g *globals, s vigil.Store, dir string, seed uint64, w io.Writer) error {
+	us, err := usage.StoreOf(s)
+	if err != nil {
+		return err
+	}
+	res, err := usage.GenerateDemo(dir, usage.DemoOptions{Seed: seed})
+	if err != nil {
+		return err
+	}
+	ing, _, err := ingestFile(ctx, us, res.File)
+	if err != nil {
+		return err
+	}
+	rules, err := usage.LoadRules("")
+	if err != nil {
+		return err
+	}
+	ev, err := usage.Evaluate(ctx, us, s, rules, res.AsOf, "demo")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "usage: %d records (%d new), %d signals as of %s\n", ing.Received, ing.Created, ev.Fired, res.AsOf)
+	for _, e := range res.Escalations {
+		fmt.Fprintf(w, "  planted: %s\n", e)
+	}
+	a, err := newAssessor(g, s, slog.Default())
+	if err != nil {
+		return err
+	}
+	sum, err := a.step(ctx, "demo")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "assessments: %d relationships", sum.Relationships)
+	for _, tier := range slices.Sorted(maps.Keys(sum.ByTier)) {
+		fmt.Fprintf(w, ", %s %d", tier, sum.ByTier[tier])
+	}
+	fmt.Fprintln(w)
+	return nil
 }

@@ -8,10 +8,14 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/vigil-hrdd/vigil"
 	vhttp "github.com/vigil-hrdd/vigil/http"
+	"github.com/vigil-hrdd/vigil/risk"
 	"github.com/vigil-hrdd/vigil/tlog"
 )
 
@@ -67,6 +71,12 @@ func serve(ctx context.Context, g *globals, s vigil.Store, addr string, ready fu
 	relayCtx, stopRelay := context.WithCancel(context.WithoutCancel(ctx))
 	go func() { relayDone <- relay.Run(relayCtx) }()
 
+	recomputeDone := make(chan struct{})
+	go func() {
+		defer close(recomputeDone)
+		keepAssessed(relayCtx, g, s, logger)
+	}()
+
 	srv, err := vhttp.NewServer(s, logger, vhttp.Mount("/log/", tlog.Handler(g.logDir())))
 	if err != nil {
 		stopRelay()
@@ -88,6 +98,7 @@ func serve(ctx context.Context, g *globals, s vigil.Store, addr string, ready fu
 		logger.Warn("flush the outbox on stop", "err", err)
 	}
 	stopRelay()
+	<-recomputeDone
 	if err := <-relayDone; err != nil && !errors.Is(err, context.Canceled) {
 		logger.Warn("relay stopped", "err", err)
 	}
@@ -98,4 +109,83 @@ func serve(ctx context.Context, g *globals, s vigil.Store, addr string, ready fu
 		return nil
 	}
 	return serveErr
+}
+
+// recomputeEvery is how often the server re-assesses what changed: facts
+// move at the pace of people and imports, not of requests.
+const recomputeEvery = 5 * time.Second
+
+// assessor follows the outbox and re-assesses the relationships whose facts
+// changed, remembering how far it read in the data directory so a restart
+// neither misses nor repeats a change. A first start reads from the
+// beginning, which assesses everything once.
+type assessor struct {
+	engine     *risk.Engine
+	cursorFile string
+	cursor     int64
+	logger     *slog.Logger
+}
+
+func newAssessor(g *globals, s vigil.Store, logger *slog.Logger) (*assessor, error) {
+	rs, ok := s.(risk.Store)
+	if !ok {
+		return nil, fmt.Errorf("the %T store keeps no assessments", s)
+	}
+	p, err := risk.DefaultPolicyLoaded()
+	if path := os.Getenv("VIGIL_RISK_POLICY"); path != "" && err == nil {
+		var data []byte
+		if data, err = os.ReadFile(path); err == nil {
+			p, err = risk.LoadPolicy(path, data)
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("risk policy: %w", err)
+	}
+	a := &assessor{
+		engine:     risk.NewEngine(rs, p, risk.Options{Enrichers: risk.EnrichersFor(rs), Logger: logger}),
+		cursorFile: filepath.Join(g.dataDir, "risk-cursor"),
+		logger:     logger,
+	}
+	if b, err := os.ReadFile(a.cursorFile); err == nil {
+		a.cursor, _ = strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
+	}
+	return a, nil
+}
+
+// step re-assesses what changed since the last step.
+func (a *assessor) step(ctx context.Context, actor string) (risk.Summary, error) {
+	next, sum, err := a.engine.RecomputeSince(ctx, a.cursor, actor)
+	if err != nil {
+		return sum, err
+	}
+	if next != a.cursor {
+		a.cursor = next
+		if err := os.WriteFile(a.cursorFile, []byte(strconv.FormatInt(next, 10)+"\n"), 0o644); err != nil {
+			return sum, fmt.Errorf("save the recompute cursor: %w", err)
+		}
+	}
+	return sum, nil
+}
+
+func keepAssessed(ctx context.Context, g *globals, s vigil.Store, logger *slog.Logger) {
+	a, err := newAssessor(g, s, logger)
+	if err != nil {
+		logger.Error("assessments are not kept up to date", "err", err)
+		return
+	}
+	tick := time.NewTicker(recomputeEvery)
+	defer tick.Stop()
+	for {
+		before := a.cursor
+		if sum, err := a.step(ctx, "system:risk"); err != nil && ctx.Err() == nil {
+			logger.Warn("recompute assessments", "after", before, "err", err)
+		} else if sum.Stored+sum.Retired > 0 {
+			logger.Info("assessments recomputed", "through_event", a.cursor, "summary", fmt.Sprintf("%+v", sum))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
 }

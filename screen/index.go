@@ -484,15 +484,15 @@ func (ix *Index) ScreenMin(q Query, limit int, minScore float64) []Result {
 	}
 	s.touched = s.touched[:0]
 	s.cands = cands
-	// A name that collected under a quarter of the best candidate's
-	// evidence cannot outscore it on the same query tokens.
+	// A name ranked under 40% of the best candidate (evidence plus
+	// coverage) has not outscored it on the UN positives; 50% lost one.
 	var bestAcc float32
 	for _, c := range cands {
 		bestAcc = max(bestAcc, c.acc)
 	}
 	kept := cands[:0]
 	for _, c := range cands {
-		if c.acc >= bestAcc*0.25 {
+		if c.acc >= bestAcc*0.4 {
 			kept = append(kept, c)
 		}
 	}

@@ -360,15 +360,22 @@ func compareNamesCached(q, c *aname, cfg *Config, cls string, keepPairs bool, ca
 				if *ub&(1<<j) != 0 || b.toks[j].Kind == KindNumber || t.Text[0] != b.toks[j].Text[0] {
 					continue
 				}
-				joined := b.toks[j].Text
+				jlen := len(b.toks[j].Text)
 				for n := 2; n <= 3 && j+n <= len(b.toks) && j+n <= 64; n++ {
 					bt := b.toks[j+n-1]
 					if *ub&(1<<(j+n-1)) != 0 || bt.Kind == KindNumber {
 						break
 					}
-					joined += bt.Text
-					if len(joined) > len(t.Text)+2 {
+					jlen += len(bt.Text)
+					if jlen > len(t.Text)+2 {
 						break
+					}
+					if jlen < len(t.Text)-2 {
+						continue
+					}
+					var joined string
+					for k := j; k < j+n; k++ {
+						joined += b.toks[k].Text
 					}
 					sim := levSim(t.Text, joined)
 					if sim < 0.85 {
@@ -530,7 +537,21 @@ func compareNamesCached(q, c *aname, cfg *Config, cls string, keepPairs bool, ca
 	}
 	res.score = res.tokenScore
 	if lq, lc := q.joinedLen(), c.joinedLen(); res.score < cfg.MatchThreshold && lq >= 6 && lc >= 6 && q.nums == c.nums {
-		if lq*10 >= lc*8 && lc*10 >= lq*8 {
+		// Letter sets bound the edit distance without building the
+		// joined strings (an edit changes at most two letters of the set).
+		var mq, mc uint32
+		for _, t := range q.toks {
+			if t.Kind != KindLegal && t.Kind != KindTitle {
+				mq |= t.mask
+			}
+		}
+		for _, t := range c.toks {
+			if t.Kind != KindLegal && t.Kind != KindTitle {
+				mc |= t.mask
+			}
+		}
+		d := max(bits.OnesCount32(mq^mc)/2, max(lq-lc, lc-lq))
+		if 1-float64(d)/float64(max(lq, lc)) >= 0.9 && lq*10 >= lc*8 && lc*10 >= lq*8 {
 			if js := levSim(q.joinedText(), c.joinedText()); js >= 0.9 {
 				if cfg.SimExponent != 1 {
 					js = math.Pow(js, cfg.SimExponent)

@@ -64,6 +64,7 @@ type scratch struct {
 	buf     []byte
 	cands   []cand
 	anames  []aname // reused per candidate name
+	best    []best
 	sims    simCache
 }
 
@@ -351,6 +352,13 @@ func (ix *Index) lookup(t *Token, s *scratch, w float64) {
 	}
 }
 
+// best is the best-scoring name pair of one candidate entity.
+type best struct {
+	ent    uint32
+	score  float64
+	qn, en *aname
+}
+
 const delBit = 1 << 31
 
 // maxDelBucket bounds the one-edit candidates read per deletion variant.
@@ -500,14 +508,7 @@ func (ix *Index) ScreenMin(q Query, limit int, minScore float64) []Result {
 	if len(cands) > k {
 		cands = topK(cands, k)
 	}
-	type best struct {
-		r       Result
-		ent     uint32
-		qn, en  *aname
-		cmp     nameCmp
-		present bool
-	}
-	var byEnt []best // at most CandidateNames entries: a slice beats a map
+	byEnt := s.best[:0] // at most CandidateNames entries: a slice beats a map
 	if cap(s.anames) < len(cands) {
 		s.anames = make([]aname, len(cands))
 	}
@@ -524,7 +525,7 @@ func (ix *Index) ScreenMin(q Query, limit int, minScore float64) []Result {
 			if cmp.score < ix.cfg.MinCandidateScore {
 				continue
 			}
-			r := evalEntityX(&ix.cfg, pq, qn, e, en, cmp, ix.parentScore, false)
+			score := evalEntityX(&ix.cfg, pq, qn, e, en, cmp, ix.parentScore, false).Score
 			var b *best
 			for k := range byEnt {
 				if byEnt[k].ent == n.ent {
@@ -533,18 +534,24 @@ func (ix *Index) ScreenMin(q Query, limit int, minScore float64) []Result {
 				}
 			}
 			if b == nil {
-				byEnt = append(byEnt, best{})
+				byEnt = append(byEnt, best{ent: n.ent, score: -1})
 				b = &byEnt[len(byEnt)-1]
 			}
-			if !b.present || r.Score > b.r.Score {
-				*b = best{r: r, ent: n.ent, qn: qn, en: en, cmp: cmp, present: true}
+			if score > b.score {
+				b.score, b.qn, b.en = score, qn, en
 			}
 		}
 	}
-	out := make([]Result, 0, len(byEnt))
-	for bi := range byEnt {
-		b := &byEnt[bi]
-		if b.r.Score < minScore {
+	s.best = byEnt
+	n := 0
+	for _, b := range byEnt {
+		if b.score >= minScore {
+			n++
+		}
+	}
+	out := make([]Result, 0, n)
+	for _, b := range byEnt {
+		if b.score < minScore {
 			continue
 		}
 		// Re-run with token pairs and explanation, only for what is

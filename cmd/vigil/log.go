@@ -311,8 +311,9 @@ built from the log's tiles (--dir or --url).`,
 func newLogCheckpointCmd() *cobra.Command {
 	var lf logFlags
 	cmd := &cobra.Command{
-		Use:   "checkpoint",
-		Short: "Print the log's latest checkpoint after checking its signature",
+		Use:     "checkpoint",
+		Short:   "Print the log's latest checkpoint after checking its signature",
+		Example: "  vigil log checkpoint --url https://vigil.example.org/log/ --key log-key.pub > checkpoint-2026-11-30",
 		Long: `Print the log's latest signed checkpoint. Auditors keep the checkpoints they
 have seen and later prove, with 'vigil log consistency', that the log only
 grew since.`,
@@ -343,9 +344,10 @@ grew since.`,
 
 func newLogKeyCmd() *cobra.Command {
 	return &cobra.Command{
-		Use:   "key",
-		Short: "Print the log's public verifier key, to publish for auditors",
-		Args:  cobra.NoArgs,
+		Use:     "key",
+		Short:   "Print the log's public verifier key, to publish for auditors",
+		Example: "  vigil log key > log-key.pub",
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			k, err := tlog.LoadVerifierKey(filepath.Join(dataDirOf(cmd), "keys"))
 			if err != nil {
@@ -359,8 +361,9 @@ func newLogKeyCmd() *cobra.Command {
 
 func newLogFlushCmd() *cobra.Command {
 	return &cobra.Command{
-		Use:   "flush",
-		Short: "Append every pending event to the log now (when 'vigil serve' is not running)",
+		Use:     "flush",
+		Short:   "Append every pending event to the log now (when 'vigil serve' is not running)",
+		Example: "  VIGIL_LOG_PASSPHRASE=... vigil log flush",
 		Long: `Append every event waiting in the outbox to the log and wait for a signed
 checkpoint covering them. 'vigil serve' does this continuously; this command
 is for installations that only use the command line. It needs the log key's

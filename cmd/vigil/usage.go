@@ -3,8 +3,8 @@ package main
 import (
 	"context"
 	"errors"
-	"io"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"strconv"
@@ -42,6 +42,7 @@ func newUsageIngestCmd(g *globals) *cobra.Command {
 		noEvaluate bool
 		rulesFile  string
 		asOf       string
+		every      time.Duration
 	)
 	cmd := &cobra.Command{
 		Use:   "ingest FILE... | --nats URL",
@@ -57,7 +58,7 @@ once however often it is delivered. The server must run with
 "jetstream { sync_interval: always }" for acknowledged messages to survive a
 power cut.`,
 		Example: `  vigil usage ingest usage.jsonl more-usage.csv
-  vigil usage ingest --nats nats://127.0.0.1:4222 --stream VIGIL_USAGE --consumer vigil-usage --workers 2`,
+  vigil usage ingest --nats nats://127.0.0.1:4222 --stream VIGIL_USAGE --consumer vigil-usage --workers 2 --evaluate-every 15m`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			if (natsURL == "") == (len(args) == 0) {
@@ -73,6 +74,13 @@ power cut.`,
 				return err
 			}
 			if natsURL != "" {
+				if every > 0 {
+					rules, err := usage.LoadRules(rulesFile)
+					if err != nil {
+						return err
+					}
+					go evaluateEvery(ctx, us, s, rules, every)
+				}
 				return runNATSWorkers(ctx, cmd, us, natsURL, cfg, workers)
 			}
 			w := cmd.OutOrStdout()
@@ -109,7 +117,30 @@ power cut.`,
 	f.BoolVar(&noEvaluate, "no-evaluate", false, "do not run the signal rules after ingesting files")
 	f.StringVar(&rulesFile, "rules", "", "signal rules file (default: the shipped rules; see 'vigil signals rules')")
 	f.StringVar(&asOf, "as-of", "", "evaluate the rules as of this day (YYYY-MM-DD)")
+	f.DurationVar(&every, "evaluate-every", 0, "with --nats: run the signal rules as of today this often (e.g. 15m); 0 never")
 	return cmd
+}
+
+// evaluateEvery runs the signal rules as of today until ctx ends, for
+// the long-running NATS consumer. A failed run is logged and retried at
+// the next tick.
+func evaluateEvery(ctx context.Context, us usage.Store, s vigil.Store, rules *usage.Rules, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		day := vigil.DateOf(time.Now())
+		sum, err := usage.Evaluate(ctx, us, s, rules, day, actor())
+		if err != nil {
+			slog.Error("usage signal rules failed", "as_of", day.String(), "err", err)
+			continue
+		}
+		slog.Info("usage signal rules ran", "as_of", day.String(), "subjects", sum.Subjects, "fired", sum.Fired, "new", sum.Created)
+	}
 }
 
 // ingestFile stores one file and returns the latest period end in it.

@@ -161,7 +161,7 @@ func analyse(name string) []Token {
 			t.Key = phoneticKey(r.text)
 			t.Skel = skeleton(r.text)
 			t.Abjad = r.sc.abjad()
-			t.Han = r.sc == scHan
+			t.Han = r.sc == scHan || r.sc == scSyllabic
 			t.Script = r.sc
 			t.Nick = d.nick[r.text]
 			t.Country = countryWord(r.text)

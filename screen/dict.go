@@ -115,7 +115,7 @@ func phraseKey(s string) (string, int) {
 // such as 十 ("shi", ten) or 旅 ("lu", brigade) applies only to words of
 // that script, never to the Latin word "shi" or "lu".
 func (r rawTok) key() string {
-	if r.sc == scHan || r.sc == scOther {
+	if r.sc == scHan || r.sc == scOther || r.sc == scSyllabic {
 		return "\x01" + r.text
 	}
 	return r.text

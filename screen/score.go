@@ -119,6 +119,17 @@ func sharesConcept(a, b []uint16) bool {
 // a concept across languages), then spelling and phonetic closeness, and
 // for Arabic and Hebrew the consonant skeleton.
 func tokSim(a, b *Token, minSim float64) float64 {
+	s := tokSimRaw(a, b, minSim)
+	if a.Han != b.Han && s > 0.85 {
+		// A Han, Hangul or kana syllable's romanisation is one of several
+		// readings (Mandarin, Korean, Japanese, Cantonese): even an exact
+		// Latin equal is never certain.
+		s = 0.85
+	}
+	return s
+}
+
+func tokSimRaw(a, b *Token, minSim float64) float64 {
 	if a.Kind == KindNumber || b.Kind == KindNumber {
 		if a.Kind == b.Kind && a.Text == b.Text {
 			return 1
@@ -182,11 +193,6 @@ func tokSim(a, b *Token, minSim float64) float64 {
 		if v := crossPair(a.Key, b.Key, max(s, minSim)); v > s {
 			s = v
 		}
-	}
-	if a.Han != b.Han && s > 0.85 {
-		// A Han character's pinyin is one of several readings (Korean,
-		// Japanese, Cantonese names use others): never certain.
-		s = 0.85
 	}
 	if s < minSim {
 		return 0

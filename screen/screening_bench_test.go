@@ -107,7 +107,7 @@ const (
 	floorUntreatedReview = 0.998
 	floorTreatedMatch    = 0.989
 	floorTreatedReview   = 0.998
-	ceilNegativeMatch    = 0.0026
+	ceilNegativeMatch    = 0.0014
 )
 
 func TestUNPositives(t *testing.T) {

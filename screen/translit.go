@@ -20,6 +20,9 @@ const (
 	scHan
 	scOther
 	scDigit
+	// scSyllabic is Hangul and kana: romanised by the generic table like
+	// scOther, but a syllable's reading is as uncertain as a Han one's.
+	scSyllabic
 )
 
 func runeScript(r rune) script {
@@ -43,6 +46,8 @@ func runeScript(r rune) script {
 		return scHebrew
 	case unicode.Is(unicode.Han, r):
 		return scHan
+	case unicode.Is(unicode.Hangul, r), unicode.Is(unicode.Hiragana, r), unicode.Is(unicode.Katakana, r):
+		return scSyllabic
 	}
 	return scOther
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/vigil-hrdd/vigil"
 	"github.com/vigil-hrdd/vigil/risk"
@@ -49,13 +50,43 @@ func (s *Store) SaveAssessments(ctx context.Context, b risk.SaveBatch) error {
 		if err := tx.eachID(ctx, "UPDATE risk_assessments SET retired = 1 WHERE id = ? AND current = 1", b.Retire); err != nil {
 			return fmt.Errorf("retire assessments: %w", err)
 		}
-		for _, ev := range b.Events {
+		events := b.Events
+		if len(b.Rows)+len(b.Retire) > 0 {
+			// Whatever the caller's own events say, the versions this
+			// batch stores are committed to in the log: one event names
+			// each of them with the digest of its facts.
+			ev, err := savedEvent(b, s.now())
+			if err != nil {
+				return err
+			}
+			events = append(events, ev)
+		}
+		for _, ev := range events {
 			if err := tx.insertEvent(ctx, ev); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
+}
+
+// savedEvent is the event of one batch of stored assessment versions.
+func savedEvent(b risk.SaveBatch, now time.Time) (*vigil.Event, error) {
+	type version struct {
+		ID      string `json:"id"`
+		Version int    `json:"version"`
+		Tier    string `json:"tier"`
+		Digest  string `json:"digest"`
+	}
+	stored := make([]version, len(b.Rows))
+	actor := "system:risk"
+	for i, r := range b.Rows {
+		stored[i] = version{ID: r.ID, Version: r.Version, Tier: r.Tier, Digest: r.Digest}
+		if r.AssessedBy != "" {
+			actor = r.AssessedBy
+		}
+	}
+	return vigil.NewEvent("assessment.saved", "assessments", actor, now, map[string]any{"stored": stored, "retired": b.Retire})
 }
 
 func versionedIDs(rows []risk.Row) []string {

@@ -194,7 +194,9 @@ func acronym(toks []Token) string {
 			}
 			b = append(b, t.Text[0])
 		case KindNumber:
-			b = append(b, t.Text...)
+			// A numbered body ("Military Unit 26165") is known by its
+			// number, not by initials.
+			return ""
 		}
 	}
 	if len(b) < 3 || len(b) > 8 {

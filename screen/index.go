@@ -57,6 +57,7 @@ type Index struct {
 
 type scratch struct {
 	acc     []float32
+	seen    []uint32 // per name: query tokens that already added evidence
 	touched []uint32
 	mark    []uint32 // per vocab: epoch of last sighting in this token lookup
 	epoch   uint32
@@ -69,6 +70,7 @@ type scratch struct {
 }
 
 type hit struct {
+	tok uint8 // query token (bit index in scratch.seen)
 	v   uint32
 	w   float64
 	df  uint32
@@ -211,7 +213,7 @@ func NewIndex(entities []Entity, opts Options) *Index {
 		ix.nameW[nid] = float32(w)
 	}
 	ix.pool.New = func() any {
-		return &scratch{acc: make([]float32, len(ix.names)), mark: make([]uint32, len(ix.vocab))}
+		return &scratch{acc: make([]float32, len(ix.names)), seen: make([]uint32, len(ix.names)), mark: make([]uint32, len(ix.vocab))}
 	}
 	return ix
 }
@@ -274,7 +276,7 @@ func (ix *Index) rarity(t *Token) float64 {
 // the same text, the same phonetic key, one edit away on the key (typos),
 // the same consonant skeleton across Latin and Arabic/Hebrew script, and
 // the same dictionary concept across languages.
-func (ix *Index) lookup(t *Token, s *scratch, w float64) {
+func (ix *Index) lookup(t *Token, s *scratch, w float64, tok uint8) {
 	s.epoch++
 	if s.epoch == 0 {
 		clear(s.mark)
@@ -282,7 +284,10 @@ func (ix *Index) lookup(t *Token, s *scratch, w float64) {
 	}
 	// Retrieval ranks by approximate similarities (exact 1, same
 	// concept 1, same phonetic key 0.92, one edit or same skeleton 0.85);
-	// the scorer computes the exact ones for the few candidates kept.
+	// the scorer computes the exact ones for the few candidates kept. The
+	// weight is the query word's (its rarity included), not the matched
+	// variant's: a rare misspelling of "Muhammad" is no rarer evidence
+	// than "Muhammad".
 	try := func(ids []uint32, sim float64) {
 		for _, v := range ids {
 			if s.mark[v] == s.epoch {
@@ -295,7 +300,7 @@ func (ix *Index) lookup(t *Token, s *scratch, w float64) {
 					continue
 				}
 			}
-			s.hits = append(s.hits, hit{v: v, w: w * sim * e.rare, df: e.df, sim: sim})
+			s.hits = append(s.hits, hit{tok: tok, v: v, w: w * sim, df: e.df, sim: sim})
 		}
 	}
 	// tryKey takes ids from byKey: plain ids share the key (or, for a
@@ -313,7 +318,7 @@ func (ix *Index) lookup(t *Token, s *scratch, w float64) {
 			}
 			s.mark[v] = s.epoch
 			e := &ix.vocab[v]
-			s.hits = append(s.hits, hit{v: v, w: w * sv * e.rare, df: e.df, sim: sv})
+			s.hits = append(s.hits, hit{tok: tok, v: v, w: w * sv, df: e.df, sim: sv})
 		}
 	}
 	exact := ix.byText[t.Text]
@@ -439,7 +444,7 @@ func (ix *Index) ScreenMin(q Query, limit int, minScore float64) []Result {
 			if t.Kind == KindStop || t.Kind == KindTitle || (strong && (t.Kind == KindLegal || t.Kind == KindPersonPart)) {
 				continue
 			}
-			ix.lookup(t, s, qn.w[ti])
+			ix.lookup(t, s, qn.w[ti], uint8(min(base+ti, 31)))
 		}
 		base += len(qn.toks)
 	}
@@ -452,28 +457,42 @@ func (ix *Index) ScreenMin(q Query, limit int, minScore float64) []Result {
 	// words costs what its rarest word costs.
 	budget := ix.cfg.MaxPostings
 	maxTouched := ix.cfg.MaxCandidates
+	// Each query word adds evidence to a name once, whichever of its
+	// spellings the name carries: a list name that lists five spellings
+	// of "Muhammad" is not five times a Muhammad.
 	for _, h := range s.hits {
 		p := ix.post[h.v]
 		w := float32(h.w)
+		bit := uint32(1) << h.tok
 		if len(s.touched) == 0 || (len(p) <= budget && len(s.touched)+len(p) <= maxTouched) {
 			budget -= len(p)
 			for _, nid := range p {
-				if s.acc[nid] == 0 {
+				sn := s.seen[nid]
+				if sn&bit != 0 {
+					continue
+				}
+				if sn == 0 {
 					s.touched = append(s.touched, nid)
 				}
+				s.seen[nid] = sn | bit
 				s.acc[nid] += w
 			}
 			continue
 		}
 		if len(p) > 8*len(s.touched) {
 			for _, nid := range s.touched {
+				if s.seen[nid]&bit != 0 {
+					continue
+				}
 				if _, ok := slices.BinarySearch(p, nid); ok {
+					s.seen[nid] |= bit
 					s.acc[nid] += w
 				}
 			}
 		} else {
 			for _, nid := range p {
-				if s.acc[nid] != 0 {
+				if sn := s.seen[nid]; sn != 0 && sn&bit == 0 {
+					s.seen[nid] = sn | bit
 					s.acc[nid] += w
 				}
 			}
@@ -487,7 +506,7 @@ func (ix *Index) ScreenMin(q Query, limit int, minScore float64) []Result {
 		// covers, so a fully matched name beats a long name that shares
 		// only common words.
 		a := s.acc[nid]
-		s.acc[nid] = 0
+		s.acc[nid], s.seen[nid] = 0, 0
 		cands = append(cands, cand{nid, a + a/max(ix.nameW[nid], a, 1e-3)})
 	}
 	s.touched = s.touched[:0]

@@ -24,7 +24,7 @@ const (
 	// usageBatch records are read, deduplicated and staged at a time:
 	// PostgreSQL ingested 60,000 records/s with 5,000 and 78,000 with
 	// 20,000 (BENCHMARKS-usage.md); SQLite does not care.
-	usageBatch = 20000
+	usageBatch            = 20000
 	dailyRowsPerStatement = 500
 )
 

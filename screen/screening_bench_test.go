@@ -105,7 +105,7 @@ func unPositives(t testing.TB, file string) (match, review, n int, misses []stri
 const (
 	floorUntreatedMatch  = 0.995
 	floorUntreatedReview = 0.998
-	floorTreatedMatch    = 0.989
+	floorTreatedMatch    = 0.991
 	floorTreatedReview   = 0.998
 	ceilNegativeMatch    = 0.0014
 )
@@ -166,3 +166,38 @@ func TestUNNegatives(t *testing.T) {
 		t.Errorf("negative match rate %.4f above ceiling %.4f", rate, ceilNegativeMatch)
 	}
 }
+
+// TestUNPositivesAllLists screens the UN positives against OFAC, UN, EU
+// and CSL together: the UN entity must still be found among the larger
+// lists' look-alike names.
+func TestUNPositivesAllLists(t *testing.T) {
+	if testing.Short() {
+		t.Skip("indexes every list")
+	}
+	ix := screen.NewIndex(realLists(t), screen.Options{})
+	for _, c := range []struct {
+		file  string
+		floor float64
+	}{
+		{"positives_un_untreated.csv", floorAllListsUntreated},
+		{"positives_un_treated.csv", floorAllListsTreated},
+	} {
+		rows := readPeople(t, filepath.Join(sharedData(t), "screening_benchmark", c.file))
+		found := 0
+		for _, r := range rows {
+			for _, res := range ix.Screen(screen.Query{Name: r[0], Type: "person"}, 10) {
+				if res.Decision == screen.Match && strings.HasPrefix(res.Entity.ID, "un:") {
+					found++
+					break
+				}
+			}
+		}
+		rate := float64(found) / float64(len(rows))
+		t.Logf("%s vs OFAC+UN+EU+CSL: UN entity found as match for %.4f", c.file, rate)
+		if rate < c.floor {
+			t.Errorf("%s: %.4f below floor %.4f", c.file, rate, c.floor)
+		}
+	}
+}
+
+const floorAllListsUntreated, floorAllListsTreated = 0.994, 0.986

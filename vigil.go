@@ -65,10 +65,12 @@ func (k Kind) Singular() string {
 // Meta records who created or last changed a record and when. Stores set it;
 // values supplied by callers are ignored.
 type Meta struct {
-	CreatedAt time.Time `json:"created_at"`
-	CreatedBy string    `json:"created_by"`
-	UpdatedAt time.Time `json:"updated_at"`
-	UpdatedBy string    `json:"updated_by"`
+	// omitzero keeps the stored documents (which hold no metadata, it has
+	// columns of its own) free of empty keys.
+	CreatedAt time.Time `json:"created_at,omitzero"`
+	CreatedBy string    `json:"created_by,omitzero"`
+	UpdatedAt time.Time `json:"updated_at,omitzero"`
+	UpdatedBy string    `json:"updated_by,omitzero"`
 }
 
 // Record is implemented by every portfolio type (through a pointer), so that

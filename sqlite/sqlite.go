@@ -92,7 +92,7 @@ func (dialect) Begin(ctx context.Context, conn *sql.Conn) error {
 
 // rowsPerStatement: multi-row INSERTs are the fastest way into SQLite from
 // Go (MEASURED.md: 166k rows/s at 100 rows a statement).
-const rowsPerStatement = 100
+const rowsPerStatement = 200
 
 func (dialect) InsertRows(ctx context.Context, conn *sql.Conn, table string, cols []string, rows [][]any) error {
 	one := "(" + strings.TrimSuffix(strings.Repeat("?,", len(cols)), ",") + ")"
@@ -142,7 +142,7 @@ func (dialect) IsUniqueViolation(err error) bool {
 // next batch while the database writes this one) pays off on two cores; see
 // sqlstore.BulkImporter.
 
-func (dialect) ImportBatchSize() int { return 2000 }
+func (dialect) ImportBatchSize() int { return 5000 }
 
 func (dialect) LookupHashes(ctx context.Context, conn *sql.Conn, table string, ids []string) (map[string]string, error) {
 	out := make(map[string]string, len(ids))

@@ -30,7 +30,6 @@ CREATE TABLE parties (
     created_at TEXT NOT NULL, created_by TEXT NOT NULL, updated_at TEXT NOT NULL, updated_by TEXT NOT NULL
 );
 CREATE INDEX parties_country ON parties (country, id);
-CREATE INDEX parties_type ON parties (type, id);
 CREATE TABLE links (
     id TEXT COLLATE "C" PRIMARY KEY,
     from_id TEXT COLLATE "C" NOT NULL REFERENCES parties (id),
@@ -60,7 +59,6 @@ CREATE TABLE subscriptions (
     created_at TEXT NOT NULL, created_by TEXT NOT NULL, updated_at TEXT NOT NULL, updated_by TEXT NOT NULL
 );
 CREATE INDEX subscriptions_account ON subscriptions (account_id);
-CREATE INDEX subscriptions_service ON subscriptions (service_id, id);
 CREATE TABLE sources (
     id TEXT COLLATE "C" PRIMARY KEY,
     title TEXT NOT NULL,

@@ -30,28 +30,12 @@ var cslSourceAbbrev = regexp.MustCompile(`\(([A-Z][A-Za-z-]{1,10})\)`)
 // layout has none, so rows use the OFAC entity_number where there is one
 // and otherwise a short hash of source and name, which survives reordering.
 func ParseCSL(ctx context.Context, r io.Reader, name string) ([]screen.Entity, error) {
-	c := newCSVFile(r, name, nil, 0)
-	idx, err := c.header(cslRequired...)
-	if err != nil {
-		return nil, err
-	}
 	var out []screen.Entity
 	seen := map[string]int{}
-	for n := 0; ; n++ {
-		if err := checkCtx(ctx, n); err != nil {
-			return nil, err
-		}
-		rec, line, err := c.next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
-		rw := row{rec, idx}
+	err := newCSVFile(r, name, nil, 0).rows(ctx, cslRequired, func(rw row, line int) error {
 		nm := rw.get("name")
 		if nm == "" {
-			return nil, formatErr(name, line, "name", "empty name")
+			return formatErr(name, line, "name", "empty name")
 		}
 		src := rw.get("source")
 		abbrev := ""
@@ -108,6 +92,10 @@ func ParseCSL(ctx context.Context, r io.Reader, name string) ([]screen.Entity, e
 		}
 		b.remark(rw.get("remarks"))
 		out = append(out, b.entity())
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }

@@ -3,6 +3,7 @@ package lists
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -139,4 +140,29 @@ func (r row) get(name string) string {
 		return ""
 	}
 	return strings.TrimSpace(r.rec[i])
+}
+
+// rows checks the header of a CSV file with a header line, then calls fn
+// with each row and the line it starts on, checking ctx as it goes; the
+// first error from the file or from fn ends the reading.
+func (c *csvFile) rows(ctx context.Context, required []string, fn func(rw row, line int) error) error {
+	idx, err := c.header(required...)
+	if err != nil {
+		return err
+	}
+	for n := 0; ; n++ {
+		if err := checkCtx(ctx, n); err != nil {
+			return err
+		}
+		rec, line, err := c.next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if err := fn(row{rec, idx}, line); err != nil {
+			return err
+		}
+	}
 }

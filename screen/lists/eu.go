@@ -71,32 +71,16 @@ var euAnnexRequired = []string{"celex", "recordId", "programKey", "annex", "sche
 // short hash of their name instead of a row number, so that an edit
 // elsewhere in the file does not change their ID.
 func ParseEUAnnexCSV(ctx context.Context, r io.Reader, name string) ([]screen.Entity, error) {
-	c := newCSVFile(r, name, nil, 0)
-	idx, err := c.header(euAnnexRequired...)
-	if err != nil {
-		return nil, err
-	}
 	var out []screen.Entity
 	seen := map[string]int{}
-	for n := 0; ; n++ {
-		if err := checkCtx(ctx, n); err != nil {
-			return nil, err
-		}
-		rec, line, err := c.next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
-		rw := row{rec, idx}
+	err := newCSVFile(r, name, nil, 0).rows(ctx, euAnnexRequired, func(rw row, line int) error {
 		names := splitMulti(rw.get("name"), ";")
 		if len(names) == 0 {
-			return nil, formatErr(name, line, "name", "empty name")
+			return formatErr(name, line, "name", "empty name")
 		}
 		celex := rw.get("celex")
 		if celex == "" {
-			return nil, formatErr(name, line, "celex", "empty CELEX number")
+			return formatErr(name, line, "celex", "empty CELEX number")
 		}
 		local := rw.get("recordId")
 		if local == "" {
@@ -152,6 +136,10 @@ func ParseEUAnnexCSV(ctx context.Context, r io.Reader, name string) ([]screen.En
 		b.program(rw.get("programKey"))
 		b.remark(rw.get("notes"))
 		out = append(out, b.entity())
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }

@@ -23,36 +23,20 @@ func LoadCSV(ctx context.Context, path string) ([]screen.Entity, error) {
 // ParseCSV reads the simple CSV format. The list key is "csv"; source goes
 // to Programs so analysts can still tell the lists within one file apart.
 func ParseCSV(ctx context.Context, r io.Reader, name string) ([]screen.Entity, error) {
-	c := newCSVFile(r, name, nil, 0)
-	idx, err := c.header(simpleCSVColumns...)
-	if err != nil {
-		return nil, err
-	}
 	var out []screen.Entity
 	seen := map[string]int{}
-	for n := 0; ; n++ {
-		if err := checkCtx(ctx, n); err != nil {
-			return nil, err
-		}
-		rec, line, err := c.next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
-		rw := row{rec, idx}
+	err := newCSVFile(r, name, nil, 0).rows(ctx, simpleCSVColumns, func(rw row, line int) error {
 		id := rw.get("id")
 		if id == "" {
-			return nil, formatErr(name, line, "id", "empty id")
+			return formatErr(name, line, "id", "empty id")
 		}
 		if prev, dup := seen[id]; dup {
-			return nil, formatErr(name, line, "id", "duplicate id %q (first on line %d)", id, prev)
+			return formatErr(name, line, "id", "duplicate id %q (first on line %d)", id, prev)
 		}
 		seen[id] = line
 		nm := rw.get("name")
 		if nm == "" {
-			return nil, formatErr(name, line, "name", "empty name")
+			return formatErr(name, line, "name", "empty name")
 		}
 		b := newBuilder("csv:"+id, "csv", normalizeType(rw.get("type")))
 		b.name(nm, "primary", "")
@@ -64,6 +48,10 @@ func ParseCSV(ctx context.Context, r io.Reader, name string) ([]screen.Entity, e
 		}
 		b.program(rw.get("source"))
 		out = append(out, b.entity())
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -39,16 +40,13 @@ contexts, sources) in id order, one page at a time. Filters per kind:
 				}
 				opt.Filters[k] = v
 			}
-			s, err := g.open(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			page, err := s.List(cmd.Context(), kind, opt)
-			if err != nil {
-				return err
-			}
-			return printRecords(cmd.OutOrStdout(), g.output, kind, page.Items, page.Next)
+			return g.withStore(cmd, func(ctx context.Context, s vigil.Store) error {
+				page, err := s.List(ctx, kind, opt)
+				if err != nil {
+					return err
+				}
+				return printRecords(cmd.OutOrStdout(), g.output, kind, page.Items, page.Next)
+			})
 		},
 	}
 	cmd.Flags().StringArrayVarP(&filters, "filter", "f", nil, "field=value filter (repeatable)")
@@ -69,19 +67,16 @@ func newGetCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			s, err := g.open(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			rec, err := s.Get(cmd.Context(), kind, args[1])
-			if err != nil {
-				return err
-			}
-			if g.output == "table" {
-				return printRecords(cmd.OutOrStdout(), "table", kind, []vigil.Record{rec}, "")
-			}
-			return printValue(cmd.OutOrStdout(), g.output, rec)
+			return g.withStore(cmd, func(ctx context.Context, s vigil.Store) error {
+				rec, err := s.Get(ctx, kind, args[1])
+				if err != nil {
+					return err
+				}
+				if g.output == "table" {
+					return printRecords(cmd.OutOrStdout(), "table", kind, []vigil.Record{rec}, "")
+				}
+				return printValue(cmd.OutOrStdout(), g.output, rec)
+			})
 		},
 	}
 }
@@ -97,50 +92,46 @@ through owns, controls and unit_of links to the bodies above it.`,
   vigil chain A0000042 -o json`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			s, err := g.open(ctx)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			id := args[0]
-			if acc, err := vigil.GetAs[*vigil.Account](ctx, s, vigil.KindAccount, id); err == nil {
-				id = acc.PartyID
-			}
-			if _, err := s.Get(ctx, vigil.KindParty, id); err != nil {
-				return err
-			}
-			c, err := portfolio.Walk(ctx, s, id)
-			if err != nil {
-				return err
-			}
-			if g.output != "table" {
-				return printValue(cmd.OutOrStdout(), g.output, c)
-			}
-			w := cmd.OutOrStdout()
-			name := func(pid string) string {
-				if p, err := vigil.GetAs[*vigil.Party](ctx, s, vigil.KindParty, pid); err == nil {
-					return fmt.Sprintf("%s %s (%s, %s)", pid, p.Name, p.Type, p.Country)
+			return g.withStore(cmd, func(ctx context.Context, s vigil.Store) error {
+				id := args[0]
+				if acc, err := vigil.GetAs[*vigil.Account](ctx, s, vigil.KindAccount, id); err == nil {
+					id = acc.PartyID
 				}
-				return pid
-			}
-			fmt.Fprintln(w, "Party:", name(id))
-			section := func(title string, steps []portfolio.Step) {
-				fmt.Fprintf(w, "\n%s: %d\n", title, len(steps))
-				for _, st := range steps {
-					var path []string
-					for _, l := range st.Via {
-						path = append(path, fmt.Sprintf("%s -%s-> %s", l.From, l.Type, l.To))
+				if _, err := s.Get(ctx, vigil.KindParty, id); err != nil {
+					return err
+				}
+				c, err := portfolio.Walk(ctx, s, id)
+				if err != nil {
+					return err
+				}
+				if g.output != "table" {
+					return printValue(cmd.OutOrStdout(), g.output, c)
+				}
+				w := cmd.OutOrStdout()
+				name := func(pid string) string {
+					if p, err := vigil.GetAs[*vigil.Party](ctx, s, vigil.KindParty, pid); err == nil {
+						return fmt.Sprintf("%s %s (%s, %s)", pid, p.Name, p.Type, p.Country)
 					}
-					fmt.Fprintf(w, "  %s\n      via %s\n", name(st.PartyID), strings.Join(path, ", "))
+					return pid
 				}
-			}
-			section("End users", c.EndUsers)
-			section("Parents", c.Parents)
-			if len(c.Cycles) > 0 {
-				fmt.Fprintf(w, "\nLinks closing a loop (not followed): %d\n", len(c.Cycles))
-			}
-			return nil
+				fmt.Fprintln(w, "Party:", name(id))
+				section := func(title string, steps []portfolio.Step) {
+					fmt.Fprintf(w, "\n%s: %d\n", title, len(steps))
+					for _, st := range steps {
+						var path []string
+						for _, l := range st.Via {
+							path = append(path, fmt.Sprintf("%s -%s-> %s", l.From, l.Type, l.To))
+						}
+						fmt.Fprintf(w, "  %s\n      via %s\n", name(st.PartyID), strings.Join(path, ", "))
+					}
+				}
+				section("End users", c.EndUsers)
+				section("Parents", c.Parents)
+				if len(c.Cycles) > 0 {
+					fmt.Fprintf(w, "\nLinks closing a loop (not followed): %d\n", len(c.Cycles))
+				}
+				return nil
+			})
 		},
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -80,56 +81,52 @@ CEL message, and nothing is assessed.`,
 			if err != nil {
 				return err
 			}
-			ctx := cmd.Context()
-			s, err := g.open(ctx)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			rs, err := riskStore(s)
-			if err != nil {
-				return err
-			}
-			e := risk.NewEngine(rs, p, risk.Options{Enrichers: risk.EnrichersFor(rs)})
-			var sum risk.Summary
-			next := int64(-1)
-			switch {
-			case cmd.Flags().Changed("since"):
-				next, sum, err = e.RecomputeSince(ctx, since, actor())
-			case partyID != "":
-				sum, err = e.AssessParty(ctx, partyID, actor())
-			case accountID != "":
-				if _, err := s.Get(ctx, vigil.KindAccount, accountID); err != nil {
+			return g.withStore(cmd, func(ctx context.Context, s vigil.Store) error {
+				rs, err := riskStore(s)
+				if err != nil {
 					return err
 				}
-				sum, err = e.Recompute(ctx, risk.Change{Accounts: []string{accountID}}, actor())
-			default:
-				// A full run keeps the whole portfolio in memory, and the
-				// collector rescanning it costs a third of the CPU at the
-				// default setting; twice the headroom cuts the run's CPU by
-				// about 30 % (risk/BENCHMARKS-risk.md). GOGC, when set, wins.
-				if os.Getenv("GOGC") == "" {
-					defer debug.SetGCPercent(debug.SetGCPercent(200))
+				e := risk.NewEngine(rs, p, risk.Options{Enrichers: risk.EnrichersFor(rs)})
+				var sum risk.Summary
+				next := int64(-1)
+				switch {
+				case cmd.Flags().Changed("since"):
+					next, sum, err = e.RecomputeSince(ctx, since, actor())
+				case partyID != "":
+					sum, err = e.AssessParty(ctx, partyID, actor())
+				case accountID != "":
+					if _, err := s.Get(ctx, vigil.KindAccount, accountID); err != nil {
+						return err
+					}
+					sum, err = e.Recompute(ctx, risk.Change{Accounts: []string{accountID}}, actor())
+				default:
+					// A full run keeps the whole portfolio in memory, and the
+					// collector rescanning it costs a third of the CPU at the
+					// default setting; twice the headroom cuts the run's CPU by
+					// about 30 % (risk/BENCHMARKS-risk.md). GOGC, when set, wins.
+					if os.Getenv("GOGC") == "" {
+						defer debug.SetGCPercent(debug.SetGCPercent(200))
+					}
+					sum, err = e.AssessAll(ctx, actor())
 				}
-				sum, err = e.AssessAll(ctx, actor())
-			}
-			if err != nil {
-				return err
-			}
-			if g.output != "table" {
-				return printValue(cmd.OutOrStdout(), g.output, sum)
-			}
-			w := cmd.OutOrStdout()
-			fmt.Fprintf(w, "policy %s\n", sum.PolicyVersion)
-			fmt.Fprintf(w, "%d relationships of %d accounts: %d stored, %d unchanged, %d retired, %d tier changes, in %v\n",
-				sum.Relationships, sum.Accounts, sum.Stored, sum.Unchanged, sum.Retired, sum.TierChanges, sum.Duration.Round(1e6))
-			for _, t := range p.Scoring.Tiers {
-				fmt.Fprintf(w, "  %-10s %d\n", t.Name, sum.ByTier[t.Name])
-			}
-			if next >= 0 {
-				fmt.Fprintf(w, "next: --since %d\n", next)
-			}
-			return nil
+				if err != nil {
+					return err
+				}
+				if g.output != "table" {
+					return printValue(cmd.OutOrStdout(), g.output, sum)
+				}
+				w := cmd.OutOrStdout()
+				fmt.Fprintf(w, "policy %s\n", sum.PolicyVersion)
+				fmt.Fprintf(w, "%d relationships of %d accounts: %d stored, %d unchanged, %d retired, %d tier changes, in %v\n",
+					sum.Relationships, sum.Accounts, sum.Stored, sum.Unchanged, sum.Retired, sum.TierChanges, sum.Duration.Round(1e6))
+				for _, t := range p.Scoring.Tiers {
+					fmt.Fprintf(w, "  %-10s %d\n", t.Name, sum.ByTier[t.Name])
+				}
+				if next >= 0 {
+					fmt.Fprintf(w, "next: --since %d\n", next)
+				}
+				return nil
+			})
 		},
 	}
 	cmd.Flags().BoolVar(&all, "all", false, "assess every relationship (the default)")
@@ -163,51 +160,47 @@ func newRiskTopCmd(g *globals) *cobra.Command {
   vigil risk top --party P0000042`,
 		Args: exactArgs(0),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			s, err := g.open(ctx)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			rs, err := riskStore(s)
-			if err != nil {
-				return err
-			}
-			f := risk.TopFilter{Limit: n, PartyID: partyID}
-			if tier != "" {
-				// Tier names come from the stored rows, so a provider's own
-				// tiers work; the rank is looked up from one of them.
-				p, err := risk.DefaultPolicyLoaded()
+			return g.withStore(cmd, func(ctx context.Context, s vigil.Store) error {
+				rs, err := riskStore(s)
 				if err != nil {
 					return err
 				}
-				rank := -1
-				for i, t := range p.Scoring.Tiers {
-					if t.Name == tier {
-						rank = len(p.Scoring.Tiers) - 1 - i
+				f := risk.TopFilter{Limit: n, PartyID: partyID}
+				if tier != "" {
+					// Tier names come from the stored rows, so a provider's own
+					// tiers work; the rank is looked up from one of them.
+					p, err := risk.DefaultPolicyLoaded()
+					if err != nil {
+						return err
 					}
+					rank := -1
+					for i, t := range p.Scoring.Tiers {
+						if t.Name == tier {
+							rank = len(p.Scoring.Tiers) - 1 - i
+						}
+					}
+					if rank < 0 {
+						return usagef("--tier %q: not a tier of the default policy", tier)
+					}
+					f.MinTierRank = rank
 				}
-				if rank < 0 {
-					return usagef("--tier %q: not a tier of the default policy", tier)
+				rows, err := rs.TopAssessments(ctx, f)
+				if err != nil {
+					return err
 				}
-				f.MinTierRank = rank
-			}
-			rows, err := rs.TopAssessments(ctx, f)
-			if err != nil {
-				return err
-			}
-			if g.output == "json" {
-				return printValue(cmd.OutOrStdout(), g.output, rows)
-			}
-			header := []string{"tier", "priority", "action", "relationship", "customer", "end_user", "version", "policy"}
-			var table [][]string
-			for _, r := range rows {
-				table = append(table, []string{r.Tier, strconv.Itoa(r.Priority), r.Action, r.ID, r.CustomerID, r.EndUserID, strconv.Itoa(r.Version), r.PolicyVersion})
-			}
-			if g.output == "csv" {
-				return writeCSV(cmd.OutOrStdout(), header, table)
-			}
-			return printTable(cmd.OutOrStdout(), header, table)
+				if g.output == "json" {
+					return printValue(cmd.OutOrStdout(), g.output, rows)
+				}
+				header := []string{"tier", "priority", "action", "relationship", "customer", "end_user", "version", "policy"}
+				var table [][]string
+				for _, r := range rows {
+					table = append(table, []string{r.Tier, strconv.Itoa(r.Priority), r.Action, r.ID, r.CustomerID, r.EndUserID, strconv.Itoa(r.Version), r.PolicyVersion})
+				}
+				if g.output == "csv" {
+					return writeCSV(cmd.OutOrStdout(), header, table)
+				}
+				return printTable(cmd.OutOrStdout(), header, table)
+			})
 		},
 	}
 	cmd.Flags().IntVarP(&n, "n", "n", 50, "how many, 1 to 10000")
@@ -231,56 +224,52 @@ version. --version shows an older version; --history lists them all.`,
   vigil risk show 'A0000001~P0000004' --history`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			s, err := g.open(ctx)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			rs, err := riskStore(s)
-			if err != nil {
-				return err
-			}
-			w := cmd.OutOrStdout()
-			if history {
-				rows, err := rs.AssessmentVersions(ctx, args[0])
+			return g.withStore(cmd, func(ctx context.Context, s vigil.Store) error {
+				rs, err := riskStore(s)
 				if err != nil {
 					return err
 				}
-				if len(rows) == 0 {
-					return vigil.Errorf(vigil.ENOTFOUND, "no assessment of relationship %q", args[0])
+				w := cmd.OutOrStdout()
+				if history {
+					rows, err := rs.AssessmentVersions(ctx, args[0])
+					if err != nil {
+						return err
+					}
+					if len(rows) == 0 {
+						return vigil.Errorf(vigil.ENOTFOUND, "no assessment of relationship %q", args[0])
+					}
+					if g.output == "json" {
+						return printValue(w, g.output, rows)
+					}
+					header := []string{"version", "tier", "priority", "action", "assessed_at", "assessed_by", "policy", "current"}
+					var table [][]string
+					for _, r := range rows {
+						table = append(table, []string{strconv.Itoa(r.Version), r.Tier, strconv.Itoa(r.Priority), r.Action,
+							r.AssessedAt.Format("2006-01-02 15:04:05"), r.AssessedBy, r.PolicyVersion, strconv.FormatBool(r.Current && !r.Retired)})
+					}
+					if g.output == "csv" {
+						return writeCSV(w, header, table)
+					}
+					return printTable(w, header, table)
 				}
-				if g.output == "json" {
-					return printValue(w, g.output, rows)
+				row, err := rs.GetAssessment(ctx, args[0], version)
+				if err != nil {
+					return err
 				}
-				header := []string{"version", "tier", "priority", "action", "assessed_at", "assessed_by", "policy", "current"}
-				var table [][]string
-				for _, r := range rows {
-					table = append(table, []string{strconv.Itoa(r.Version), r.Tier, strconv.Itoa(r.Priority), r.Action,
-						r.AssessedAt.Format("2006-01-02 15:04:05"), r.AssessedBy, r.PolicyVersion, strconv.FormatBool(r.Current && !r.Retired)})
+				if g.output != "table" {
+					var v any
+					if err := json.Unmarshal(row.Doc, &v); err != nil {
+						return fmt.Errorf("stored assessment %s: %w", row.ID, err)
+					}
+					return printValue(w, g.output, v)
 				}
-				if g.output == "csv" {
-					return writeCSV(w, header, table)
-				}
-				return printTable(w, header, table)
-			}
-			row, err := rs.GetAssessment(ctx, args[0], version)
-			if err != nil {
-				return err
-			}
-			if g.output != "table" {
-				var v any
-				if err := json.Unmarshal(row.Doc, &v); err != nil {
+				var a risk.Assessment
+				if err := json.Unmarshal(row.Doc, &a); err != nil {
 					return fmt.Errorf("stored assessment %s: %w", row.ID, err)
 				}
-				return printValue(w, g.output, v)
-			}
-			var a risk.Assessment
-			if err := json.Unmarshal(row.Doc, &a); err != nil {
-				return fmt.Errorf("stored assessment %s: %w", row.ID, err)
-			}
-			printExplanation(w, &a, row)
-			return nil
+				printExplanation(w, &a, row)
+				return nil
+			})
 		},
 	}
 	cmd.Flags().IntVar(&version, "version", 0, "show this version (default: the current one)")

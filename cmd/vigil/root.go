@@ -123,6 +123,18 @@ func (g *globals) open(ctx context.Context) (vigil.Store, error) {
 	return openStore(ctx, g.dbURL())
 }
 
+// withStore runs fn with the store the flags name and closes it after, the
+// frame of every command that reads or writes the database.
+func (g *globals) withStore(cmd *cobra.Command, fn func(ctx context.Context, s vigil.Store) error) error {
+	ctx := cmd.Context()
+	s, err := g.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	return fn(ctx, s)
+}
+
 // actor names who runs a CLI command, for the records' metadata and events.
 func actor() string {
 	if u, err := user.Current(); err == nil && u.Username != "" {

@@ -32,14 +32,10 @@ event to the log. Needs 'vigil init' first and the log key's passphrase in
   vigil serve --db postgres://vigil@db.internal/vigil --addr :8080`,
 		Args: exactArgs(0),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			s, err := g.open(ctx)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			return serve(ctx, g, s, addr, func(url string) {
-				fmt.Fprintf(cmd.OutOrStdout(), "Vigil serving on %s (web UI at %s/ui/; Ctrl-C stops)\n", url, url)
+			return g.withStore(cmd, func(ctx context.Context, s vigil.Store) error {
+				return serve(ctx, g, s, addr, func(url string) {
+					fmt.Fprintf(cmd.OutOrStdout(), "Vigil serving on %s (web UI at %s/ui/; Ctrl-C stops)\n", url, url)
+				})
 			})
 		},
 	}

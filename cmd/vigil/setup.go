@@ -136,31 +136,27 @@ once when the variable is empty). Running it again changes nothing.`,
   vigil init --db postgres://vigil@db.internal/vigil --origin hrdd.example.org/log`,
 		Args: exactArgs(0),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			s, err := g.open(ctx)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			res, err := setup(ctx, g, s, origin, false)
-			if err != nil {
-				return err
-			}
-			w := cmd.OutOrStdout()
-			fmt.Fprintf(w, "database: %s\n", g.dbURL())
-			if res.catalogue != nil {
-				fmt.Fprintf(w, "default service catalogue: %d services imported\n", res.catalogue.Created)
-			}
-			if res.adminToken != "" {
-				fmt.Fprintf(w, "admin token (shown once, store it now):\n  %s\n", res.adminToken)
-			} else {
-				fmt.Fprintln(w, "admin exists already: create tokens with 'vigil tokens create --user admin'")
-			}
-			fmt.Fprintf(w, "log verifier key (publish it; auditors need it):\n  %s\n", res.verifierKey)
-			if res.passphrase != "" {
-				fmt.Fprintf(w, "log key passphrase (generated; shown once; set %s to it for 'vigil serve'):\n  %s\n", tlog.PassphraseEnv, res.passphrase)
-			}
-			return nil
+			return g.withStore(cmd, func(ctx context.Context, s vigil.Store) error {
+				res, err := setup(ctx, g, s, origin, false)
+				if err != nil {
+					return err
+				}
+				w := cmd.OutOrStdout()
+				fmt.Fprintf(w, "database: %s\n", g.dbURL())
+				if res.catalogue != nil {
+					fmt.Fprintf(w, "default service catalogue: %d services imported\n", res.catalogue.Created)
+				}
+				if res.adminToken != "" {
+					fmt.Fprintf(w, "admin token (shown once, store it now):\n  %s\n", res.adminToken)
+				} else {
+					fmt.Fprintln(w, "admin exists already: create tokens with 'vigil tokens create --user admin'")
+				}
+				fmt.Fprintf(w, "log verifier key (publish it; auditors need it):\n  %s\n", res.verifierKey)
+				if res.passphrase != "" {
+					fmt.Fprintf(w, "log key passphrase (generated; shown once; set %s to it for 'vigil serve'):\n  %s\n", tlog.PassphraseEnv, res.passphrase)
+				}
+				return nil
+			})
 		},
 	}
 	cmd.Flags().StringVar(&origin, "origin", "vigil.local/log", "the log's name in its checkpoints, usually your domain and a path")

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -78,29 +79,25 @@ failed import leaves the database as it was. Columns: docs/formats.md.`,
   vigil import all ./portfolio/`,
 		Args: exactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			s, err := g.open(ctx)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			start := time.Now()
-			if args[0] == "all" {
-				sums, err := transfer.ImportDir(ctx, s, args[1], actor(), progressFor)
-				if len(sums) > 0 {
-					printSummaries(cmd.OutOrStdout(), g.output, sums, time.Since(start))
+			return g.withStore(cmd, func(ctx context.Context, s vigil.Store) error {
+				start := time.Now()
+				if args[0] == "all" {
+					sums, err := transfer.ImportDir(ctx, s, args[1], actor(), progressFor)
+					if len(sums) > 0 {
+						printSummaries(cmd.OutOrStdout(), g.output, sums, time.Since(start))
+					}
+					return err
 				}
-				return err
-			}
-			kind, err := vigil.ParseKind(args[0])
-			if err != nil {
-				return err
-			}
-			sum, err := transfer.ImportFile(ctx, s, transfer.Options{Kind: kind, Path: args[1], Format: format, Actor: actor(), Progress: progressFor(args[1])})
-			if err != nil {
-				return err
-			}
-			return printSummaries(cmd.OutOrStdout(), g.output, []vigil.ImportSummary{sum}, time.Since(start))
+				kind, err := vigil.ParseKind(args[0])
+				if err != nil {
+					return err
+				}
+				sum, err := transfer.ImportFile(ctx, s, transfer.Options{Kind: kind, Path: args[1], Format: format, Actor: actor(), Progress: progressFor(args[1])})
+				if err != nil {
+					return err
+				}
+				return printSummaries(cmd.OutOrStdout(), g.output, []vigil.ImportSummary{sum}, time.Since(start))
+			})
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "", "csv or jsonl (default: from the file name)")

@@ -343,21 +343,17 @@ numbers behind it; -o json shows every fact the rule saw.`,
   vigil -o json signals get SIG-0123456789ABCDEF0123`,
 		Args: exactArgs(0),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			s, err := g.open(ctx)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			us, err := usage.StoreOf(s)
-			if err != nil {
-				return err
-			}
-			p, err := us.ListSignals(ctx, q)
-			if err != nil {
-				return err
-			}
-			return printSignals(cmd, g.output, p)
+			return g.withStore(cmd, func(ctx context.Context, s vigil.Store) error {
+				us, err := usage.StoreOf(s)
+				if err != nil {
+					return err
+				}
+				p, err := us.ListSignals(ctx, q)
+				if err != nil {
+					return err
+				}
+				return printSignals(cmd, g.output, p)
+			})
 		},
 	}
 	f := cmd.Flags()
@@ -450,21 +446,17 @@ func newSignalsGetCmd(g *globals) *cobra.Command {
 		Example: `  vigil signals get SIG-0123456789ABCDEF0123`,
 		Args:    exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			s, err := g.open(ctx)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			us, err := usage.StoreOf(s)
-			if err != nil {
-				return err
-			}
-			sig, err := us.GetSignal(ctx, args[0])
-			if err != nil {
-				return err
-			}
-			return printValue(cmd.OutOrStdout(), "json", sig)
+			return g.withStore(cmd, func(ctx context.Context, s vigil.Store) error {
+				us, err := usage.StoreOf(s)
+				if err != nil {
+					return err
+				}
+				sig, err := us.GetSignal(ctx, args[0])
+				if err != nil {
+					return err
+				}
+				return printValue(cmd.OutOrStdout(), "json", sig)
+			})
 		},
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -29,20 +30,17 @@ approver (read; approves decisions), auditor (reads everything, changes nothing)
 		Example: `  vigil users add amira --name "Amira K." --role analyst --email amira@example.org`,
 		Args:    exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := g.open(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			u := &vigil.User{ID: args[0], Name: name, Email: email, Role: vigil.Role(role)}
-			if u.Name == "" {
-				u.Name = u.ID
-			}
-			if err := s.CreateUser(cmd.Context(), u, actor()); err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "user %s added with role %s; create a token with: vigil tokens create --user %s\n", u.ID, u.Role, u.ID)
-			return nil
+			return g.withStore(cmd, func(ctx context.Context, s vigil.Store) error {
+				u := &vigil.User{ID: args[0], Name: name, Email: email, Role: vigil.Role(role)}
+				if u.Name == "" {
+					u.Name = u.ID
+				}
+				if err := s.CreateUser(ctx, u, actor()); err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "user %s added with role %s; create a token with: vigil tokens create --user %s\n", u.ID, u.Role, u.ID)
+				return nil
+			})
 		},
 	}
 	add.Flags().StringVar(&name, "name", "", "display name")
@@ -54,27 +52,24 @@ approver (read; approves decisions), auditor (reads everything, changes nothing)
 		Example: `  vigil users list -o json`,
 		Args:    exactArgs(0),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := g.open(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			users, err := s.ListUsers(cmd.Context())
-			if err != nil {
-				return err
-			}
-			if g.output == "json" {
-				return printValue(cmd.OutOrStdout(), "json", users)
-			}
-			header := []string{"id", "name", "email", "role", "disabled", "created_at"}
-			var rows [][]string
-			for _, u := range users {
-				rows = append(rows, []string{u.ID, u.Name, u.Email, string(u.Role), fmt.Sprint(u.Disabled), u.CreatedAt.Format(time.RFC3339)})
-			}
-			if g.output == "csv" {
-				return writeCSV(cmd.OutOrStdout(), header, rows)
-			}
-			return printTable(cmd.OutOrStdout(), header, rows)
+			return g.withStore(cmd, func(ctx context.Context, s vigil.Store) error {
+				users, err := s.ListUsers(ctx)
+				if err != nil {
+					return err
+				}
+				if g.output == "json" {
+					return printValue(cmd.OutOrStdout(), "json", users)
+				}
+				header := []string{"id", "name", "email", "role", "disabled", "created_at"}
+				var rows [][]string
+				for _, u := range users {
+					rows = append(rows, []string{u.ID, u.Name, u.Email, string(u.Role), fmt.Sprint(u.Disabled), u.CreatedAt.Format(time.RFC3339)})
+				}
+				if g.output == "csv" {
+					return writeCSV(cmd.OutOrStdout(), header, rows)
+				}
+				return printTable(cmd.OutOrStdout(), header, rows)
+			})
 		},
 	}
 	cmd.AddCommand(add, list, newUsersPasswordCmd(g))
@@ -106,20 +101,17 @@ A new password ends the user's open web sessions and lifts a lock-out.`, vhttp.M
 			if err != nil {
 				return err
 			}
-			s, err := g.open(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			ws, ok := s.(vigil.WebStore)
-			if !ok {
-				return fmt.Errorf("the store %T keeps no web passwords", s)
-			}
-			if err := ws.SetPassword(cmd.Context(), args[0], hash, actor()); err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "password of %s set; sign in at /ui/login\n", args[0])
-			return nil
+			return g.withStore(cmd, func(ctx context.Context, s vigil.Store) error {
+				ws, ok := s.(vigil.WebStore)
+				if !ok {
+					return fmt.Errorf("the store %T keeps no web passwords", s)
+				}
+				if err := ws.SetPassword(ctx, args[0], hash, actor()); err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "password of %s set; sign in at /ui/login\n", args[0])
+				return nil
+			})
 		},
 	}
 }
@@ -168,17 +160,14 @@ func newTokensCmd(g *globals) *cobra.Command {
 			if userID == "" {
 				return usagef("--user is required")
 			}
-			s, err := g.open(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			secret, tok, err := createToken(cmd, s, userID, name, expires)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "token %s for %s (shown once, store it now):\n%s\n", tok.ID, userID, secret)
-			return nil
+			return g.withStore(cmd, func(_ context.Context, s vigil.Store) error {
+				secret, tok, err := createToken(cmd, s, userID, name, expires)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "token %s for %s (shown once, store it now):\n%s\n", tok.ID, userID, secret)
+				return nil
+			})
 		},
 	}
 	create.Flags().StringVar(&userID, "user", "", "user id the token acts as")
@@ -190,16 +179,13 @@ func newTokensCmd(g *globals) *cobra.Command {
 		Example: `  vigil tokens revoke 01JD8Z...`,
 		Args:    exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := g.open(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			if err := s.RevokeToken(cmd.Context(), args[0], actor()); err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "token %s revoked\n", args[0])
-			return nil
+			return g.withStore(cmd, func(ctx context.Context, s vigil.Store) error {
+				if err := s.RevokeToken(ctx, args[0], actor()); err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "token %s revoked\n", args[0])
+				return nil
+			})
 		},
 	}
 	cmd.AddCommand(create, revoke)

@@ -23,6 +23,10 @@ type globals struct {
 	dataDir  string
 	output   string
 	logLevel string
+	// witnessPolicy and witnessFailOpen configure the log's witnesses
+	// (serve only).
+	witnessPolicy   string
+	witnessFailOpen bool
 }
 
 func newRootCmd() *cobra.Command {

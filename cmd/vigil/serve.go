@@ -29,7 +29,8 @@ log read-only under /log/, /healthz and /metrics, and append every recorded
 event to the log. Needs 'vigil init' first and the log key's passphrase in
 ` + tlog.PassphraseEnv + `.`,
 		Example: `  VIGIL_LOG_PASSPHRASE=... vigil serve --addr 127.0.0.1:8080
-  vigil serve --db postgres://vigil@db.internal/vigil --addr :8080`,
+  vigil serve --db postgres://vigil@db.internal/vigil --addr :8080
+  vigil serve --witness-policy witnesses.policy   # publish checkpoints only once witnesses cosigned`,
 		Args: exactArgs(0),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return g.withStore(cmd, func(ctx context.Context, s vigil.Store) error {
@@ -40,6 +41,8 @@ event to the log. Needs 'vigil init' first and the log key's passphrase in
 		},
 	}
 	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8080", "address to listen on")
+	cmd.Flags().StringVar(&g.witnessPolicy, "witness-policy", envOr("VIGIL_WITNESS_POLICY", ""), "witness policy file (Sigsum format, C2SP keys): checkpoints are published once its quorum cosigned them (docs/verification.md)")
+	cmd.Flags().BoolVar(&g.witnessFailOpen, "witness-fail-open", false, "publish checkpoints even when the witnesses do not answer in time")
 	return cmd
 }
 
@@ -58,7 +61,13 @@ func serve(ctx context.Context, g *globals, s vigil.Store, addr string, ready fu
 		return err
 	}
 	logger := slog.Default()
-	l, err := tlog.Open(ctx, tlog.Config{Dir: g.logDir(), Signer: signer, Logger: logger})
+	cfg := tlog.Config{Dir: g.logDir(), Signer: signer, Logger: logger, WitnessFailOpen: g.witnessFailOpen}
+	if g.witnessPolicy != "" {
+		if cfg.WitnessPolicy, err = os.ReadFile(g.witnessPolicy); err != nil {
+			return fmt.Errorf("witness policy: %w", err)
+		}
+	}
+	l, err := tlog.Open(ctx, cfg)
 	if err != nil {
 		return err
 	}

@@ -41,10 +41,14 @@ func (s *Store) SetPassword(ctx context.Context, userID, hash, actor string) err
 		}
 		// A new password ends every open session of the user (ASVS 7.4.3):
 		// whoever knew the old one is signed out.
-		if _, err := tx.exec(ctx, "UPDATE web_sessions SET ended_at = ?, end_reason = 'password_changed' WHERE user_id = ? AND ended_at IS NULL", ts(now), userID); err != nil {
+		ended, err := tx.exec(ctx, "UPDATE web_sessions SET ended_at = ?, end_reason = 'password_changed' WHERE user_id = ? AND ended_at IS NULL", ts(now), userID)
+		if err != nil {
 			return fmt.Errorf("end sessions of %s: %w", userID, err)
 		}
-		return tx.webEvent(ctx, "user.password_set", "users/"+userID, actor, map[string]any{"user_id": userID})
+		// The event says how many sessions the change ended, so the log
+		// records the sign-outs it caused too.
+		n, _ := ended.RowsAffected()
+		return tx.webEvent(ctx, "user.password_set", "users/"+userID, actor, map[string]any{"user_id": userID, "sessions_ended": n})
 	})
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
+	"github.com/vigil-hrdd/vigil/internal/shareddata"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,33 +15,8 @@ import (
 	"github.com/vigil-hrdd/vigil/screen/lists"
 )
 
-// sharedData mirrors sharedDir of the internal tests for this external
-// test package (which may import screen/lists without an import cycle).
-func sharedData(t testing.TB) string {
-	t.Helper()
-	if d := os.Getenv("VIGIL_SHARED_DIR"); d != "" {
-		if fi, err := os.Stat(d); err == nil && fi.IsDir() {
-			return d
-		}
-	}
-	wd, _ := os.Getwd()
-	for dir := wd; ; dir = filepath.Dir(dir) {
-		cand := filepath.Join(dir, "..", "shared", "data")
-		if fi, err := os.Stat(cand); err == nil && fi.IsDir() {
-			if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-				return cand
-			}
-		}
-		if filepath.Dir(dir) == dir {
-			break
-		}
-	}
-	if os.Getenv("VIGIL_REQUIRE_SHARED") == "1" {
-		t.Fatalf("../shared/data missing and VIGIL_REQUIRE_SHARED=1")
-	}
-	t.Skip("SKIP LOUDLY: ../shared/data missing")
-	return ""
-}
+// sharedData is the shared data directory (see internal/shareddata).
+func sharedData(t testing.TB) string { t.Helper(); return shareddata.Dir(t) }
 
 var (
 	unOnce sync.Once

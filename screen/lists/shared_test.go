@@ -1,48 +1,15 @@
 package lists
 
 import (
-	"os"
-	"path/filepath"
+	"github.com/vigil-hrdd/vigil/internal/shareddata"
 	"testing"
 
 	"github.com/vigil-hrdd/vigil/screen"
 )
 
-// sharedData returns the shared data directory (../shared/data beside the
-// repository), or skips the test loudly when it is absent. With
-// VIGIL_REQUIRE_SHARED=1 (as in CI) a missing directory fails instead, so
-// real-data tests can never be skipped silently where they must run.
-func sharedData(t testing.TB, rel ...string) string {
-	t.Helper()
-	dir := os.Getenv("VIGIL_SHARED_DIR")
-	if dir == "" {
-		wd, err := os.Getwd()
-		if err == nil {
-			for d := wd; ; d = filepath.Dir(d) {
-				cand := filepath.Join(d, "shared", "data")
-				if st, err := os.Stat(cand); err == nil && st.IsDir() {
-					dir = cand
-					break
-				}
-				if filepath.Dir(d) == d {
-					break
-				}
-			}
-		}
-	}
-	p := filepath.Join(append([]string{dir}, rel...)...)
-	if dir != "" {
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	msg := "shared data missing: " + filepath.Join(rel...) + " (set VIGIL_SHARED_DIR or place shared/data beside the repo)"
-	if os.Getenv("VIGIL_REQUIRE_SHARED") == "1" {
-		t.Fatalf("VIGIL_REQUIRE_SHARED=1 but %s", msg)
-	}
-	t.Skip("SKIP LOUDLY: " + msg)
-	return ""
-}
+// sharedData is a path in the shared data directory (see
+// internal/shareddata).
+func sharedData(t testing.TB, rel ...string) string { t.Helper(); return shareddata.Dir(t, rel...) }
 
 // checkEntities asserts the invariants every importer promises: unique
 // list-qualified IDs, a primary name first, known types and name kinds.

@@ -2,17 +2,15 @@ package nats_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
+	"github.com/vigil-hrdd/vigil/internal/pgtest"
+
 	vnats "github.com/vigil-hrdd/vigil/nats"
 	"github.com/vigil-hrdd/vigil/postgres"
 	"github.com/vigil-hrdd/vigil/sqlite"
@@ -110,45 +108,7 @@ func BenchmarkJetStreamPostgres(b *testing.B) {
 	}
 }
 
-func openPostgres(b *testing.B) *postgres.DB {
-	base := os.Getenv("VIGIL_TEST_POSTGRES_URL")
-	if base == "" {
-		base = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-	}
-	ctx := context.Background()
-	admin, err := pgx.Connect(ctx, base)
-	if err != nil {
-		msg := fmt.Sprintf("PostgreSQL not reachable: %v", err)
-		if os.Getenv("VIGIL_REQUIRE_POSTGRES") == "1" {
-			b.Fatal(msg)
-		}
-		fmt.Fprintln(os.Stderr, "SKIP LOUDLY: "+msg)
-		b.Skip("SKIP LOUDLY: " + msg)
-	}
-	var r [6]byte
-	rand.Read(r[:])
-	schema := "vigil_bench_" + hex.EncodeToString(r[:])
-	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() {
-		admin.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
-		admin.Close(context.Background())
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		b.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	db, err := postgres.Open(ctx, u.String())
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { db.Close() })
-	return db
-}
+func openPostgres(b *testing.B) *postgres.DB { return pgtest.Open(b, "vigil_bench") }
 
 func benchBatch() int {
 	var n int

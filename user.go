@@ -18,10 +18,13 @@ const (
 	RoleReviewer Role = "reviewer"
 	RoleApprover Role = "approver"
 	RoleAuditor  Role = "auditor"
+	// RoleGrievanceOfficer handles grievances and alone may open a
+	// submitter's sealed contact details.
+	RoleGrievanceOfficer Role = "grievance_officer"
 )
 
 // Roles lists the accepted roles.
-var Roles = []Role{RoleAdmin, RoleAnalyst, RoleReviewer, RoleApprover, RoleAuditor}
+var Roles = []Role{RoleAdmin, RoleAnalyst, RoleReviewer, RoleApprover, RoleAuditor, RoleGrievanceOfficer}
 
 // Permission is one thing a role may be allowed to do.
 type Permission string
@@ -30,14 +33,27 @@ const (
 	PermRead           Permission = "read"            // read the portfolio and the records of work
 	PermWritePortfolio Permission = "write_portfolio" // create, update and import portfolio records
 	PermManageUsers    Permission = "manage_users"    // users and tokens of others
+	// PermWorkCases opens, assigns, comments on and moves cases, screens
+	// parties and proposes decisions.
+	PermWorkCases Permission = "work_cases"
+	// PermApproveDecisions approves or rejects a decision someone else
+	// proposed (the second pair of eyes on restrict, suspend, terminate).
+	PermApproveDecisions Permission = "approve_decisions"
+	// PermHandleGrievances triages and answers grievances, keeps the
+	// stakeholder-engagement record and opens sealed contact details.
+	PermHandleGrievances Permission = "handle_grievances"
 )
 
+// Nobody holds every permission: approving needs the approver role, which
+// cannot edit the portfolio, and only grievance officers open grievances'
+// sealed contact details. Auditors read everything and change nothing.
 var rolePermissions = map[Role][]Permission{
-	RoleAdmin:    {PermRead, PermWritePortfolio, PermManageUsers},
-	RoleAnalyst:  {PermRead, PermWritePortfolio},
-	RoleReviewer: {PermRead, PermWritePortfolio},
-	RoleApprover: {PermRead},
-	RoleAuditor:  {PermRead},
+	RoleAdmin:            {PermRead, PermWritePortfolio, PermManageUsers, PermWorkCases},
+	RoleAnalyst:          {PermRead, PermWritePortfolio, PermWorkCases},
+	RoleReviewer:         {PermRead, PermWritePortfolio, PermWorkCases},
+	RoleApprover:         {PermRead, PermWorkCases, PermApproveDecisions},
+	RoleAuditor:          {PermRead},
+	RoleGrievanceOfficer: {PermRead, PermHandleGrievances},
 }
 
 // Can reports whether the role grants the permission.

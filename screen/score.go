@@ -558,7 +558,15 @@ func compareNamesCached(q, c *aname, cfg *Config, cls string, keepPairs bool, ca
 		}
 		d := max(bits.OnesCount32(mq^mc)/2, max(lq-lc, lc-lq))
 		if 1-float64(d)/float64(max(lq, lc)) >= 0.9 && lq*10 >= lc*8 && lc*10 >= lq*8 {
-			if js := levSim(q.joinedText(), c.joinedText()); js >= 0.9 {
+			// With as many words on each side, the joined text must be
+			// within two typos: a long string otherwise hides a
+			// substituted word ("Mahmoud Ahmed el Sayed" / "Mahmoud
+			// Mohamed el Sayed"). Names cut into a different number of
+			// words need only be close.
+			jq, jc := q.joinedText(), c.joinedText()
+			d := levenshtein(jq, jc)
+			js := 1 - float64(d)/float64(max(len(jq), len(jc)))
+			if js >= 0.9 && (d <= 2 || res.contentQ != res.contentC) {
 				if cfg.SimExponent != 1 {
 					js = math.Pow(js, cfg.SimExponent)
 				}

@@ -132,6 +132,10 @@ type Entry struct {
 	Detail json.RawMessage `json:"detail"`
 	// EventID is the outbox event written with the entry.
 	EventID string `json:"event_id"`
+	// Event, when set, is the event type the store writes with the entry
+	// (for example an enforcement or monitoring step); empty, the store
+	// derives it from Type (see EventTypeOf).
+	Event string `json:"-"`
 }
 
 // Attachment is a file kept with a case, stored by its SHA-256 so the same
@@ -239,6 +243,8 @@ type Store interface {
 
 	PutAttachment(ctx context.Context, a *Attachment, content []byte, actor string) error
 	Attachment(ctx context.Context, caseID, sha256 string) (*Attachment, []byte, error)
+	// Attachments lists a case's files (without their content).
+	Attachments(ctx context.Context, caseID string) ([]*Attachment, error)
 
 	CreateDecision(ctx context.Context, d *Decision, actor string) error
 	GetDecision(ctx context.Context, id string) (*Decision, error)
@@ -272,7 +278,8 @@ type DecisionQuery struct {
 	CaseID string
 	Status DecisionStatus
 	Type   DecisionType
-	// Unplanned keeps approved decisions whose enforcement is not planned.
+	// Unplanned keeps approved decisions that act on the control plane
+	// (restrict, suspend, terminate) whose enforcement is not planned yet.
 	Unplanned bool
 }
 

@@ -184,3 +184,6 @@ func TestRiskConformance(t *testing.T) {
 func TestWebConformance(t *testing.T) {
 	storetest.RunWeb(t, func(t *testing.T) vigil.Store { return openFresh(t) })
 }
+func TestCaseworkConformance(t *testing.T) {
+	storetest.RunCasework(t, func(t *testing.T) vigil.Store { return openFresh(t) })
+}

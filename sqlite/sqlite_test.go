@@ -32,3 +32,5 @@ func TestUsageConformance(t *testing.T) {
 
 func TestRiskConformance(t *testing.T) { storetest.RunRisk(t, storetest.OpenSQLite) }
 func TestWebConformance(t *testing.T)  { storetest.RunWeb(t, storetest.OpenSQLite) }
+
+func TestCaseworkConformance(t *testing.T) { storetest.RunCasework(t, storetest.OpenSQLite) }

@@ -133,7 +133,9 @@ func analyse(name string) []Token {
 			if p.kind == KindNumber {
 				t.Text = strconv.Itoa(p.num)
 			} else {
-				t.Text = strings.ReplaceAll(strings.ReplaceAll(key, " ", ""), "\x01", "")
+				for k := i; k < i+n; k++ {
+					t.Text += raw[k].text
+				}
 				t.Key = phoneticKey(t.Text)
 				t.Skel = skeleton(t.Text)
 				t.Abjad = raw[i].sc.abjad()

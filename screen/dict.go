@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 )
 
 //go:generate go run ./gen/rigour -in ../../shared/data/reference/rigour -out rigour_derived.json
@@ -115,6 +116,10 @@ func phraseKey(s string) (string, int) {
 // such as 十 ("shi", ten) or 旅 ("lu", brigade) applies only to words of
 // that script, never to the Latin word "shi" or "lu".
 func (r rawTok) key() string {
+	if r.sc == scHan && utf8.RuneCountInString(r.orig) == 1 {
+		// A character, not its reading: 十 is ten, 石 (also "shi") is not.
+		return "\x01" + r.orig
+	}
 	if r.sc == scHan || r.sc == scOther || r.sc == scSyllabic {
 		return "\x01" + r.text
 	}

@@ -87,8 +87,17 @@ func rawTokens(s string) []rawTok {
 		}
 		text := romanise(word, curSc)
 		if curSc == scHan {
-			for _, syl := range strings.Fields(text) {
-				toks = append(toks, rawTok{text: syl, orig: orig, sc: scHan})
+			// One syllable per character: keep each character as its own
+			// original, since characters that read alike are different
+			// names (石 and 市 are both "shi").
+			syls := strings.Fields(text)
+			perChar := len(syls) == len(word)
+			for k, syl := range syls {
+				o := orig
+				if perChar {
+					o = string(word[k])
+				}
+				toks = append(toks, rawTok{text: syl, orig: o, sc: scHan})
 			}
 		} else {
 			text = asciiLetters(text)

@@ -136,6 +136,12 @@ func tokSimRaw(a, b *Token, minSim float64) float64 {
 		}
 		return 0
 	}
+	if a.Script == b.Script && (a.Script == scHan || a.Script == scSyllabic) && a.Orig != b.Orig {
+		// Two words written in the same syllabic script differ by whole
+		// syllables: 김정은 and 김종은, 习近平 and 习近朋 are other
+		// names, however close their romanisations.
+		return syllableSim(a.Orig, b.Orig, minSim)
+	}
 	if a.Text == b.Text {
 		return 1
 	}
@@ -175,6 +181,9 @@ func tokSimRaw(a, b *Token, minSim float64) float64 {
 			s = v
 		}
 	}
+	if s > 0 && a.Script == b.Script && !a.Abjad && !b.Abjad && a.Kind == KindWord && b.Kind == KindWord {
+		s = typoShape(a, b, s)
+	}
 	if ls, lt := len(a.Skel), len(b.Skel); (a.Abjad || b.Abjad) && ls >= 2 && lt >= 2 {
 		// Cheap bound first: the edit cost is at least the length gap.
 		if 0.9*(1-float64(max(ls-lt, lt-ls))/float64(max(ls, lt))) >= max(s, minSim) {
@@ -198,6 +207,87 @@ func tokSimRaw(a, b *Token, minSim float64) float64 {
 		return 0
 	}
 	return s
+}
+
+// typoShape reshapes the similarity of two spellings in one script by
+// how many edits separate them rather than by their share of the length:
+// one edit in a word of four letters or more is a typo (Apple/Appel,
+// Pulin/Putin), while three edits that leave neither the spelling nor the
+// sound within two edits make another word, however long both are
+// (Shamsuddin/Shahabuddin, Abdurrahim/Abdurrahman, Constructors/
+// Construction).
+func typoShape(a, b *Token, s float64) float64 {
+	l := max(len(a.Text), len(b.Text))
+	if l < 4 {
+		return s
+	}
+	d := levenshtein(a.Text, b.Text)
+	if d == 1 && !lastLetterEdit(a.Text, b.Text) {
+		return max(s, 1-0.5/float64(l))
+	}
+	if d >= 3 && float64(d)/float64(l) > 0.2 && levenshtein(a.Key, b.Key) >= 2 {
+		return 0
+	}
+	return s
+}
+
+// hasHan tells whether a name has words of a syllabic script, whose
+// romanisations must not be joined and compared letter by letter
+// against each other.
+func hasHan(a *aname) bool {
+	for _, t := range a.toks {
+		if t.Han {
+			return true
+		}
+	}
+	return false
+}
+
+// syllableSim compares two words of a syllabic script character by
+// character.
+func syllableSim(a, b string, minSim float64) float64 {
+	ra, rb := []rune(a), []rune(b)
+	m := max(len(ra), len(rb))
+	if m == 0 {
+		return 0
+	}
+	// Levenshtein on runes; the words are a few syllables long.
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			c := prev[j-1]
+			if ra[i-1] != rb[j-1] {
+				c++
+			}
+			cur[j] = min(c, prev[j]+1, cur[j-1]+1)
+		}
+		prev, cur = cur, prev
+	}
+	s := 1 - float64(prev[len(rb)])/float64(m)
+	if s < minSim {
+		return 0
+	}
+	return s
+}
+
+// lastLetterEdit tells whether two spellings one edit apart differ only
+// in their last letter: endings carry gender and inflection
+// (Andre/Andrea, Angela/Angelo), so such a pair is not a mere typo.
+func lastLetterEdit(a, b string) bool {
+	n := min(len(a), len(b))
+	p := 0
+	for p < n && a[p] == b[p] {
+		p++
+	}
+	if len(a) == len(b) {
+		return p == n-1
+	}
+	return p == n
 }
 
 func crossPair(a, b string, minSim float64) float64 {
@@ -566,7 +656,7 @@ func compareNamesCached(q, c *aname, cfg *Config, cls string, keepPairs bool, ca
 			jq, jc := q.joinedText(), c.joinedText()
 			d := levenshtein(jq, jc)
 			js := 1 - float64(d)/float64(max(len(jq), len(jc)))
-			if js >= 0.9 && (d <= 2 || res.contentQ != res.contentC) {
+			if js >= 0.9 && (d <= 2 || res.contentQ != res.contentC) && !(hasHan(q) && hasHan(c)) {
 				if cfg.SimExponent != 1 {
 					js = math.Pow(js, cfg.SimExponent)
 				}

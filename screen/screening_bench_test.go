@@ -125,7 +125,7 @@ func TestUNNegatives(t *testing.T) {
 			}
 			if res[0].Decision == screen.Match {
 				matches++
-				if len(examples) < 40 {
+				if len(examples) < 40 || os.Getenv("VIGIL_VERBOSE") == "1" {
 					examples = append(examples, r[0]+" ~ "+res[0].Explanation.String())
 				}
 			} else {

@@ -577,7 +577,8 @@ func compareNamesCached(q, c *aname, cfg *Config, cls string, keepPairs bool, ca
 			switch {
 			case t.Country != "":
 				ctryQ = true
-			case t.Kind == KindWord:
+			case t.Kind == KindWord, t.Kind == KindPersonPart && len(t.Text) >= 3 && !isPatronymParticle(t) && !prefixLeft(t, c, usedC):
+				// An unmatched "Abdul" or "Abu" starts a name of its own.
 				leftQ = true
 				leftWQ += q.w[i]
 			case t.Kind == KindLegal:
@@ -593,7 +594,7 @@ func compareNamesCached(q, c *aname, cfg *Config, cls string, keepPairs bool, ca
 			switch {
 			case t.Country != "":
 				ctryC = true
-			case t.Kind == KindWord:
+			case t.Kind == KindWord, t.Kind == KindPersonPart && len(t.Text) >= 3 && !isPatronymParticle(t) && !prefixLeft(t, q, usedQ):
 				leftC = true
 				leftWC += c.w[j]
 			case t.Kind == KindLegal:
@@ -700,6 +701,18 @@ func compareNamesCached(q, c *aname, cfg *Config, cls string, keepPairs bool, ca
 		}
 	}
 	return res
+}
+
+// prefixLeft tells whether an unmatched token of the other name shares
+// the first three letters of t: "Abd al" split by reordering ("..., Abd")
+// is not another name.
+func prefixLeft(t *Token, o *aname, used uint64) bool {
+	for j, u := range o.toks {
+		if j < 64 && used&(1<<j) == 0 && len(u.Text) >= 3 && u.Text[:3] == t.Text[:3] {
+			return true
+		}
+	}
+	return false
 }
 
 func isPatronymic(s string) bool {

@@ -187,3 +187,9 @@ func TestWebConformance(t *testing.T) {
 func TestCaseworkConformance(t *testing.T) {
 	storetest.RunCasework(t, func(t *testing.T) vigil.Store { return openFresh(t) })
 }
+func TestGrievanceConformance(t *testing.T) {
+	storetest.RunGrievance(t, func(t *testing.T) vigil.Store { return openFresh(t) })
+}
+func TestScreeningConformance(t *testing.T) {
+	storetest.RunScreening(t, func(t *testing.T) vigil.Store { return openFresh(t) })
+}

@@ -34,3 +34,6 @@ func TestRiskConformance(t *testing.T) { storetest.RunRisk(t, storetest.OpenSQLi
 func TestWebConformance(t *testing.T)  { storetest.RunWeb(t, storetest.OpenSQLite) }
 
 func TestCaseworkConformance(t *testing.T) { storetest.RunCasework(t, storetest.OpenSQLite) }
+
+func TestGrievanceConformance(t *testing.T) { storetest.RunGrievance(t, storetest.OpenSQLite) }
+func TestScreeningConformance(t *testing.T) { storetest.RunScreening(t, storetest.OpenSQLite) }

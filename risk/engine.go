@@ -350,6 +350,9 @@ func ChangeOf(ev *vigil.Event) (Change, bool) {
 		}
 		return Change{All: true}, true
 	}
+	if c, ok := screeningChange(ev); ok {
+		return c, true
+	}
 	if err := json.Unmarshal(ev.Payload, &p); err != nil || p.ID == "" {
 		return Change{}, false
 	}

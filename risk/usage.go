@@ -135,5 +135,8 @@ func EnrichersFor(st Store) []Enricher {
 	if us, ok := st.(usage.Store); ok {
 		out = append(out, UsageSignals(us))
 	}
+	if ms, ok := st.(MatchSource); ok {
+		out = append(out, ScreeningMatches(ms))
+	}
 	return out
 }

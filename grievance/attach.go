@@ -31,13 +31,13 @@ var DefaultLimits = Limits{MaxAttachments: 3, MaxAttachmentBytes: 512 << 10, Max
 // CheckAttachment sniffs a file's type, checks it against AllowedTypes and
 // the size limit, and returns it ready to store. The name is cleaned to a
 // base name of printable characters.
-func (l Limits) CheckAttachment(name string, content []byte, now time.Time) (Attachment, error) {
+func (l Limits) CheckAttachment(name string, content []byte, now time.Time) (File, error) {
 	name = cleanName(name)
 	if len(content) == 0 {
-		return Attachment{}, vigil.FieldError("attachments", "%q is empty", name)
+		return File{}, vigil.FieldError("attachments", "%q is empty", name)
 	}
 	if int64(len(content)) > l.MaxAttachmentBytes {
-		return Attachment{}, vigil.FieldError("attachments", "%q has %d bytes; at most %d are accepted", name, len(content), l.MaxAttachmentBytes)
+		return File{}, vigil.FieldError("attachments", "%q has %d bytes; at most %d are accepted", name, len(content), l.MaxAttachmentBytes)
 	}
 	mt, _, _ := strings.Cut(http.DetectContentType(content), ";")
 	allowed := false
@@ -45,13 +45,13 @@ func (l Limits) CheckAttachment(name string, content []byte, now time.Time) (Att
 		allowed = allowed || t == mt
 	}
 	if !allowed {
-		return Attachment{}, vigil.FieldError("attachments", "%q is %s; accepted are PDF, PNG, JPEG and plain text", name, mt)
+		return File{}, vigil.FieldError("attachments", "%q is %s; accepted are PDF, PNG, JPEG and plain text", name, mt)
 	}
 	if mt == "text/plain" && !utf8.Valid(content) {
-		return Attachment{}, vigil.FieldError("attachments", "%q is not UTF-8 text", name)
+		return File{}, vigil.FieldError("attachments", "%q is not UTF-8 text", name)
 	}
 	sum := sha256.Sum256(content)
-	return Attachment{SHA256: hex.EncodeToString(sum[:]), Name: name, MediaType: mt, Size: int64(len(content)), AddedAt: now.UTC(), Content: content}, nil
+	return File{SHA256: hex.EncodeToString(sum[:]), Name: name, MediaType: mt, Size: int64(len(content)), AddedAt: now.UTC(), Content: content}, nil
 }
 
 func cleanName(name string) string {

@@ -104,30 +104,30 @@ type Grievance struct {
 	// TriageNote is for officers only, never shown to the submitter.
 	TriageNote string `json:"triage_note,omitempty"`
 
-	Attachments []Attachment `json:"attachments"`
+	Attachments []File `json:"attachments"`
 	UpdatedAt   time.Time    `json:"updated_at"`
 	UpdatedBy   string       `json:"updated_by"`
 	// Version increases with every change.
 	Version int `json:"version"`
 }
 
-// Flags are a grievance's deadline states at a moment.
-type Flags struct {
+// OverdueFlags are a grievance's deadline states at a moment.
+type OverdueFlags struct {
 	AckOverdue    bool `json:"ack_overdue"`
 	AnswerOverdue bool `json:"answer_overdue"`
 }
 
 // Overdue reports which deadlines have passed unmet at now.
-func (g *Grievance) Overdue(now time.Time) Flags {
-	return Flags{
+func (g *Grievance) Overdue(now time.Time) OverdueFlags {
+	return OverdueFlags{
 		AckOverdue:    g.AcknowledgedAt == nil && g.ClosedAt == nil && now.After(g.AckDue),
 		AnswerOverdue: g.AnsweredAt == nil && g.ClosedAt == nil && now.After(g.AnswerDue),
 	}
 }
 
-// Attachment is a file a submitter sent, checked for type and size on the
+// File is a file a submitter sent, checked for type and size on the
 // way in and stored by its SHA-256.
-type Attachment struct {
+type File struct {
 	SHA256    string    `json:"sha256"`
 	Name      string    `json:"name"`
 	MediaType string    `json:"media_type"`
@@ -148,10 +148,10 @@ const (
 	UpdateClosing         UpdateKind = "closing"         // the provider closed it, with a note
 )
 
-// Update is one message between the submitter and the provider, in order.
+// Exchange is one message between the submitter and the provider, in order.
 // Officers' names are not shown to the submitter; Author is kept for the
 // record.
-type Update struct {
+type Exchange struct {
 	Seq         int64      `json:"seq"`
 	GrievanceID string     `json:"grievance_id"`
 	Kind        UpdateKind `json:"kind"`
@@ -201,11 +201,11 @@ type Store interface {
 	// code; ENOTFOUND when none.
 	GrievanceByReceipt(ctx context.Context, receiptHash string) (*Grievance, error)
 	ListGrievances(ctx context.Context, q Query) (Page, error)
-	GrievanceUpdates(ctx context.Context, id string) ([]*Update, error)
-	GrievanceAttachment(ctx context.Context, id, sha256 string) (*Attachment, []byte, error)
+	GrievanceUpdates(ctx context.Context, id string) ([]*Exchange, error)
+	GrievanceAttachment(ctx context.Context, id, sha256 string) (*File, []byte, error)
 	// AddGrievanceInformation adds the submitter's text and files to a grievance
 	// that is not closed.
-	AddGrievanceInformation(ctx context.Context, id, text string, atts []Attachment, now time.Time) error
+	AddGrievanceInformation(ctx context.Context, id, text string, atts []File, now time.Time) error
 	// AcknowledgeGrievance, AnswerGrievance and CloseGrievance record the officer's step and its
 	// message; the store decides, inside the transaction, whether the
 	// deadline was met, and writes the matching event type.

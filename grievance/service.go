@@ -89,7 +89,7 @@ type Submission struct {
 	Description string
 	About       string
 	Contact     Contact
-	Attachments []Attachment // checked with Limits.CheckAttachment
+	Attachments []File // checked with Limits.CheckAttachment
 }
 
 // Receipt is what a submitter gets back, once.
@@ -167,10 +167,10 @@ func trimContact(c Contact) Contact {
 	return Contact{Name: strings.TrimSpace(c.Name), Email: strings.TrimSpace(c.Email), Phone: strings.TrimSpace(c.Phone), Other: strings.TrimSpace(c.Other)}
 }
 
-func dedupeAttachments(atts []Attachment) []Attachment {
-	out := []Attachment{}
+func dedupeAttachments(atts []File) []File {
+	out := []File{}
 	for _, a := range atts {
-		if !slices.ContainsFunc(out, func(b Attachment) bool { return b.SHA256 == a.SHA256 }) {
+		if !slices.ContainsFunc(out, func(b File) bool { return b.SHA256 == a.SHA256 }) {
 			out = append(out, a)
 		}
 	}
@@ -190,11 +190,11 @@ type Follow struct {
 	Closed      bool       `json:"closed"`
 	Outcome     Outcome    `json:"outcome,omitempty"`
 	Attachments int        `json:"attachments"`
-	Messages    []*Message `json:"messages"`
+	Messages    []*FollowMessage `json:"messages"`
 }
 
-// Message is one step of the conversation as the submitter sees it.
-type Message struct {
+// FollowMessage is one step of the conversation as the submitter sees it.
+type FollowMessage struct {
 	Kind UpdateKind `json:"kind"`
 	// FromSubmitter tells the submitter's own messages from the provider's.
 	FromSubmitter bool      `json:"from_submitter"`
@@ -214,9 +214,9 @@ func (s *Service) Follow(ctx context.Context, code string) (*Follow, error) {
 		return nil, err
 	}
 	f := &Follow{ID: g.ID, Subject: g.Subject, Status: g.Status, ReceivedAt: g.ReceivedAt, AckDue: g.AckDue, AnswerDue: g.AnswerDue,
-		Closed: g.ClosedAt != nil, Outcome: g.Outcome, Attachments: len(g.Attachments), Messages: []*Message{}}
+		Closed: g.ClosedAt != nil, Outcome: g.Outcome, Attachments: len(g.Attachments), Messages: []*FollowMessage{}}
 	for _, u := range ups {
-		f.Messages = append(f.Messages, &Message{Kind: u.Kind, FromSubmitter: u.Kind == UpdateInformation, Text: u.Text, Time: u.Time})
+		f.Messages = append(f.Messages, &FollowMessage{Kind: u.Kind, FromSubmitter: u.Kind == UpdateInformation, Text: u.Text, Time: u.Time})
 	}
 	return f, nil
 }
@@ -234,7 +234,7 @@ func (s *Service) byReceipt(ctx context.Context, code string) (*Grievance, error
 
 // AddInformation adds the submitter's text and files to the grievance the
 // code names.
-func (s *Service) AddInformation(ctx context.Context, code, text string, atts []Attachment) error {
+func (s *Service) AddInformation(ctx context.Context, code, text string, atts []File) error {
 	l := s.cfg.Limits
 	text, err := l.CheckText("text", text, len(atts) == 0)
 	if err != nil {
@@ -336,14 +336,14 @@ func (s *Service) OpenContact(ctx context.Context, id, passphrase, actor string)
 }
 
 // Get returns a grievance, its updates and its deadline flags.
-func (s *Service) Get(ctx context.Context, id string) (*Grievance, []*Update, Flags, error) {
+func (s *Service) Get(ctx context.Context, id string) (*Grievance, []*Exchange, OverdueFlags, error) {
 	g, err := s.store.GetGrievance(ctx, id)
 	if err != nil {
-		return nil, nil, Flags{}, err
+		return nil, nil, OverdueFlags{}, err
 	}
 	ups, err := s.store.GrievanceUpdates(ctx, id)
 	if err != nil {
-		return nil, nil, Flags{}, err
+		return nil, nil, OverdueFlags{}, err
 	}
 	return g, ups, g.Overdue(s.cfg.Now()), nil
 }
@@ -416,19 +416,19 @@ func (s *Service) AnswerPromise(ctx context.Context, id, answer, actor string) (
 type OverdueReport struct {
 	AsOf       time.Time       `json:"as_of"`
 	Grievances []OverdueItem   `json:"grievances"`
-	Promises   []OverdueChange `json:"promises"`
+	Promises   []OverduePromise `json:"promises"`
 }
 
 // OverdueItem is an overdue grievance and which deadline it missed.
 type OverdueItem struct {
 	Grievance *Grievance `json:"grievance"`
-	Flags     Flags      `json:"flags"`
+	OverdueFlags     OverdueFlags      `json:"flags"`
 	// Due is the earliest missed deadline.
 	Due time.Time `json:"due"`
 }
 
-// OverdueChange is an overdue promise with its engagement.
-type OverdueChange struct {
+// OverduePromise is an overdue promise with its engagement.
+type OverduePromise struct {
 	Promise    *Promise    `json:"promise"`
 	Engagement *Engagement `json:"engagement"`
 }
@@ -441,7 +441,7 @@ func (s *Service) Overdue(ctx context.Context) (*OverdueReport, error) {
 // Overdue lists the grievances and promises overdue at now. The dashboard
 // calls it with the store alone.
 func Overdue(ctx context.Context, st Store, now time.Time) (*OverdueReport, error) {
-	rep := &OverdueReport{AsOf: now.UTC(), Grievances: []OverdueItem{}, Promises: []OverdueChange{}}
+	rep := &OverdueReport{AsOf: now.UTC(), Grievances: []OverdueItem{}, Promises: []OverduePromise{}}
 	after := ""
 	for {
 		pg, err := st.ListGrievances(ctx, Query{Overdue: true, Now: now, After: after, Limit: 1000})
@@ -454,7 +454,7 @@ func Overdue(ctx context.Context, st Store, now time.Time) (*OverdueReport, erro
 			if f.AckOverdue {
 				due = g.AckDue
 			}
-			rep.Grievances = append(rep.Grievances, OverdueItem{Grievance: g, Flags: f, Due: due})
+			rep.Grievances = append(rep.Grievances, OverdueItem{Grievance: g, OverdueFlags: f, Due: due})
 		}
 		if pg.Next == "" {
 			break
@@ -476,7 +476,7 @@ func Overdue(ctx context.Context, st Store, now time.Time) (*OverdueReport, erro
 			}
 			engs[p.EngagementID] = e
 		}
-		rep.Promises = append(rep.Promises, OverdueChange{Promise: p, Engagement: e})
+		rep.Promises = append(rep.Promises, OverduePromise{Promise: p, Engagement: e})
 	}
 	return rep, nil
 }

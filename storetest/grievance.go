@@ -219,7 +219,7 @@ func testGrievanceReceipt(t *testing.T, s vigil.Store, gs grievance.Store) {
 	if att.Name != "report.pdf" || att.MediaType != "application/pdf" {
 		t.Fatalf("attachment %+v", att)
 	}
-	rc, err := svc.Submit(ctx, grievance.Submission{Channel: grievance.ChannelAPI, Language: "fr", Subject: "Sujet", Description: "Texte", Attachments: []grievance.Attachment{att}})
+	rc, err := svc.Submit(ctx, grievance.Submission{Channel: grievance.ChannelAPI, Language: "fr", Subject: "Sujet", Description: "Texte", Attachments: []grievance.File{att}})
 	must(t, err)
 	if len(grievance.NormalizeReceipt(rc.Code)) != 20 || !rc.AckDue.Equal(grievanceT0.Add(grievance.DefaultAckWithin)) || !rc.AnswerDue.Equal(grievanceT0.Add(grievance.DefaultAnswerWithin)) {
 		t.Fatalf("receipt %+v", rc)
@@ -243,7 +243,7 @@ func testGrievanceReceipt(t *testing.T, s vigil.Store, gs grievance.Store) {
 	c.Set(grievanceT0.Add(2 * time.Hour))
 	note, err := svc.Limits().CheckAttachment("note.txt", []byte("Plus de détails : le 3 novembre.\n"), c.Now())
 	must(t, err)
-	must(t, svc.AddInformation(ctx, rc.Code, "Une précision.", []grievance.Attachment{note}))
+	must(t, svc.AddInformation(ctx, rc.Code, "Une précision.", []grievance.File{note}))
 	wantCode(t, svc.AddInformation(ctx, rc.Code, "   ", nil), vigil.EINVALID)
 	if n := countEvents(t, s, vigil.EventGrievanceUpdated); n != 1 {
 		t.Fatalf("%d updated events, want 1", n)
@@ -333,7 +333,7 @@ func testGrievanceDeadlines(t *testing.T, s vigil.Store, gs grievance.Store) {
 	}
 	rep, err := svc.Overdue(ctx)
 	must(t, err)
-	if len(rep.Grievances) != 1 || !rep.Grievances[0].Flags.AckOverdue || rep.Grievances[0].Flags.AnswerOverdue || !rep.Grievances[0].Due.Equal(late.AckDue) {
+	if len(rep.Grievances) != 1 || !rep.Grievances[0].OverdueFlags.AckOverdue || rep.Grievances[0].OverdueFlags.AnswerOverdue || !rep.Grievances[0].Due.Equal(late.AckDue) {
 		t.Fatalf("overdue report %+v", rep.Grievances)
 	}
 	g, err = svc.Acknowledge(ctx, late.ID, "Sorry for the delay.", "officer")
@@ -354,7 +354,7 @@ func testGrievanceDeadlines(t *testing.T, s vigil.Store, gs grievance.Store) {
 	c.Set(grievanceT0.Add(31 * 24 * time.Hour))
 	rep, err = svc.Overdue(ctx)
 	must(t, err)
-	if len(rep.Grievances) != 1 || rep.Grievances[0].Grievance.ID != late.ID || !rep.Grievances[0].Flags.AnswerOverdue {
+	if len(rep.Grievances) != 1 || rep.Grievances[0].Grievance.ID != late.ID || !rep.Grievances[0].OverdueFlags.AnswerOverdue {
 		t.Fatalf("overdue at day 31: %+v", rep.Grievances)
 	}
 	g, err = svc.Answer(ctx, late.ID, "Our answer.", "officer")

@@ -60,7 +60,7 @@ func (tx *tx) grievanceEvent(ctx context.Context, typ, id, actor string, now tim
 	return ev.ID, tx.insertEvent(ctx, ev)
 }
 
-func (tx *tx) putGrievanceAttachments(ctx context.Context, id string, atts []grievance.Attachment) error {
+func (tx *tx) putGrievanceAttachments(ctx context.Context, id string, atts []grievance.File) error {
 	for _, a := range atts {
 		if _, err := tx.exec(ctx, "INSERT INTO grievance_attachments (grievance_id, sha256, name, media_type, size, added_at, content) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
 			id, a.SHA256, a.Name, a.MediaType, a.Size, gts(a.AddedAt), a.Content); err != nil {
@@ -70,7 +70,7 @@ func (tx *tx) putGrievanceAttachments(ctx context.Context, id string, atts []gri
 	return nil
 }
 
-func attachmentDigests(atts []grievance.Attachment) []map[string]any {
+func attachmentDigests(atts []grievance.File) []map[string]any {
 	out := []map[string]any{}
 	for _, a := range atts {
 		out = append(out, map[string]any{"sha256": a.SHA256, "media_type": a.MediaType, "size": a.Size})
@@ -87,7 +87,7 @@ func (s *Store) CreateGrievance(ctx context.Context, g *grievance.Grievance, sea
 	g.Anonymous = !g.HasContact
 	g.UpdatedAt, g.UpdatedBy, g.Version = g.ReceivedAt, actor, 1
 	if g.Attachments == nil {
-		g.Attachments = []grievance.Attachment{}
+		g.Attachments = []grievance.File{}
 	}
 	doc, err := json.Marshal(g)
 	if err != nil {
@@ -228,15 +228,15 @@ func (s *Store) ListGrievances(ctx context.Context, q grievance.Query) (grievanc
 }
 
 // GrievanceUpdates returns the conversation of a grievance, in order.
-func (s *Store) GrievanceUpdates(ctx context.Context, id string) ([]*grievance.Update, error) {
+func (s *Store) GrievanceUpdates(ctx context.Context, id string) ([]*grievance.Exchange, error) {
 	rows, err := s.db.QueryContext(ctx, s.q("SELECT seq, grievance_id, kind, author, text, time FROM grievance_updates WHERE grievance_id = ? ORDER BY seq"), id)
 	if err != nil {
 		return nil, fmt.Errorf("updates of grievance %s: %w", id, err)
 	}
 	defer rows.Close()
-	out := []*grievance.Update{}
+	out := []*grievance.Exchange{}
 	for rows.Next() {
-		var u grievance.Update
+		var u grievance.Exchange
 		var kind, tm string
 		if err := rows.Scan(&u.Seq, &u.GrievanceID, &kind, &u.Author, &u.Text, &tm); err != nil {
 			return nil, fmt.Errorf("updates of grievance %s: %w", id, err)
@@ -248,8 +248,8 @@ func (s *Store) GrievanceUpdates(ctx context.Context, id string) ([]*grievance.U
 }
 
 // GrievanceAttachment returns one attachment and its bytes.
-func (s *Store) GrievanceAttachment(ctx context.Context, id, sha string) (*grievance.Attachment, []byte, error) {
-	var a grievance.Attachment
+func (s *Store) GrievanceAttachment(ctx context.Context, id, sha string) (*grievance.File, []byte, error) {
+	var a grievance.File
 	var added string
 	var content []byte
 	err := s.db.QueryRowContext(ctx, s.q("SELECT sha256, name, media_type, size, added_at, content FROM grievance_attachments WHERE grievance_id = ? AND sha256 = ?"), id, sha).
@@ -328,7 +328,7 @@ func notClosed(g *grievance.Grievance) error {
 }
 
 // AddGrievanceInformation adds the submitter's text and files.
-func (s *Store) AddGrievanceInformation(ctx context.Context, id, text string, atts []grievance.Attachment, now time.Time) error {
+func (s *Store) AddGrievanceInformation(ctx context.Context, id, text string, atts []grievance.File, now time.Time) error {
 	now = now.UTC().Truncate(time.Microsecond)
 	return s.inTx(ctx, func(tx *tx) error {
 		g, err := tx.updateGrievance(ctx, id, "submitter", now, func(g *grievance.Grievance) error {

@@ -337,6 +337,11 @@ type nameCmp struct {
 	contentQ       int     // content words/numbers in the query name
 	contentC       int     // content words/numbers in the entity name
 	contentMatched int     // content words/numbers paired
+	initials       int     // initials paired with a word they start
+	// where the last initial and the last full word paired, for the
+	// order check of initialsAgree
+	initQ, initC, wordQ, wordC int
+	leftQ, leftC   bool    // a word of the name found no partner
 }
 
 // compareNames aligns the tokens of two names greedily, best pairs first,
@@ -434,6 +439,10 @@ func compareNamesCached(q, c *aname, cfg *Config, cls string, keepPairs bool, ca
 			if len(c.toks[p.c].Text) > 1 && len(q.toks[p.q].Text) > 1 {
 				res.informative += r * p.sim
 				res.contentMatched++
+				res.wordQ, res.wordC = p.q, p.c
+			} else if len(c.toks[p.c].Text) != len(q.toks[p.q].Text) {
+				res.initials++
+				res.initQ, res.initC = p.q, p.c
 			}
 		}
 		if keepPairs {
@@ -554,6 +563,12 @@ func compareNamesCached(q, c *aname, cfg *Config, cls string, keepPairs bool, ca
 					}
 				}
 				res.informative += 0.5
+				res.initials++
+				if pass == 0 {
+					res.initQ, res.initC = i, j
+				} else {
+					res.initQ, res.initC = j, i
+				}
 				break
 			}
 		}
@@ -612,6 +627,7 @@ func compareNamesCached(q, c *aname, cfg *Config, cls string, keepPairs bool, ca
 			res.contentC++
 		}
 	}
+	res.leftQ, res.leftC = leftQ, leftC
 	hi, lo := res.covQ, res.covC
 	if lo > hi {
 		hi, lo = lo, hi
@@ -701,6 +717,16 @@ func compareNamesCached(q, c *aname, cfg *Config, cls string, keepPairs bool, ca
 		}
 	}
 	return res
+}
+
+// initialsAgree tells whether one name is the other with its given
+// names cut to initials ("V. Putin", "J.-C. Juncker"): one full word and
+// the initials of the others, nothing left over on the shorter side.
+func initialsAgree(cmp nameCmp) bool {
+	// The initial must stand on the same side of the full word in both
+	// names: "Cabir Arslan" is not "A. Kabir".
+	sameOrder := (cmp.initQ < cmp.wordQ) == (cmp.initC < cmp.wordC)
+	return cmp.contentMatched == 1 && cmp.initials > 0 && !(cmp.leftQ && cmp.leftC) && sameOrder
 }
 
 // prefixLeft tells whether an unmatched token of the other name shares
@@ -957,7 +983,7 @@ func evalEntityX(cfg *Config, q *pquery, qn *aname, e *Entity, en *aname, cmp na
 		}
 		// One shared word of a person's name ("Dass", "Zulkarnain") is a
 		// lead to review, not a match.
-		if cls := pairClass(q.q.Type, e.Type, qn, en); cls == "person" && cmp.contentMatched < 2 && max(cmp.contentQ, cmp.contentC) >= 2 && !cmp.joined {
+		if cls := pairClass(q.q.Type, e.Type, qn, en); cls == "person" && cmp.contentMatched < 2 && max(cmp.contentQ, cmp.contentC) >= 2 && !cmp.joined && !initialsAgree(cmp) {
 			caps = append(caps, "a single name word agrees")
 		}
 		if len(caps) > 0 {

@@ -341,7 +341,7 @@ type nameCmp struct {
 	// where the last initial and the last full word paired, for the
 	// order check of initialsAgree
 	initQ, initC, wordQ, wordC int
-	leftQ, leftC   bool    // a word of the name found no partner
+	leftQ, leftC               bool // a word of the name found no partner
 }
 
 // compareNames aligns the tokens of two names greedily, best pairs first,

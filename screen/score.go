@@ -710,7 +710,12 @@ func compareNamesCached(q, c *aname, cfg *Config, cls string, keepPairs bool, ca
 		if j < 0 || int(j)+1 >= nc {
 			continue
 		}
-		if pairOf[i+1] != j+1 && q.toks[i+1].Kind == KindWord && c.toks[j+1].Kind == KindWord {
+		// The name after the particle may pair with a name further up the
+		// other side's chain of ancestors ("Osama bin Laden" / "Usama bin
+		// Muhammad ibn Awad ibn Ladin"): a name after a particle there too.
+		k := pairOf[i+1]
+		ancestor := k >= 1 && c.toks[k-1].Kind == KindPersonPart && isPatronymParticle(c.toks[k-1])
+		if pairOf[i+1] != j+1 && !ancestor && q.toks[i+1].Kind == KindWord && c.toks[j+1].Kind == KindWord {
 			res.score *= cfg.ParticleConflict
 			res.conflicts = append(res.conflicts, "different name after "+t.Text)
 			break

@@ -86,7 +86,7 @@ to set up your own.`,
 		newTokensCmd(g),
 		newBenchCmd(g),
 		newUsageCmd(g), newSignalsCmd(g),
-		newScreenCmd(),
+		newScreenCmd(g), newListsCmd(g), newMatchesCmd(g),
 		newLogCmd(),
 		newAssessCmd(g), newRiskCmd(g),
 	)

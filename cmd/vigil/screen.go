@@ -18,8 +18,10 @@ import (
 )
 
 // newScreenCmd is the batch screening mode: lists and parties in, matches
-// out, no database, so pipelines and auditors can run it anywhere.
-func newScreenCmd() *cobra.Command {
+// out, no database, so pipelines and auditors can run it anywhere. Its
+// subcommand portfolio screens the stored portfolio against the stored
+// lists (vigil lists import).
+func newScreenCmd(g *globals) *cobra.Command {
 	var (
 		listPaths, listFormats []string
 		input, output          string
@@ -40,7 +42,10 @@ XML), eu (annex CSV, a directory of them, or FSF XML), csl, dod (1260H), ftm
 --list, in the same order.
 
 The input needs a header with at least id,name,country; type, aliases and
-parents (both separated by ';') are optional. Use - for standard input or output.`,
+parents (both separated by ';') are optional. Use - for standard input or output.
+
+To screen the stored portfolio against stored list versions instead, see
+'vigil screen portfolio' and 'vigil lists import'.`,
 		Example: `  vigil screen --list sdn.csv --list-format ofac --list UN_consolidated.xml --list-format un \
     --input parties.csv --output matches.csv`,
 		Args: cobra.NoArgs,
@@ -119,6 +124,7 @@ parents (both separated by ';') are optional. Use - for standard input or output
 	f.IntVar(&workers, "workers", runtime.GOMAXPROCS(0), "parallel screening workers")
 	f.Float64Var(&matchT, "match-threshold", 0, fmt.Sprintf("score for a match (default %.2f)", screen.DefaultConfig().MatchThreshold))
 	f.Float64Var(&reviewT, "review-threshold", 0, fmt.Sprintf("lowest score reported, as review (default %.2f)", screen.DefaultConfig().ReviewThreshold))
+	cmd.AddCommand(newScreenPortfolioCmd(g))
 	return cmd
 }
 

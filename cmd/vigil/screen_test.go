@@ -24,7 +24,7 @@ func TestScreenCommand(t *testing.T) {
 		"c,Ministry of Defence,Ukraine,organization,\n"+
 		"d,Иван Сидоров,RU,person,\n"+
 		"e,Acme Widgets Ltd,GB,company,Acme\n"), 0o644)
-	cmd := newScreenCmd()
+	cmd := newScreenCmd(&globals{})
 	var stderr bytes.Buffer
 	cmd.SetErr(&stderr)
 	cmd.SetArgs([]string{"--list", list, "--list-format", "csv", "--input", in, "--output", out})
@@ -82,7 +82,7 @@ func TestScreenCommandErrors(t *testing.T) {
 		{"--list", list, "--list-format", "csv", "--input", in, "--output", filepath.Join(dir, "o.csv")},
 		{"--list", list, "--list-format", "nope", "--input", in, "--output", "-"},
 	} {
-		cmd := newScreenCmd()
+		cmd := newScreenCmd(&globals{})
 		cmd.SetErr(&bytes.Buffer{})
 		cmd.SetOut(&bytes.Buffer{})
 		cmd.SilenceUsage = true

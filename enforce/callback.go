@@ -1,7 +1,9 @@
 package enforce
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"time"
 
 	"github.com/vigil-hrdd/vigil"
@@ -36,4 +38,21 @@ func Settle(ctx context.Context, st Store, cb Callback, now time.Time, actor str
 		return st.FailAction(ctx, a.ID, "", "refused by the control plane: "+cb.Message, actor)
 	}
 	return nil, vigil.FieldError("status", "unknown status %q (want confirmed or refused)", cb.Status)
+}
+
+// HandleCallback authenticates a control plane's callback (the webhook's
+// signature scheme, same secret) and settles it. It is the whole of the
+// callback endpoint but for HTTP; its errors are vigil errors
+// (EUNAUTHORIZED for a bad signature or timestamp).
+func HandleCallback(ctx context.Context, st Store, secret []byte, timestamp, signature string, body []byte, now time.Time, actor string) (*Action, error) {
+	if err := VerifySignature(secret, timestamp, signature, body, now, DefaultMaxSkew); err != nil {
+		return nil, err
+	}
+	var cb Callback
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&cb); err != nil {
+		return nil, vigil.Errorf(vigil.EINVALID, "callback body: %v", err)
+	}
+	return Settle(ctx, st, cb, now, actor)
 }

@@ -193,3 +193,6 @@ func TestGrievanceConformance(t *testing.T) {
 func TestScreeningConformance(t *testing.T) {
 	storetest.RunScreening(t, func(t *testing.T) vigil.Store { return openFresh(t) })
 }
+func TestEnforceConformance(t *testing.T) {
+	storetest.RunEnforce(t, func(t *testing.T) vigil.Store { return openFresh(t) })
+}

@@ -37,3 +37,4 @@ func TestCaseworkConformance(t *testing.T) { storetest.RunCasework(t, storetest.
 
 func TestGrievanceConformance(t *testing.T) { storetest.RunGrievance(t, storetest.OpenSQLite) }
 func TestScreeningConformance(t *testing.T) { storetest.RunScreening(t, storetest.OpenSQLite) }
+func TestEnforceConformance(t *testing.T)   { storetest.RunEnforce(t, storetest.OpenSQLite) }

@@ -40,8 +40,8 @@ const hidden = -1
 var expected = map[string]int64{
 	"decisions.approved.engage": 6, "decisions.approved.condition": 7, "decisions.approved.restrict": hidden,
 	"decisions.approved.suspend": hidden, "decisions.approved.terminate": 0, "decisions.approved.total": 20,
-	"decisions.rejected":  hidden,
-	"enforcement.queued":  7, "enforcement.confirmed": 5, "enforcement.failed": 0, "enforcement.verified": 5, "enforcement.unverified": hidden,
+	"decisions.rejected": hidden,
+	"enforcement.queued": 7, "enforcement.confirmed": 5, "enforcement.failed": 0, "enforcement.verified": 5, "enforcement.unverified": hidden,
 	"enforcement.verified.suspend": 5, "enforcement.verified.restrict": 0, "enforcement.verified.terminate": 0,
 	"grievances.received": 9, "grievances.acknowledged": 7, "grievances.acknowledged_late": hidden, "grievances.answered": 6,
 	"grievances.answered_late": 0, "grievances.closed": 5, "grievances.led_to_action": hidden,
@@ -51,7 +51,7 @@ var expected = map[string]int64{
 	"previous.decisions.approved.restrict": 0, "previous.grievances.received": hidden,
 	"events.month.2026-01": 0, "events.month.2026-02": 12, "events.month.2026-03": 13, "events.month.2026-04": 18,
 	"events.month.2026-05": 17, "events.month.2026-06": 24, "events.month.2026-07": hidden, "events.month.2026-08": 0,
-	"events.month.2026-12": hidden,
+	"events.month.2026-12":          hidden,
 	"decisions.approved.country.NL": hidden, "decisions.approved.country.LU": 12, "decisions.approved.country.BE-VLG": hidden,
 	"decisions.approved.sector.telecom": 6, "decisions.approved.sector.military": 9, "decisions.approved.sector.police": 7,
 	"relationships.total": 15, "relationships.context.active_armed_conflict": 7, "relationships.context.occupation": hidden,
@@ -209,10 +209,10 @@ func TestRenderAndSuppressionInEveryFormat(t *testing.T) {
 		t.Error("the HTML does not embed report.json verbatim")
 	}
 	for _, want := range []string{
-		`<th scope="row">Restrict</th><td>&lt;5</td>`,    // small
-		`<th scope="row">Suspend</th><td>&lt;5</td>`,     // its complement
-		`<th scope="row">Occupation</th><td>&lt;5</td>`,  // small snapshot cell
-		`<th scope="row">Right to life</th><td>9</td>`,   // a salient issue
+		`<th scope="row">Restrict</th><td>&lt;5</td>`,   // small
+		`<th scope="row">Suspend</th><td>&lt;5</td>`,    // its complement
+		`<th scope="row">Occupation</th><td>&lt;5</td>`, // small snapshot cell
+		`<th scope="row">Right to life</th><td>9</td>`,  // a salient issue
 		`<th scope="row">Approved decisions</th><td>20</td><td>11</td><td>&#43;9</td>`,
 		"<svg", "Part C", "C6 — Remediation",
 	} {

@@ -181,7 +181,7 @@ func tokSimRaw(a, b *Token, minSim float64) float64 {
 			s = v
 		}
 	}
-	if s > 0 && a.Script == b.Script && !a.Abjad && !b.Abjad && a.Kind == KindWord && b.Kind == KindWord {
+	if s > 0 && a.Script == b.Script && !a.Abjad && !b.Abjad {
 		s = typoShape(a, b, s)
 	}
 	if ls, lt := len(a.Skel), len(b.Skel); (a.Abjad || b.Abjad) && ls >= 2 && lt >= 2 {
@@ -229,6 +229,17 @@ func typoShape(a, b *Token, s float64) float64 {
 		return 0
 	}
 	return s
+}
+
+// joinedParts is the number of tokens that make up joinedText.
+func joinedParts(a *aname) int {
+	n := 0
+	for _, t := range a.toks {
+		if t.Kind != KindLegal && t.Kind != KindTitle {
+			n++
+		}
+	}
+	return n
 }
 
 // hasHan tells whether a name has words of a syllabic script, whose
@@ -673,7 +684,7 @@ func compareNamesCached(q, c *aname, cfg *Config, cls string, keepPairs bool, ca
 			jq, jc := q.joinedText(), c.joinedText()
 			d := levenshtein(jq, jc)
 			js := 1 - float64(d)/float64(max(len(jq), len(jc)))
-			if js >= 0.9 && (d <= 2 || res.contentQ != res.contentC) && !(hasHan(q) && hasHan(c)) {
+			if js >= 0.9 && (d <= 2 || joinedParts(q) != joinedParts(c)) && !(hasHan(q) && hasHan(c)) {
 				if cfg.SimExponent != 1 {
 					js = math.Pow(js, cfg.SimExponent)
 				}

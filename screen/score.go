@@ -724,9 +724,15 @@ func compareNamesCached(q, c *aname, cfg *Config, cls string, keepPairs bool, ca
 		// The name after the particle may pair with a name further up the
 		// other side's chain of ancestors ("Osama bin Laden" / "Usama bin
 		// Muhammad ibn Awad ibn Ladin"): a name after a particle there too.
-		k := pairOf[i+1]
-		ancestor := k >= 1 && c.toks[k-1].Kind == KindPersonPart && isPatronymParticle(c.toks[k-1])
-		if pairOf[i+1] != j+1 && !ancestor && q.toks[i+1].Kind == KindWord && c.toks[j+1].Kind == KindWord {
+		// Articles between the particle and the name are skipped ("bin
+		// al-Din").
+		qi, cj := nameAfter(q.toks, i), nameAfter(c.toks, int(j))
+		if qi < 0 || cj < 0 || qi >= 64 {
+			continue
+		}
+		k := int(pairOf[qi])
+		ancestor := k >= 1 && isPatronymParticle(c.toks[prevName(c.toks, k)])
+		if k != cj && !ancestor {
 			res.score *= cfg.ParticleConflict
 			res.conflicts = append(res.conflicts, "different name after "+t.Text)
 			break
@@ -755,6 +761,32 @@ func prefixLeft(t *Token, o *aname, used uint64) bool {
 		}
 	}
 	return false
+}
+
+// nameAfter is the index of the first word after toks[i], skipping
+// articles and stopwords, or -1.
+func nameAfter(toks []*Token, i int) int {
+	for k := i + 1; k < len(toks); k++ {
+		switch toks[k].Kind {
+		case KindStop:
+			continue
+		case KindWord:
+			return k
+		}
+		return -1
+	}
+	return -1
+}
+
+// prevName is the index of the token before toks[k], skipping articles
+// and stopwords (the particle of "ibn al-Ladin"), or k itself at the start.
+func prevName(toks []*Token, k int) int {
+	for p := k - 1; p >= 0; p-- {
+		if toks[p].Kind != KindStop {
+			return p
+		}
+	}
+	return k
 }
 
 func isPatronymic(s string) bool {

@@ -607,6 +607,11 @@ func compareNamesCached(q, c *aname, cfg *Config, cls string, keepPairs bool, ca
 				// An unmatched "Abdul" or "Abu" starts a name of its own.
 				leftQ = true
 				leftWQ += q.w[i]
+			case cls == "person" && (t.Kind == KindOrgTerm || t.Kind == KindDomain):
+				// In a person's name a dictionary word is a name ("Mir",
+				// "Nasr"): left over, it is a word like any other.
+				leftQ = true
+				leftWQ += q.w[i]
 			case t.Kind == KindLegal:
 				legQ = true
 			}
@@ -621,6 +626,11 @@ func compareNamesCached(q, c *aname, cfg *Config, cls string, keepPairs bool, ca
 			case t.Country != "":
 				ctryC = true
 			case t.Kind == KindWord, t.Kind == KindPersonPart && len(t.Text) >= 3 && !isPatronymParticle(t) && !prefixLeft(t, q, usedQ):
+				leftC = true
+				leftWC += c.w[j]
+			case cls == "person" && (t.Kind == KindOrgTerm || t.Kind == KindDomain):
+				// In a person's name a dictionary word is a name ("Mir",
+				// "Nasr"): left over, it is a word like any other.
 				leftC = true
 				leftWC += c.w[j]
 			case t.Kind == KindLegal:

@@ -251,6 +251,9 @@ func buildOpenAPI(routes []route) ([]byte, error) {
 		if rt.method == http.MethodPost || rt.method == http.MethodPut {
 			responses["409"] = problem("Conflict", "The record exists already or changed meanwhile.")
 		}
+		if rt.access.public() && rt.method == http.MethodPost {
+			responses["429"] = problem("TooManyRequests", "Too many requests from this address (public routes are rate-limited); retry after the Retry-After header's seconds.")
+		}
 		responses["500"] = problem("Internal", "Internal error; details are in the server log under the request id.")
 		op["responses"] = responses
 		if !rt.access.public() {

@@ -53,6 +53,9 @@ type Server struct {
 	metrics *metrics
 	openapi []byte
 	ui      uiConfig // the web UI's sign-in policy (ui.go)
+	// grievances is the grievance channel's service and rate limits
+	// (grievance.go).
+	grievances *grievanceEdge
 }
 
 type mount struct {

@@ -35,6 +35,10 @@ const (
 	principalExpired  = "expired"
 )
 
+// envOptions let a domain's tests seed the store of every env and add a
+// server option (grievance_test.go: a grievance key and sample records).
+var envOptions []func(t testing.TB, store vigil.Store) Option
+
 func newEnv(t testing.TB, opts ...Option) *env {
 	t.Helper()
 	ctx := context.Background()
@@ -44,6 +48,9 @@ func newEnv(t testing.TB, opts ...Option) *env {
 	}
 	t.Cleanup(func() { store.Close() })
 	logs := &bytes.Buffer{}
+	for _, extend := range envOptions {
+		opts = append(opts, extend(t, store))
+	}
 	srv, err := NewServer(store, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})), opts...)
 	if err != nil {
 		t.Fatalf("new server: %v", err)

@@ -29,6 +29,34 @@ type chart struct {
 	Height vg.Length
 }
 
+// newPlot is a plot in Liberation Sans, the PDF's typeface (gonum's
+// default is the serif).
+func newPlot(title string) *plot.Plot {
+	p := plot.New()
+	sans := func(sty *text.Style) { sty.Font.Variant = "Sans" }
+	p.Title.Text = title
+	p.Title.Padding = vg.Points(6)
+	sans(&p.Title.TextStyle)
+	for _, a := range []*plot.Axis{&p.X, &p.Y} {
+		sans(&a.Label.TextStyle)
+		sans(&a.Tick.Label)
+		a.Tick.Label.Font.Size = vg.Points(9)
+	}
+	sans(&p.Legend.TextStyle)
+	p.Legend.TextStyle.Font.Size = vg.Points(9)
+	return p
+}
+
+// sansLabels sets the labels' typeface and centres them above their point.
+func sansLabels(l *plotter.Labels) {
+	for i := range l.TextStyle {
+		l.TextStyle[i].Font.Variant = "Sans"
+		l.TextStyle[i].Font.Size = vg.Points(9)
+		l.TextStyle[i].XAlign = draw.XCenter
+		l.TextStyle[i].YAlign = draw.YBottom
+	}
+}
+
 // chartIDs in the order they are drawn.
 var chartIDs = []string{"timeseries", "decisions", "heatmap"}
 
@@ -105,8 +133,7 @@ func tierInk(rank int) color.Color {
 // categories is a bar chart over named categories that marks hidden
 // counts instead of drawing them.
 func (w *writer) categories(title string, names []string, figs []*Figure) *plot.Plot {
-	p := plot.New()
-	p.Title.Text = title
+	p := newPlot(title)
 	vals := make(plotter.Values, len(figs))
 	var marks plotter.XYLabels
 	for i, f := range figs {
@@ -125,10 +152,7 @@ func (w *writer) categories(title string, names []string, figs []*Figure) *plot.
 	}
 	if len(marks.XYs) > 0 {
 		if l, err := plotter.NewLabels(marks); err == nil {
-			for i := range l.TextStyle {
-				l.TextStyle[i].XAlign = draw.XCenter
-				l.TextStyle[i].YAlign = draw.YBottom
-			}
+			sansLabels(l)
 			p.Add(l)
 		}
 	}
@@ -153,8 +177,7 @@ func (w *writer) plotDecisions() *plot.Plot {
 
 func (w *writer) plotTimeseries() *plot.Plot {
 	months := w.doc.Group("events.month")
-	p := plot.New()
-	p.Title.Text = w.t("chart.timeseries")
+	p := newPlot(w.t("chart.timeseries"))
 	var names []string
 	var run plotter.XYs
 	var marks plotter.XYLabels
@@ -181,10 +204,7 @@ func (w *writer) plotTimeseries() *plot.Plot {
 	flush()
 	if len(marks.XYs) > 0 {
 		if l, err := plotter.NewLabels(marks); err == nil {
-			for i := range l.TextStyle {
-				l.TextStyle[i].XAlign = draw.XCenter
-				l.TextStyle[i].YAlign = draw.YBottom
-			}
+			sansLabels(l)
 			p.Add(l)
 		}
 	}
@@ -269,8 +289,7 @@ func (s swatch) Thumbnail(c *draw.Canvas) {
 }
 
 func (w *writer) plotHeatmap() (*plot.Plot, vg.Length, vg.Length) {
-	p := plot.New()
-	p.Title.Text = w.t("chart.heatmap")
+	p := newPlot(w.t("chart.heatmap"))
 	figs := w.doc.Group("heat")
 	xs, ys := map[string]int{}, map[string]int{}
 	var countries, caps []string
@@ -299,8 +318,8 @@ func (w *writer) plotHeatmap() (*plot.Plot, vg.Length, vg.Length) {
 	}
 	lbl := p.X.Tick.Label
 	lbl.XAlign, lbl.YAlign = draw.XCenter, draw.YCenter
-	lbl.Font.Size = vg.Points(7)
-	h := &heatCells{nx: len(caps), ny: len(countries), label: lbl, minCell: w.doc.MinCell}
+	lbl.Font.Size = vg.Points(8)
+	h := &heatCells{nx: len(caps) + 2, ny: len(countries), label: lbl, minCell: w.doc.MinCell}
 	for _, f := range figs {
 		country, capability, _ := strings.Cut(f.Label, "|")
 		cell := heatCell{x: xs[capability], y: ys[country], shown: f.Value != nil, text: w.show(f)}
@@ -323,7 +342,8 @@ func (w *writer) plotHeatmap() (*plot.Plot, vg.Length, vg.Length) {
 	p.X.Tick.Label.XAlign, p.X.Tick.Label.YAlign = draw.XRight, draw.YCenter
 	p.X.Tick.Label.Font.Size = vg.Points(8)
 	p.Y.Tick.Label.Font.Size = vg.Points(8)
-	p.X.Min, p.X.Max = -0.5, float64(max(len(caps), 1))-0.5
+	// The empty column on the right holds the legend.
+	p.X.Min, p.X.Max = -0.5, float64(max(len(caps), 1))+1.5
 	p.Y.Min, p.Y.Max = -0.5, float64(max(len(countries), 1))-0.5
 	var ranks []int
 	for r := range tiers {
@@ -335,7 +355,7 @@ func (w *writer) plotHeatmap() (*plot.Plot, vg.Length, vg.Length) {
 	}
 	p.Legend.Add(fmt.Sprintf("<%d", w.doc.MinCell), swatch{hidden})
 	p.Legend.Top = true
-	wd := vg.Length(max(len(caps), 4))*1.4*vg.Centimeter + 6*vg.Centimeter
+	wd := vg.Length(max(len(caps), 4)+2)*1.6*vg.Centimeter + 4*vg.Centimeter
 	ht := vg.Length(max(len(countries), 3))*0.6*vg.Centimeter + 5*vg.Centimeter
 	if wd > 17*vg.Centimeter {
 		wd = 17 * vg.Centimeter

@@ -89,6 +89,7 @@ to set up your own.`,
 		newScreenCmd(g), newListsCmd(g), newMatchesCmd(g),
 		newLogCmd(),
 		newAssessCmd(g), newRiskCmd(g),
+		newReportCmd(g),
 	)
 	return root
 }

@@ -134,7 +134,7 @@ type Match struct {
 	FoundAt     time.Time          `json:"found_at"`
 	UpdatedAt   time.Time          `json:"updated_at"`
 	DecidedBy   string             `json:"decided_by,omitempty"`
-	DecidedAt   time.Time          `json:"decided_at,omitzero"`
+	DecidedAt   time.Time          `json:"decided_at,omitempty,omitzero"`
 	Reason      string             `json:"reason,omitempty"`
 }
 

@@ -427,10 +427,11 @@ func (ix *Index) ScreenMin(q Query, limit int, minScore float64) []Result {
 	defer ix.pool.Put(s)
 	pq := prepare(q, ix.rarity)
 	s.hits = s.hits[:0]
-	if s.sims == nil {
-		s.sims = simCache{}
+	nTok := 0
+	for _, qn := range pq.names {
+		nTok += len(qn.toks)
 	}
-	clear(s.sims)
+	s.sims.reset(len(ix.vocab), nTok)
 	base := 0
 	for _, qn := range pq.names {
 		qn.tokBase = base
@@ -540,7 +541,7 @@ func (ix *Index) ScreenMin(q Query, limit int, minScore float64) []Result {
 			if qn.kind == "acronym" && en.kind == "acronym" {
 				continue
 			}
-			cmp := compareNamesCached(qn, en, &ix.cfg, pairClass(q.Type, e.Type, qn, en), false, s.sims)
+			cmp := compareNamesCached(qn, en, &ix.cfg, pairClass(q.Type, e.Type, qn, en), false, &s.sims)
 			if cmp.score < ix.cfg.MinCandidateScore {
 				continue
 			}
@@ -576,7 +577,7 @@ func (ix *Index) ScreenMin(q Query, limit int, minScore float64) []Result {
 		// Re-run with token pairs and explanation, only for what is
 		// returned.
 		e := &ix.ents[b.ent]
-		cmp := compareNamesCached(b.qn, b.en, &ix.cfg, pairClass(q.Type, e.Type, b.qn, b.en), true, s.sims)
+		cmp := compareNamesCached(b.qn, b.en, &ix.cfg, pairClass(q.Type, e.Type, b.qn, b.en), true, &s.sims)
 		r := evalEntity(&ix.cfg, pq, b.qn, e, b.en, cmp, ix.parentScore)
 		fillTokens(&r.Explanation, b.qn, b.en, cmp)
 		out = append(out, r)

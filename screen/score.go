@@ -168,21 +168,26 @@ func tokSimRaw(a, b *Token, minSim float64) float64 {
 		return 0
 	}
 	s := 0.0
-	if a.Key == b.Key && a.Key != "" {
+	keyEq := a.Key == b.Key && a.Key != ""
+	if keyEq {
 		s = 0.92
 	}
+	dT, dK := -1, -1 // edit distances of text and key, -1 when not computed
 	if la >= 3 && lb >= 3 && s < 0.92 {
 		// Cheap bounds first: an edit changes the length by at most one
 		// and the letter set by at most two letters.
-		if v := boundedLevSim(a.Text, b.Text, a.mask, b.mask, minSim); v > s {
+		var v float64
+		if v, dT = boundedLev(a.Text, b.Text, a.mask, b.mask, minSim); v > s {
 			s = v
 		}
-		if v := boundedLevSim(a.Key, b.Key, a.kmask, b.kmask, minSim/0.96) * 0.96; v > s {
-			s = v
+		if v, dK = boundedLev(a.Key, b.Key, a.kmask, b.kmask, minSim/0.96); v*0.96 > s {
+			s = v * 0.96
 		}
 	}
-	if s > 0 && a.Script == b.Script && !a.Abjad && !b.Abjad {
-		s = typoShape(a, b, s)
+	if s > 0 && a.Script == b.Script && !a.Abjad && !b.Abjad && max(la, lb) >= 4 && !(keyEq && max(la, lb) < 7) {
+		// (With equal keys only a long word's one-letter typo can rise
+		// above the key's 0.92.)
+		s = typoShape(a, b, s, dT, dK)
 	}
 	if ls, lt := len(a.Skel), len(b.Skel); (a.Abjad || b.Abjad) && ls >= 2 && lt >= 2 {
 		// Cheap bound first: the edit cost is at least the length gap.
@@ -216,17 +221,28 @@ func tokSimRaw(a, b *Token, minSim float64) float64 {
 // sound within two edits make another word, however long both are
 // (Shamsuddin/Shahabuddin, Abdurrahim/Abdurrahman, Constructors/
 // Construction).
-func typoShape(a, b *Token, s float64) float64 {
+//
+// dT and dK are the edit distances of the texts and of the keys when
+// already computed, else -1.
+func typoShape(a, b *Token, s float64, dT, dK int) float64 {
 	l := max(len(a.Text), len(b.Text))
 	if l < 4 {
 		return s
 	}
-	d := levenshtein(a.Text, b.Text)
+	d := dT
+	if d < 0 {
+		d = levenshtein(a.Text, b.Text)
+	}
 	if d == 1 && !lastLetterEdit(a.Text, b.Text) {
 		return max(s, 1-0.5/float64(l))
 	}
-	if d >= 3 && float64(d)/float64(l) > 0.2 && levenshtein(a.Key, b.Key) >= 2 {
-		return 0
+	if d >= 3 && float64(d)/float64(l) > 0.2 {
+		if dK < 0 {
+			dK = levenshtein(a.Key, b.Key)
+		}
+		if dK >= 2 {
+			return 0
+		}
 	}
 	return s
 }
@@ -312,10 +328,12 @@ func crossPair(a, b string, minSim float64) float64 {
 	return crossSimMin(a, b, minSim)
 }
 
-func boundedLevSim(a, b string, ma, mb uint32, minSim float64) float64 {
+// boundedLev is levSim with cheap bounds first; it also returns the edit
+// distance, or -1 when the bounds ruled the pair out without computing it.
+func boundedLev(a, b string, ma, mb uint32, minSim float64) (float64, int) {
 	m := max(len(a), len(b))
 	if m == 0 {
-		return 0
+		return 0, -1
 	}
 	d := len(a) - len(b)
 	if d < 0 {
@@ -325,9 +343,13 @@ func boundedLevSim(a, b string, ma, mb uint32, minSim float64) float64 {
 		d = xd
 	}
 	if 1-float64(d)/float64(m) < minSim {
-		return 0
+		return 0, -1
 	}
-	return levSim(a, b)
+	if a == b {
+		return 1, 0
+	}
+	d = levenshtein(a, b)
+	return 1 - float64(d)/float64(m), d
 }
 
 type tokPair struct {
@@ -367,9 +389,48 @@ func compareNames(q, c *aname, cfg *Config, cls string, keepPairs bool) nameCmp 
 // simCache remembers token similarities between the tokens of one query
 // and vocabulary tokens of the index: the same few words recur across the
 // candidate names of a query.
-type simCache map[uint64]float32
+//
+// It is indexed by vocabulary id (an epoch-tagged slot per id, then a row
+// of one value per query token), which costs two array reads where a
+// hash map costs a hash and a probe.
+type simCache struct {
+	epoch  uint32
+	tag    []uint32 // per vocabulary id: epoch its row was assigned in
+	row    []uint32 // per vocabulary id: its row in vals
+	stride int      // query tokens per row
+	vals   []float32
+}
 
-func compareNamesCached(q, c *aname, cfg *Config, cls string, keepPairs bool, cache simCache) nameCmp {
+// reset starts the cache for a query of nTok tokens over a vocabulary of
+// nVocab ids.
+func (c *simCache) reset(nVocab, nTok int) {
+	if len(c.tag) != nVocab {
+		c.tag, c.row = make([]uint32, nVocab), make([]uint32, nVocab)
+		c.epoch = 0
+	}
+	c.epoch++
+	if c.epoch == 0 {
+		clear(c.tag)
+		c.epoch = 1
+	}
+	c.stride = nTok
+	c.vals = c.vals[:0]
+}
+
+// at returns the cached cell of query token qi and vocabulary id v (NaN
+// when not computed yet).
+func (c *simCache) at(v uint32, qi int) *float32 {
+	if c.tag[v] != c.epoch {
+		c.tag[v] = c.epoch
+		c.row[v] = uint32(len(c.vals) / c.stride)
+		for k := 0; k < c.stride; k++ {
+			c.vals = append(c.vals, float32(math.NaN()))
+		}
+	}
+	return &c.vals[int(c.row[v])*c.stride+qi]
+}
+
+func compareNamesCached(q, c *aname, cfg *Config, cls string, keepPairs bool, cache *simCache) nameCmp {
 	var res nameCmp
 	nq, nc := len(q.toks), len(c.toks)
 	if nq == 0 || nc == 0 {
@@ -381,12 +442,12 @@ func compareNamesCached(q, c *aname, cfg *Config, cls string, keepPairs bool, ca
 		for j, ct := range c.toks {
 			var s float64
 			if cache != nil && c.ids != nil {
-				key := uint64(q.tokBase+i)<<32 | uint64(c.ids[j])
-				if v, ok := cache[key]; ok {
+				cell := cache.at(c.ids[j], q.tokBase+i)
+				if v := *cell; v == v {
 					s = float64(v)
 				} else {
 					s = tokSim(qt, ct, cfg.MinTokenSim)
-					cache[key] = float32(s)
+					*cell = float32(s)
 				}
 			} else {
 				s = tokSim(qt, ct, cfg.MinTokenSim)

@@ -410,7 +410,7 @@ func (s *Service) Assign(ctx context.Context, actor *vigil.User, id string, vers
 	}
 	return s.store.UpdateCase(ctx, id, version, actor.ID, func(c *Case) (*Entry, error) {
 		if c.Assignee == assignee {
-			return nil, vigil.FieldError("assignee", "case %s is assigned to %q already", c.ID, assignee)
+			return nil, vigil.Errorf(vigil.ECONFLICT, "case %s is assigned to %q already", c.ID, assignee)
 		}
 		from := c.Assignee
 		c.Assignee = assignee
@@ -456,7 +456,7 @@ func (s *Service) Link(ctx context.Context, actor *vigil.User, id string, versio
 			SignalIDs: merge(&c.SignalIDs, l.SignalIDs), GrievanceIDs: merge(&c.GrievanceIDs, l.GrievanceIDs), SourceIDs: merge(&c.SourceIDs, l.SourceIDs),
 		}
 		if added.empty() {
-			return nil, vigil.FieldError("links", "case %s is linked to all of these already", c.ID)
+			return nil, vigil.Errorf(vigil.ECONFLICT, "case %s is linked to all of these already", c.ID)
 		}
 		raw, err := json.Marshal(added)
 		if err != nil {

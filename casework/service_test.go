@@ -318,7 +318,7 @@ func TestStaleVersionConflicts(t *testing.T) {
 	_, err = f.svc.Assign(ctx, f.analyst, c.ID, c.Version+1, "dora")
 	wantCode(t, err, vigil.EINVALID)
 	_, err = f.svc.Assign(ctx, f.analyst, c.ID, c.Version+1, "amira")
-	wantCode(t, err, vigil.EINVALID) // assigned already: nothing to record
+	wantCode(t, err, vigil.ECONFLICT) // assigned already: nothing to record
 	a, err := f.svc.Assign(ctx, f.analyst, c.ID, c.Version+1, "bruno")
 	must(t, err)
 	if a.Assignee != "bruno" || a.Version != c.Version+2 {
@@ -339,7 +339,7 @@ func TestCommentLinkAttach(t *testing.T) {
 	_, err = f.svc.Link(ctx, f.analyst, c.ID, 0, casework.Links{SubscriptionIDs: []string{"S404"}})
 	wantCode(t, err, vigil.EINVALID)
 	_, err = f.svc.Link(ctx, f.analyst, c.ID, 0, casework.Links{SubscriptionIDs: []string{"S1"}})
-	wantCode(t, err, vigil.EINVALID) // linked already
+	wantCode(t, err, vigil.ECONFLICT) // linked already
 	linked, err := f.svc.Link(ctx, f.analyst, c.ID, 0, casework.Links{SubscriptionIDs: []string{"S3"}, GrievanceIDs: []string{"G1"}, AssessmentIDs: []string{"A2~P1"}})
 	must(t, err)
 	if !slices.Contains(linked.SubscriptionIDs, "S3") || !slices.Equal(linked.GrievanceIDs, []string{"G1"}) || len(linked.AssessmentIDs) != 2 {

@@ -47,7 +47,7 @@ type Document struct {
 	// Checkpoint is the signed log checkpoint the event figures were
 	// computed at: only events in the log below its size count. Nil when
 	// the report was rendered without a log, which makes it unverifiable.
-	Checkpoint *Checkpoint `json:"checkpoint"`
+	Checkpoint *Checkpoint `json:"checkpoint,omitempty"`
 	Figures    []Figure    `json:"figures"`
 }
 

@@ -90,6 +90,7 @@ to set up your own.`,
 		newLogCmd(),
 		newAssessCmd(g), newRiskCmd(g),
 		newReportCmd(g),
+		newCasesCmd(g), newDecideCmd(g),
 	)
 	return root
 }

@@ -53,6 +53,8 @@ type Server struct {
 	metrics *metrics
 	openapi []byte
 	ui      uiConfig // the web UI's sign-in policy (ui.go)
+	// screen is the screening service, made on first use (screening.go).
+	screen screeningEdge
 	// grievances is the grievance channel's service and rate limits
 	// (grievance.go).
 	grievances *grievanceEdge

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"image/color"
+	"slices"
 	"sort"
 	"strings"
 
@@ -308,8 +309,9 @@ func (w *writer) plotHeatmap() (*plot.Plot, vg.Length, vg.Length) {
 			tiers[f.TierRank] = f.Tier
 		}
 	}
-	sort.Strings(caps)
-	sort.Sort(sort.Reverse(sort.StringSlice(countries))) // first country at the top
+	// Rows and columns come ranked, most relationships first; the first
+	// row is drawn at the top.
+	slices.Reverse(countries)
 	for i, c := range caps {
 		xs[c] = i
 	}
@@ -335,6 +337,9 @@ func (w *writer) plotHeatmap() (*plot.Plot, vg.Length, vg.Length) {
 	}
 	yt := make(plot.ConstantTicks, len(countries))
 	for i, c := range countries {
+		if c == "other" {
+			c = w.t("heat.other")
+		}
 		yt[i] = plot.Tick{Value: float64(i), Label: c}
 	}
 	p.X.Tick.Marker, p.Y.Tick.Marker = xt, yt

@@ -361,15 +361,9 @@ func snapshotFigures(ctx context.Context, s Store) ([]Figure, []int64, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("report: risk cells: %w", err)
 	}
-	sort.Slice(cells, func(i, j int) bool {
-		if cells[i].Country != cells[j].Country {
-			return cells[i].Country < cells[j].Country
-		}
-		return cells[i].Capability < cells[j].Capability
-	})
-	for _, c := range cells {
+	for _, c := range heatGrid(cells) {
 		figs = append(figs, Figure{ID: "heat." + c.Country + "." + c.Capability, Kind: KindSnapshot, Group: "heat", Label: c.Country + "|" + c.Capability, Tier: c.Tier, TierRank: c.TierRank,
-			Definition: Definition{Text: cur + ", by the end user's country and a capability of a subscribed service; tier is the highest among them"}})
+			Definition: Definition{Text: fmt.Sprintf("%s, by the end user's territory (the %d with most relationships, the rest as %q) and a capability of a subscribed service (the %d most used); tier is the highest among them", cur, heatRows, heatOther, heatCols)}})
 		counts = append(counts, c.N)
 	}
 	return figs, counts, nil
@@ -399,5 +393,72 @@ func rankKeys(m map[string]int64) []string {
 		}
 		return out[i] < out[j]
 	})
+	return out
+}
+
+// The heat map keeps to what a page can show: the territories with most
+// relationships, the others folded into one row, and the capabilities
+// most subscribed.
+const (
+	heatRows  = 15
+	heatCols  = 8
+	heatOther = "other"
+)
+
+// heatGrid folds the store's risk cells into the heat map's grid. A
+// folded cell's count adds its territories' counts (an upper bound, like
+// the store's) and keeps the highest tier.
+func heatGrid(cells []vigil.RiskCell) []vigil.RiskCell {
+	byCountry, byCap := map[string]int64{}, map[string]int64{}
+	for _, c := range cells {
+		byCountry[c.Country] += c.N
+		byCap[c.Capability] += c.N
+	}
+	rows := rankKeys(byCountry)
+	if len(rows) > heatRows {
+		rows = rows[:heatRows]
+	}
+	cols := rankKeys(byCap)
+	if len(cols) > heatCols {
+		cols = cols[:heatCols]
+	}
+	keepRow, keepCol := map[string]bool{}, map[string]bool{}
+	for _, r := range rows {
+		keepRow[r] = true
+	}
+	for _, c := range cols {
+		keepCol[c] = true
+	}
+	type key struct{ country, capability string }
+	grid := map[key]*vigil.RiskCell{}
+	for _, c := range cells {
+		if !keepCol[c.Capability] {
+			continue
+		}
+		country := c.Country
+		if !keepRow[country] {
+			country = heatOther
+		}
+		k := key{country, c.Capability}
+		g, ok := grid[k]
+		if !ok {
+			g = &vigil.RiskCell{Country: country, Capability: c.Capability, Tier: c.Tier, TierRank: c.TierRank}
+			grid[k] = g
+		} else if c.TierRank > g.TierRank {
+			g.Tier, g.TierRank = c.Tier, c.TierRank
+		}
+		g.N += c.N
+	}
+	if len(byCountry) > heatRows {
+		rows = append(rows, heatOther)
+	}
+	var out []vigil.RiskCell
+	for _, r := range rows {
+		for _, c := range cols {
+			if g, ok := grid[key{r, c}]; ok {
+				out = append(out, *g)
+			}
+		}
+	}
 	return out
 }

@@ -71,6 +71,8 @@ var messages = map[string][2]string{
 	"chart.heatmap":    {"Highest risk tier by country and capability (relationships)", "Niveau de risque le plus élevé par pays et capacité (relations)"},
 	"chart.suppressed": {"grey: fewer than %d, hidden", "gris : moins de %d, masqué"},
 
+	"heat.other": {"other territories", "autres territoires"},
+
 	"kind.public":       {"log", "journal"},
 	"kind.confidential": {"auditor", "auditeur"},
 	"kind.snapshot":     {"snapshot", "instantané"},

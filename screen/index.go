@@ -30,6 +30,8 @@ type iname struct {
 	nameIdx int32 // index in Entity.Names; -1 for a derived acronym
 	off     uint32
 	n       uint16
+	nums    uint8 // number tokens (capped at 255)
+	kind    uint8 // index in Index.kinds
 }
 
 // Index finds and scores listed entities for a query. It is built once
@@ -40,8 +42,14 @@ type Index struct {
 	names []iname
 	nameW []float32 // sum of token weights per name, to rank by coverage (kept apart for cache locality)
 	arena []uint32  // token ids of all names, back to back
-	vocab []vocabEntry
-	post  [][]uint32 // vocab id -> names containing it
+	// Weight and rarity of each arena token, copied from the vocabulary
+	// so that scoring a candidate name reads three adjacent runs instead
+	// of one vocabulary entry per token.
+	arenaW    []float64
+	arenaRare []float64
+	kinds     []string // distinct Name.Kind values ("acronym" included)
+	vocab     []vocabEntry
+	post      [][]uint32 // vocab id -> names containing it
 
 	byText map[string][]uint32 // romanised text -> vocab ids (any kind)
 	// byKey maps a phonetic key to the word vocabulary ids with that key
@@ -62,6 +70,7 @@ type scratch struct {
 	mark    []uint32 // per vocab: epoch of last sighting in this token lookup
 	epoch   uint32
 	hits    []hit
+	order   []uint64 // hits sorted by document frequency: df<<32 | index
 	buf     []byte
 	cands   []cand
 	anames  []aname // reused per candidate name
@@ -70,11 +79,10 @@ type scratch struct {
 }
 
 type hit struct {
-	tok uint8 // query token (bit index in scratch.seen)
 	v   uint32
-	w   float64
 	df  uint32
-	sim float64
+	w   float32
+	tok uint8 // query token (bit index in scratch.seen)
 }
 
 // vkey identifies a vocabulary token without building a string.
@@ -102,6 +110,7 @@ func NewIndex(entities []Entity, opts Options) *Index {
 	// so peak memory does not hold every token of every name at once.
 	const batch = 1 << 15
 	vocabID := make(map[vkey]uint32, len(entities)/2)
+	kindID := map[string]uint8{}
 	var seen []uint32 // per vocab: last name id that counted it (+1)
 	res := make([][]analysed, batch)
 	for lo := 0; lo < len(entities); lo += batch {
@@ -138,7 +147,23 @@ func NewIndex(entities []Entity, opts Options) *Index {
 					}
 					ix.arena = append(ix.arena, id)
 				}
-				ix.names = append(ix.names, iname{ent: ent, nameIdx: a.nameIdx, off: off, n: uint16(min(len(a.toks), math.MaxUint16))})
+				kind := "acronym"
+				if a.nameIdx >= 0 {
+					kind = entities[i].Names[a.nameIdx].Kind
+				}
+				kid, ok := kindID[kind]
+				if !ok && len(ix.kinds) < math.MaxUint8 {
+					kid = uint8(len(ix.kinds))
+					kindID[kind] = kid
+					ix.kinds = append(ix.kinds, kind)
+				}
+				nums := 0
+				for ti := range a.toks {
+					if a.toks[ti].Kind == KindNumber {
+						nums++
+					}
+				}
+				ix.names = append(ix.names, iname{ent: ent, nameIdx: a.nameIdx, off: off, n: uint16(min(len(a.toks), math.MaxUint16)), nums: uint8(min(nums, math.MaxUint8)), kind: kid})
 			}
 			res[i-lo] = nil
 		}
@@ -197,6 +222,11 @@ func NewIndex(entities []Entity, opts Options) *Index {
 	for v := range ix.vocab {
 		e := &ix.vocab[v]
 		e.w = tokenWeight(&e.tok, e.rare)
+	}
+	ix.arenaW = make([]float64, len(ix.arena))
+	ix.arenaRare = make([]float64, len(ix.arena))
+	for i, v := range ix.arena {
+		ix.arenaW[i], ix.arenaRare[i] = ix.vocab[v].w, ix.vocab[v].rare
 	}
 	ix.nameW = make([]float32, len(ix.names))
 	for nid := range ix.names {
@@ -300,7 +330,7 @@ func (ix *Index) lookup(t *Token, s *scratch, w float64, tok uint8) {
 					continue
 				}
 			}
-			s.hits = append(s.hits, hit{tok: tok, v: v, w: w * sim, df: e.df, sim: sim})
+			s.hits = append(s.hits, hit{tok: tok, v: v, w: float32(w * sim), df: e.df})
 		}
 	}
 	// tryKey takes ids from byKey: plain ids share the key (or, for a
@@ -318,7 +348,7 @@ func (ix *Index) lookup(t *Token, s *scratch, w float64, tok uint8) {
 			}
 			s.mark[v] = s.epoch
 			e := &ix.vocab[v]
-			s.hits = append(s.hits, hit{tok: tok, v: v, w: w * sv, df: e.df, sim: sv})
+			s.hits = append(s.hits, hit{tok: tok, v: v, w: float32(w * sv), df: e.df})
 		}
 	}
 	exact := ix.byText[t.Text]
@@ -360,6 +390,7 @@ func (ix *Index) lookup(t *Token, s *scratch, w float64, tok uint8) {
 // best is the best-scoring name pair of one candidate entity.
 type best struct {
 	ent    uint32
+	name   uint32
 	score  float64
 	qn, en *aname
 }
@@ -451,7 +482,13 @@ func (ix *Index) ScreenMin(q Query, limit int, minScore float64) []Result {
 	}
 	// Rarest tokens first, so a frequent word ("company", "mohammed")
 	// cannot crowd out the postings that identify the entity.
-	slices.SortFunc(s.hits, func(a, b hit) int { return int(a.df) - int(b.df) })
+	// (Sorting packed integers avoids a comparison call per step.)
+	order := s.order[:0]
+	for i, h := range s.hits {
+		order = append(order, uint64(h.df)<<32|uint64(i))
+	}
+	slices.Sort(order)
+	s.order = order
 	// Collect candidates from the rare tokens; once the candidate set is
 	// large, a frequent token only adds evidence to names already found
 	// (by binary search in its sorted postings), so a query of common
@@ -461,9 +498,10 @@ func (ix *Index) ScreenMin(q Query, limit int, minScore float64) []Result {
 	// Each query word adds evidence to a name once, whichever of its
 	// spellings the name carries: a list name that lists five spellings
 	// of "Muhammad" is not five times a Muhammad.
-	for _, h := range s.hits {
+	for _, o := range order {
+		h := &s.hits[uint32(o)]
 		p := ix.post[h.v]
-		w := float32(h.w)
+		w := h.w
 		bit := uint32(1) << h.tok
 		if len(s.touched) == 0 || (len(p) <= budget && len(s.touched)+len(p) <= maxTouched) {
 			budget -= len(p)
@@ -558,7 +596,7 @@ func (ix *Index) ScreenMin(q Query, limit int, minScore float64) []Result {
 				b = &byEnt[len(byEnt)-1]
 			}
 			if score > b.score {
-				b.score, b.qn, b.en = score, qn, en
+				b.score, b.qn, b.en, b.name = score, qn, en, c.name
 			}
 		}
 	}
@@ -577,6 +615,7 @@ func (ix *Index) ScreenMin(q Query, limit int, minScore float64) []Result {
 		// Re-run with token pairs and explanation, only for what is
 		// returned.
 		e := &ix.ents[b.ent]
+		b.en.value = ix.nameValue(&ix.names[b.name])
 		cmp := compareNamesCached(b.qn, b.en, &ix.cfg, pairClass(q.Type, e.Type, b.qn, b.en), true, &s.sims)
 		r := evalEntity(&ix.cfg, pq, b.qn, e, b.en, cmp, ix.parentScore)
 		fillTokens(&r.Explanation, b.qn, b.en, cmp)
@@ -590,36 +629,35 @@ func (ix *Index) ScreenMin(q Query, limit int, minScore float64) []Result {
 }
 
 func (ix *Index) fillAname(n *iname, a *aname) *aname {
-	ids := ix.arena[n.off : n.off+uint32(n.n)]
-	toks, rare := a.toks[:0], a.rare[:0]
-	a.ids = ids
+	lo, hi := n.off, n.off+uint32(n.n)
+	ids := ix.arena[lo:hi]
+	toks := a.toks[:0]
 	for _, v := range ids {
 		toks = append(toks, &ix.vocab[v].tok)
-		rare = append(rare, ix.vocab[v].rare)
 	}
-	value, kind := "", "acronym"
-	e := &ix.ents[n.ent]
-	if n.nameIdx >= 0 {
-		value, kind = e.Names[n.nameIdx].Value, e.Names[n.nameIdx].Kind
-	} else {
-		value = toks[0].Text
+	// The weights and rarities are the index's own arrays: an index
+	// name is never passed to finish, which would write them.
+	a.ids, a.toks = ids, toks
+	a.w, a.rare = ix.arenaW[lo:hi:hi], ix.arenaRare[lo:hi:hi]
+	a.sumW = 0
+	for _, w := range a.w {
+		a.sumW += w
 	}
-	a.value, a.kind, a.toks, a.rare = value, kind, toks, rare
-	// Weights come precomputed from the vocabulary (what finish would
-	// compute token by token).
-	w := a.w[:0]
-	a.sumW, a.nums = 0, 0
-	for _, v := range ids {
-		e := &ix.vocab[v]
-		w = append(w, e.w)
-		a.sumW += e.w
-		if e.tok.Kind == KindNumber {
-			a.nums++
-		}
-	}
-	a.w = w
+	a.nums = int(n.nums)
+	// The name's text is needed only to explain a returned result
+	// (nameValue).
+	a.value, a.kind = "", ix.kinds[n.kind]
 	a.joined, a.jdone = "", false
 	return a
+}
+
+// nameValue is the text of an indexed name (the acronym itself for a
+// derived acronym).
+func (ix *Index) nameValue(n *iname) string {
+	if n.nameIdx >= 0 {
+		return ix.ents[n.ent].Names[n.nameIdx].Value
+	}
+	return ix.vocab[ix.arena[n.off]].tok.Text
 }
 
 // parentScore compares a parent body named by the query with one named by

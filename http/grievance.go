@@ -27,8 +27,10 @@ import (
 // grievanceEdge is the server's grievance service and the rate limits of
 // its public routes.
 type grievanceEdge struct {
+	mu      sync.Mutex // guards the service built on first use
 	svc     *grievance.Service
-	err     error // why there is no service, when there is none
+	cfg     grievance.Config // for the service built on first use
+	err     error            // why there is no service, when there is none
 	limiter *clientLimiter
 }
 
@@ -42,10 +44,17 @@ const (
 
 // WithGrievances serves the grievance channel through svc (its deadlines,
 // limits and key). Without it the server builds a service over its store
-// with the default deadlines and no key, which takes anonymous grievances
-// only.
+// (WithGrievanceConfig, or the default deadlines and no key, which takes
+// anonymous grievances only).
 func WithGrievances(svc *grievance.Service) Option {
 	return func(s *Server) { s.grievanceEdge().svc = svc }
+}
+
+// WithGrievanceConfig serves the grievance channel over the server's
+// store with these deadlines, limits and key directory; the server's clock
+// is used when cfg.Now is nil.
+func WithGrievanceConfig(cfg grievance.Config) Option {
+	return func(s *Server) { s.grievanceEdge().cfg = cfg }
 }
 
 // WithGrievanceRateLimit sets the public routes' rate limit per client
@@ -68,10 +77,16 @@ func (s *Server) grievanceEdge() *grievanceEdge {
 // first use.
 func (s *Server) grievanceService() (*grievance.Service, error) {
 	e := s.grievanceEdge()
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	if e.svc == nil && e.err == nil {
 		gs, err := grievance.StoreOf(s.store)
 		if err == nil {
-			e.svc, err = grievance.NewService(gs, grievance.Config{Now: s.now})
+			cfg := e.cfg
+			if cfg.Now == nil {
+				cfg.Now = s.now
+			}
+			e.svc, err = grievance.NewService(gs, cfg)
 		}
 		e.err = err
 	}
@@ -281,6 +296,8 @@ func (s *Server) grievanceRoutes() []route {
 		read   = access{perm: vigil.PermRead}
 		handle = access{perm: vigil.PermHandleGrievances}
 	)
+	// Built here, while the server is set up, so that requests only read it.
+	s.grievanceLimiter()
 	id := "/api/v1/grievances/{id}"
 	return []route{
 		{method: "POST", path: "/api/v1/public/grievances", access: public, op: "submitGrievance", tag: "grievances",

@@ -41,13 +41,13 @@ func init() {
 	receipt := `"receipt_code":"` + sampleReceipt + `"`
 	for k, v := range map[string][]sample{
 		"POST /api/v1/public/grievances":             {{path: "/api/v1/public/grievances", body: `{"subject":"Access test","description":"Sent by the access test"}`}},
-		"POST /api/v1/public/grievances/follow":             {{path: "/api/v1/public/grievances/follow", body: "{" + receipt + "}"}},
+		"POST /api/v1/public/grievances/follow":      {{path: "/api/v1/public/grievances/follow", body: "{" + receipt + "}"}},
 		"POST /api/v1/public/grievances/information": {{path: "/api/v1/public/grievances/information", body: "{" + receipt + `,"text":"more"}`}},
 		"GET /api/v1/grievances":                     {{path: "/api/v1/grievances?overdue=false&limit=10"}},
-		"GET /api/v1/grievance-overdue":             {{path: "/api/v1/grievance-overdue"}},
-		"GET /api/v1/grievance-figures":             {{path: "/api/v1/grievance-figures?from=2026-01-01"}},
+		"GET /api/v1/grievance-overdue":              {{path: "/api/v1/grievance-overdue"}},
+		"GET /api/v1/grievance-figures":              {{path: "/api/v1/grievance-figures?from=2026-01-01"}},
 		"GET /api/v1/grievances/{id}":                {{path: id}},
-		"GET /api/v1/grievances/{id}/files/{sha}": {{path: id + "/files/" + sampleFileSHA()}},
+		"GET /api/v1/grievances/{id}/files/{sha}":    {{path: id + "/files/" + sampleFileSHA()}},
 		"POST /api/v1/grievances/{id}/acknowledge":   {{path: id + "/acknowledge", body: `{"message":"Received"}`}},
 		"POST /api/v1/grievances/{id}/triage":        {{path: id + "/triage", body: `{"party_ids":["unit"],"subscription_ids":[],"case_ids":["C1"],"note":"n"}`}},
 		"POST /api/v1/grievances/{id}/answer":        {{path: id + "/answer", body: `{"message":"Our answer"}`}},

@@ -171,7 +171,7 @@ func (u *webUI) routeTable() []uiRoute {
 		write  = access{perm: vigil.PermWritePortfolio}
 		users  = access{perm: vigil.PermManageUsers}
 	)
-	return []uiRoute{
+	return append([]uiRoute{
 		{"GET", "/ui/login", public, u.handleLoginForm},
 		{"POST", "/ui/login", public, u.handleLogin},
 		{"POST", "/ui/lang", public, u.handleLang},
@@ -195,7 +195,7 @@ func (u *webUI) routeTable() []uiRoute {
 		{"GET", "/ui/users", users, u.handleUsers},
 		{"POST", "/ui/users", users, u.handleAddUser},
 		{"POST", "/ui/users/{id}/password", users, u.handlePasswordReset},
-	}
+	}, u.grievanceRoutes()...)
 }
 
 // Cookie names. Over TLS the session and CSRF cookies take the __Host-

@@ -1,0 +1,329 @@
+package http
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"html"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/vigil-hrdd/vigil/grievance"
+)
+
+// grievanceUIEnv is the UI environment with a grievance key.
+func grievanceUIEnv(t *testing.T, opts ...Option) *uiEnv {
+	t.Helper()
+	keys := filepath.Join(t.TempDir(), "keys")
+	if _, err := grievance.GenerateKeyWorkFactor(keys, testGrievancePass, 10); err != nil {
+		t.Fatal(err)
+	}
+	return newUIEnv(t, append([]Option{WithGrievanceConfig(grievance.Config{KeyDir: keys})}, opts...)...)
+}
+
+// postMultipart sends a form as multipart/form-data, as the public form does.
+func (e *uiEnv) postMultipart(t *testing.T, c *http.Client, path string, fields map[string]string, files map[string][]byte) (*http.Response, string) {
+	t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	for k, v := range fields {
+		if err := mw.WriteField(k, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, content := range files {
+		fw, err := mw.CreateFormFile("files", name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fw.Write(content)
+	}
+	mw.Close()
+	req, err := http.NewRequest(http.MethodPost, e.srv.URL+path, &body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatalf("POST %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b)
+}
+
+var receiptCode = regexp.MustCompile(`<code id="receipt-code">([0-9A-Z-]+)</code>`)
+
+func TestUIGrievancePublicFormAndInbox(t *testing.T) {
+	e := grievanceUIEnv(t)
+	pub := e.client(t)
+
+	// The form speaks the language of ?lang= or, without it, of the
+	// browser; every field has a label.
+	_, page, _ := e.get(t, pub, "/grievance/?lang=fr")
+	if !strings.Contains(page, `<html lang="fr">`) || !strings.Contains(page, "Faire un signalement") {
+		t.Fatalf("French form:\n%.400s", page)
+	}
+	req, _ := http.NewRequest("GET", e.srv.URL+"/grievance/", nil)
+	req.Header.Set("Accept-Language", "fr-CA,fr;q=0.9,en;q=0.5")
+	resp, err := pub.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(b), `<html lang="fr">`) {
+		t.Fatal("Accept-Language fr does not give the French form")
+	}
+	status, page, tok := e.get(t, pub, "/grievance/")
+	if status != http.StatusOK || !strings.Contains(page, `<html lang="en">`) || tok == "" {
+		t.Fatalf("English form: %d", status)
+	}
+	for _, id := range regexp.MustCompile(`<(?:input|textarea|select) id="([^"]+)"`).FindAllStringSubmatch(page, -1) {
+		if !strings.Contains(page, `<label for="`+id[1]+`"`) {
+			t.Errorf("field %s has no label", id[1])
+		}
+	}
+
+	// A named submission with a file; the receipt page shows the code.
+	resp, page = e.postMultipart(t, pub, "/grievance/", map[string]string{"csrf": tok, "lang": "en", "subject": "Calls transcribed",
+		"description": "Line one.\nLine two.", "email": "ui.whistle@example.org"}, map[string][]byte{"dates.txt": []byte("3 and 4 November\n")})
+	m := receiptCode.FindStringSubmatch(page)
+	if resp.StatusCode != http.StatusCreated || m == nil {
+		t.Fatalf("submit: %d\n%s", resp.StatusCode, page)
+	}
+	code := m[1]
+	// A refused file type comes back on the form, with what was typed.
+	resp, page = e.postMultipart(t, pub, "/grievance/", map[string]string{"csrf": tok, "subject": "Kept subject", "description": "d"},
+		map[string][]byte{"page.html": []byte("<html><body>hi</body></html>")})
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(page, `id="form-error"`) || !strings.Contains(page, `value="Kept subject"`) {
+		t.Fatalf("refused file: %d\n%s", resp.StatusCode, page)
+	}
+	// Without the form's token the submission is refused.
+	if resp, _ := e.postMultipart(t, pub, "/grievance/", map[string]string{"subject": "s", "description": "d"}, nil); resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("no CSRF token: %d", resp.StatusCode)
+	}
+
+	// The status page in plain words, then added information.
+	resp, page = e.post(t, pub, "/grievance/status", url.Values{"csrf": {tok}, "code": {strings.ToLower(code)}}, nil)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(page, "We have received your grievance. We will acknowledge it by") {
+		t.Fatalf("status: %d\n%s", resp.StatusCode, page)
+	}
+	resp, page = e.postMultipart(t, pub, "/grievance/information", map[string]string{"csrf": tok, "code": code, "text": "One more detail."}, nil)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(page, "Your information has been added.") || !strings.Contains(page, "One more detail.") {
+		t.Fatalf("add information: %d\n%s", resp.StatusCode, page)
+	}
+	if resp, _ := e.post(t, pub, "/grievance/status", url.Values{"csrf": {tok}, "code": {"AAAA-AAAA-AAAA-AAAA-AAAA"}}, nil); resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("unknown code: %d", resp.StatusCode)
+	}
+
+	// Officers see the inbox and act; an analyst reads but cannot act.
+	off := e.client(t)
+	e.signIn(t, off, "grievance_officer", uiPassword)
+	status, page, otok := e.get(t, off, "/ui/grievances")
+	if status != http.StatusOK || !strings.Contains(page, "Calls transcribed") || strings.Contains(page, "ui.whistle@example.org") {
+		t.Fatalf("inbox: %d\n%s", status, page)
+	}
+	id := regexp.MustCompile(`href="/ui/grievances/(G[0-9A-Z]+)"`).FindStringSubmatch(page)
+	if id == nil {
+		t.Fatal("no grievance link in the inbox")
+	}
+	gpath := "/ui/grievances/" + id[1]
+	resp, _ = e.post(t, off, gpath+"/acknowledge", url.Values{"csrf": {otok}, "message": {"Received, we are on it."}}, nil)
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("acknowledge: %d", resp.StatusCode)
+	}
+	resp, page = e.post(t, off, gpath+"/triage", url.Values{"csrf": {otok}, "party_ids": {"NO-SUCH-PARTY"}}, nil)
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(page, `id="action-error"`) {
+		t.Fatalf("bad triage: %d", resp.StatusCode)
+	}
+	resp, page = e.post(t, off, gpath+"/contact", url.Values{"csrf": {otok}, "passphrase": {"wrong"}}, nil)
+	if resp.StatusCode != http.StatusForbidden || strings.Contains(page, "ui.whistle@example.org") {
+		t.Fatalf("wrong passphrase: %d", resp.StatusCode)
+	}
+	resp, page = e.post(t, off, gpath+"/contact", url.Values{"csrf": {otok}, "passphrase": {testGrievancePass}}, nil)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(page, `<dd id="c-email">ui.whistle@example.org</dd>`) {
+		t.Fatalf("open contact: %d", resp.StatusCode)
+	}
+	if strings.Contains(e.logs.String(), "ui.whistle@example.org") || strings.Contains(e.logs.String(), code) {
+		t.Fatal("the server log holds the contact or the receipt code")
+	}
+	an := e.client(t)
+	e.signIn(t, an, "analyst", uiPassword)
+	status, page, atok := e.get(t, an, gpath)
+	if status != http.StatusOK || strings.Contains(page, `action="`+gpath+`/answer"`) {
+		t.Fatalf("analyst view: %d", status)
+	}
+	if resp, _ := e.post(t, an, gpath+"/answer", url.Values{"csrf": {atok}, "message": {"x"}}, nil); resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("analyst answers: %d", resp.StatusCode)
+	}
+	// The submitter sees the acknowledgement, not the officer's name.
+	_, page = e.post(t, pub, "/grievance/status", url.Values{"csrf": {tok}, "code": {code}}, nil)
+	if !strings.Contains(page, "Received, we are on it.") || strings.Contains(page, "grievance_officer") || !strings.Contains(page, "We will answer by") {
+		t.Fatalf("status after acknowledgement:\n%s", page)
+	}
+
+	// The engagement record: a letter, a promise already overdue.
+	status, _, otok = e.get(t, off, "/ui/engagements")
+	if status != http.StatusOK {
+		t.Fatal(status)
+	}
+	resp, _ = e.post(t, off, "/ui/engagements", url.Values{"csrf": {otok}, "kind": {"letter_in"}, "stakeholder_type": {"civil_society"},
+		"stakeholders": {"Six organisations"}, "date": {"2026-10-01"}, "asked": {"Suspend the service"}, "promise": {"Answer in writing"}, "due": {"2026-10-15"}}, nil)
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("record engagement: %d", resp.StatusCode)
+	}
+	_, page, _ = e.get(t, off, "/ui/engagements")
+	if !strings.Contains(page, "Six organisations") || !strings.Contains(page, `badge tier-3">overdue`) {
+		t.Fatalf("engagement page:\n%s", page)
+	}
+	_, page, _ = e.get(t, off, "/ui/grievances")
+	if !strings.Contains(page, "Promises past their due date: 1.") {
+		t.Fatalf("the inbox does not list the overdue promise")
+	}
+}
+
+func TestUIGrievanceFormRateLimit(t *testing.T) {
+	e := grievanceUIEnv(t, WithGrievanceRateLimit(time.Hour, 1))
+	c := e.client(t)
+	_, _, tok := e.get(t, c, "/grievance/?lang=fr")
+	fields := map[string]string{"csrf": tok, "lang": "fr", "subject": "s", "description": "d"}
+	if resp, _ := e.postMultipart(t, c, "/grievance/", fields, nil); resp.StatusCode != http.StatusCreated {
+		t.Fatalf("first: %d", resp.StatusCode)
+	}
+	resp, page := e.postMultipart(t, c, "/grievance/", fields, nil)
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" || !strings.Contains(page, "Trop de demandes") {
+		t.Fatalf("second: %d Retry-After %q\n%s", resp.StatusCode, resp.Header.Get("Retry-After"), page)
+	}
+}
+
+// hostile is put in every field: a script and an image whose error
+// handler would set a flag, if either were ever rendered as markup.
+const hostile = `<script>window.__xss=1</script><img src=x onerror="window.__xss=1">`
+
+// TestBrowserGrievanceEscaping submits hostile text in every field of the
+// public form in a real browser, follows it, adds information, and opens
+// it as a grievance officer (inbox, page, contact): no script runs, no
+// element is made from the text, and the text shows as typed.
+func TestBrowserGrievanceEscaping(t *testing.T) {
+	e := grievanceUIEnv(t) // before the browser, whose deadline starts with it
+	ctx := newBrowser(t)
+	base := e.srv.URL
+	fill := func(sel string) chromedp.Action[chromedp.Void] {
+		return chromedp.SendKeys(chromedp.CSS(sel), "F"+sel+" "+hostile)
+	}
+	// noMarkup checks the page: the flag is unset, main holds no script
+	// or img element, and the text shows literally.
+	var checks []string
+	noMarkup := func(name string) chromedp.Action[chromedp.Void] {
+		return chromedp.Func(func(ctx context.Context, target *chromedp.Target) error {
+			res, err := chromedp.Evaluate[string](`(() => {
+				if (window.__xss !== undefined) return "flag set";
+				const n = document.querySelectorAll("main script, main img, header img, footer img").length;
+				if (n) return n + " elements made from the text";
+				if (!document.querySelector("main").textContent.includes('<script>window.__xss=1</script>')) return "text not shown literally";
+				return "ok";
+			})()`)(ctx, target)
+			if err != nil {
+				return err
+			}
+			checks = append(checks, name+": "+res)
+			if res != "ok" {
+				return fmt.Errorf("%s: %s", name, res)
+			}
+			return nil
+		})
+	}
+	var code, inboxID string
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(base+"/grievance/"),
+		chromedp.WaitVisible(chromedp.CSS("#g-subject")),
+		fill("#g-subject"), fill("#g-description"), fill("#g-about"),
+		fill("#g-name"), fill("#g-email"), fill("#g-phone"), fill("#g-other"),
+		screenshot(t, "20-grievance-form"),
+		chromedp.Submit(chromedp.CSS("#g-subject")),
+	)
+	if err != nil {
+		t.Fatalf("browser: %v\n%s", err, e.logs.String())
+	}
+	// Submit sends the form as a script would, past the browser's own
+	// checks of the e-mail field: the server must cope with anything.
+	err = chromedp.Do(ctx,
+		chromedp.WaitVisible(chromedp.CSS("#receipt-code")),
+		into(&code, chromedp.Text(chromedp.CSS("#receipt-code"))),
+		chromedp.Navigate(base+"/grievance/status"),
+		chromedp.WaitVisible(chromedp.CSS("#g-code")),
+		chromedp.SendKeys(chromedp.CSS("#g-code"), "CODE"),
+	)
+	if err != nil || code == "" {
+		t.Fatalf("browser: %v (code %q)", err, code)
+	}
+	err = chromedp.Do(ctx,
+		chromedp.SetValue(chromedp.CSS("#g-code"), code),
+		chromedp.Submit(chromedp.CSS("#g-code")),
+		chromedp.WaitVisible(chromedp.CSS("#plain-status")),
+		noMarkup("status page"),
+		chromedp.SendKeys(chromedp.CSS("#g-text"), "Added "+hostile),
+		chromedp.Submit(chromedp.CSS("#g-text")),
+		chromedp.WaitVisible(chromedp.CSS("#plain-status")),
+		noMarkup("status page after adding"),
+
+		signInActions(base, "grievance_officer", uiPassword),
+		chromedp.WaitVisible(chromedp.CSS("ul.counts")),
+		chromedp.Navigate(base+"/ui/grievances"),
+		chromedp.WaitVisible(chromedp.CSS("#inbox")),
+		noMarkup("inbox"),
+		screenshot(t, "23-grievance-inbox"),
+		into(&inboxID, chromedp.Evaluate[string](`document.querySelector("#inbox a").getAttribute("href")`)),
+		chromedp.Click(chromedp.CSS("#inbox a")),
+		chromedp.WaitVisible(chromedp.CSS("#g-description")),
+		noMarkup("grievance page"),
+		chromedp.SendKeys(chromedp.CSS("#k-pass"), testGrievancePass),
+		chromedp.Submit(chromedp.CSS("#k-pass")),
+		chromedp.WaitVisible(chromedp.CSS("#contact")),
+		noMarkup("opened contact"),
+		screenshot(t, "24-grievance-page"),
+	)
+	if err != nil {
+		t.Fatalf("browser: %v\nchecks: %v\nserver log:\n%s", err, checks, e.logs.String())
+	}
+	// Every field arrived whole: the stored grievance holds the text as
+	// typed, and the opened contact shows it literally.
+	gs, err := grievance.StoreOf(e.store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pg, err := gs.ListGrievances(context.Background(), grievance.Query{})
+	if err != nil || len(pg.Items) != 1 {
+		t.Fatalf("stored: %v %d", err, len(pg.Items))
+	}
+	g := pg.Items[0]
+	for field, v := range map[string]string{"subject": g.Subject, "description": g.Description, "about": g.About} {
+		if !strings.Contains(v, hostile) {
+			t.Errorf("%s stored as %q", field, v)
+		}
+	}
+	if !strings.HasSuffix(inboxID, g.ID) {
+		t.Errorf("inbox link %q, grievance %s", inboxID, g.ID)
+	}
+	var contact string
+	if err := chromedp.Do(ctx, into(&contact, chromedp.Text(chromedp.CSS("#contact dl")))); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(contact, "F#g-name "+hostile) || !strings.Contains(contact, "F#g-email "+hostile) || !strings.Contains(contact, "F#g-other "+hostile) {
+		t.Errorf("contact shown as %q", contact)
+	}
+	if n := strings.Count(html.UnescapeString(e.logs.String()), "window.__xss"); n != 0 {
+		t.Errorf("the server log holds the submitted text %d times", n)
+	}
+	t.Logf("checks: %v", checks)
+}

@@ -181,15 +181,15 @@ func dedupeAttachments(atts []File) []File {
 // status, deadlines and the messages exchanged, never the officers'
 // triage note, links or names.
 type Follow struct {
-	ID          string     `json:"id"`
-	Subject     string     `json:"subject"`
-	Status      Status     `json:"status"`
-	ReceivedAt  time.Time  `json:"received_at"`
-	AckDue      time.Time  `json:"ack_due"`
-	AnswerDue   time.Time  `json:"answer_due"`
-	Closed      bool       `json:"closed"`
-	Outcome     Outcome    `json:"outcome,omitempty"`
-	Attachments int        `json:"attachments"`
+	ID          string           `json:"id"`
+	Subject     string           `json:"subject"`
+	Status      Status           `json:"status"`
+	ReceivedAt  time.Time        `json:"received_at"`
+	AckDue      time.Time        `json:"ack_due"`
+	AnswerDue   time.Time        `json:"answer_due"`
+	Closed      bool             `json:"closed"`
+	Outcome     Outcome          `json:"outcome,omitempty"`
+	Attachments int              `json:"attachments"`
 	Messages    []*FollowMessage `json:"messages"`
 }
 
@@ -414,15 +414,15 @@ func (s *Service) AnswerPromise(ctx context.Context, id, answer, actor string) (
 // OverdueReport is what the dashboard shows: grievances past a deadline
 // and promises past their due date, oldest deadline first.
 type OverdueReport struct {
-	AsOf       time.Time       `json:"as_of"`
-	Grievances []OverdueItem   `json:"grievances"`
+	AsOf       time.Time        `json:"as_of"`
+	Grievances []OverdueItem    `json:"grievances"`
 	Promises   []OverduePromise `json:"promises"`
 }
 
 // OverdueItem is an overdue grievance and which deadline it missed.
 type OverdueItem struct {
-	Grievance *Grievance `json:"grievance"`
-	OverdueFlags     OverdueFlags      `json:"flags"`
+	Grievance *Grievance   `json:"grievance"`
+	Flags     OverdueFlags `json:"flags"`
 	// Due is the earliest missed deadline.
 	Due time.Time `json:"due"`
 }
@@ -454,7 +454,7 @@ func Overdue(ctx context.Context, st Store, now time.Time) (*OverdueReport, erro
 			if f.AckOverdue {
 				due = g.AckDue
 			}
-			rep.Grievances = append(rep.Grievances, OverdueItem{Grievance: g, OverdueFlags: f, Due: due})
+			rep.Grievances = append(rep.Grievances, OverdueItem{Grievance: g, Flags: f, Due: due})
 		}
 		if pg.Next == "" {
 			break

@@ -333,7 +333,7 @@ func testGrievanceDeadlines(t *testing.T, s vigil.Store, gs grievance.Store) {
 	}
 	rep, err := svc.Overdue(ctx)
 	must(t, err)
-	if len(rep.Grievances) != 1 || !rep.Grievances[0].OverdueFlags.AckOverdue || rep.Grievances[0].OverdueFlags.AnswerOverdue || !rep.Grievances[0].Due.Equal(late.AckDue) {
+	if len(rep.Grievances) != 1 || !rep.Grievances[0].Flags.AckOverdue || rep.Grievances[0].Flags.AnswerOverdue || !rep.Grievances[0].Due.Equal(late.AckDue) {
 		t.Fatalf("overdue report %+v", rep.Grievances)
 	}
 	g, err = svc.Acknowledge(ctx, late.ID, "Sorry for the delay.", "officer")
@@ -354,7 +354,7 @@ func testGrievanceDeadlines(t *testing.T, s vigil.Store, gs grievance.Store) {
 	c.Set(grievanceT0.Add(31 * 24 * time.Hour))
 	rep, err = svc.Overdue(ctx)
 	must(t, err)
-	if len(rep.Grievances) != 1 || rep.Grievances[0].Grievance.ID != late.ID || !rep.Grievances[0].OverdueFlags.AnswerOverdue {
+	if len(rep.Grievances) != 1 || rep.Grievances[0].Grievance.ID != late.ID || !rep.Grievances[0].Flags.AnswerOverdue {
 		t.Fatalf("overdue at day 31: %+v", rep.Grievances)
 	}
 	g, err = svc.Answer(ctx, late.ID, "Our answer.", "officer")

@@ -118,7 +118,7 @@ func (v *Verifier) Check(ctx context.Context, a *Action, today, latest usage.Day
 		u.firstDay, u.lastDay = min(u.firstDay, d.Day), max(u.lastDay, d.Day)
 	}
 	res := &VerificationResult{ActionID: a.ID, At: v.now(), MonitorEvery: v.monitorEvery()}
-	what := "every meter"
+	what := "any meter"
 	if a.Operation == OpRestrict {
 		what = strings.Join(a.Capabilities, ", ")
 	}

@@ -153,6 +153,7 @@ func (s *Server) routeTable() []route {
 	)
 	rts = append(rts, s.riskRoutes()...)
 	rts = append(rts, s.usageRoutes()...)
+	rts = append(rts, s.enforceRoutes()...)
 	rts = append(rts, s.screeningRoutes()...)
 	rts = append(rts, s.grievanceRoutes()...)
 	rts = append(rts, s.caseRoutes()...)

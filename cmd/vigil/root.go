@@ -89,6 +89,7 @@ to set up your own.`,
 		newScreenCmd(g), newListsCmd(g), newMatchesCmd(g),
 		newLogCmd(),
 		newAssessCmd(g), newRiskCmd(g),
+		newEnforceCmd(g), newMonitorCmd(g),
 		newReportCmd(g),
 		newCasesCmd(g), newDecideCmd(g),
 	)

@@ -1,6 +1,7 @@
 package screen
 
 import (
+	"hash/maphash"
 	"math"
 	"runtime"
 	"slices"
@@ -55,7 +56,14 @@ type Index struct {
 	// byKey maps a phonetic key to the word vocabulary ids with that key
 	// and, flagged with delBit, to those with that key after deleting
 	// one letter: one map serves exact and one-edit lookups.
-	byKey       map[string][]uint32
+	//
+	// Keys are 64-bit hashes of the key text: a probe then compares two
+	// integers instead of following a string pointer to compare bytes,
+	// which matters for the one-edit probes (one per letter of each query
+	// word). Two keys with one hash would only merge their candidates,
+	// which the scorer then scores exactly.
+	byKey       map[uint64][]uint32
+	seed        maphash.Seed
 	bySkel      map[string][]uint32 // skeleton -> word vocab ids
 	byAbjadSkel map[string][]uint32 // skeleton -> Arabic/Hebrew-script vocab ids
 	byConcept   map[uint16][]uint32 // dictionary concept -> vocab ids
@@ -97,7 +105,7 @@ type vkey struct {
 func NewIndex(entities []Entity, opts Options) *Index {
 	cfg := opts.Config.withDefaults()
 	ix := &Index{cfg: cfg, ents: entities,
-		byText: map[string][]uint32{}, byKey: map[string][]uint32{},
+		byText: map[string][]uint32{}, byKey: map[uint64][]uint32{}, seed: maphash.MakeSeed(),
 		bySkel: map[string][]uint32{}, byAbjadSkel: map[string][]uint32{}, byConcept: map[uint16][]uint32{}}
 	getDict()
 	countryWord("")
@@ -190,7 +198,7 @@ func NewIndex(entities []Entity, opts Options) *Index {
 	// millions of keys costs more than filling it).
 	nv := len(ix.vocab)
 	ix.byText = make(map[string][]uint32, nv)
-	ix.byKey = make(map[string][]uint32, 7*nv)
+	ix.byKey = make(map[uint64][]uint32, 7*nv)
 	ix.bySkel = make(map[string][]uint32, nv)
 	N := float64(max(len(ix.names), 2))
 	var dels []string
@@ -207,10 +215,12 @@ func NewIndex(entities []Entity, opts Options) *Index {
 		if t.Kind == KindNumber || t.Key == "" {
 			continue
 		}
-		ix.byKey[t.Key] = append(ix.byKey[t.Key], id)
+		kh := maphash.String(ix.seed, t.Key)
+		ix.byKey[kh] = append(ix.byKey[kh], id)
 		dels = deletes(t.Key, dels[:0])
 		for _, d := range dels {
-			ix.byKey[d] = append(ix.byKey[d], id|delBit)
+			dh := maphash.String(ix.seed, d)
+			ix.byKey[dh] = append(ix.byKey[dh], id|delBit)
 		}
 		if len(t.Skel) >= 2 {
 			ix.bySkel[t.Skel] = append(ix.bySkel[t.Skel], id)
@@ -360,7 +370,7 @@ func (ix *Index) lookup(t *Token, s *scratch, w float64, tok uint8) {
 		try(ix.byConcept[c], 1)
 	}
 	if t.Key != "" {
-		tryKey(ix.byKey[t.Key], 0.92)
+		tryKey(ix.byKey[maphash.String(ix.seed, t.Key)], 0.92)
 		if len(t.Key) >= 4 {
 			// Deletion variants built in a reused buffer; indexing a map
 			// with string(bytes) does not allocate.
@@ -372,7 +382,7 @@ func (ix *Index) lookup(t *Token, s *scratch, w float64, tok uint8) {
 				s.buf = append(append(s.buf[:0], key[:p]...), key[p+1:]...)
 				// A deletion shared by very many words ("mhmd" of
 				// every Mohammed) says little; the exact key covers them.
-				if ids := ix.byKey[string(s.buf)]; len(ids) <= maxDelBucket {
+				if ids := ix.byKey[maphash.Bytes(ix.seed, s.buf)]; len(ids) <= maxDelBucket {
 					tryKey(ids, 0.85)
 				}
 			}

@@ -342,7 +342,7 @@ func buildIndex(entries []Entry, byKey map[EntryKey]Entry, cfg screen.Config) *s
 			byKey[EntryKey{List: e.List, ID: e.Entity.ID}] = e
 		}
 	}
-	return screen.NewIndex(ents, screen.Options{Config: cfg, Workers: 1})
+	return screen.NewIndex(ents, screen.Options{Config: cfg})
 }
 
 // Screen screens one name against the current list versions. Results name
@@ -449,17 +449,22 @@ type RunRequest struct {
 // party or the entry changed, pending ones no longer found cleared.
 func (s *Service) Run(ctx context.Context, req RunRequest) (*Run, error) {
 	start := s.now().UTC()
-	c, err := s.index(ctx)
+	lists, err := s.st.Lists(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if len(c.lists) == 0 {
+	if len(lists) == 0 {
 		return nil, vigil.Errorf(vigil.EINVALID, "no list imported yet: import one first (vigil lists import)")
+	}
+	kinds := map[string]string{}
+	for _, l := range lists {
+		kinds[l.List] = l.Kind
 	}
 	queries, names, err := s.partyQueries(ctx)
 	if err != nil {
 		return nil, err
 	}
+	s.log.Debug("screening: parties read", "parties", len(queries), "took", time.Since(start))
 	cur, err := s.st.ScreeningCursor(ctx)
 	if err != nil {
 		return nil, err
@@ -467,7 +472,7 @@ func (s *Service) Run(ctx context.Context, req RunRequest) (*Run, error) {
 	full := !req.Delta || len(cur.Parties) == 0
 	res := RunResult{All: full, Run: Run{ID: runID(start), Mode: "full", StartedAt: start, Actor: req.Actor,
 		Lists: map[string]int{}, Parties: len(queries)}}
-	for _, l := range c.lists {
+	for _, l := range lists {
 		res.Run.Lists[l.List] = l.Version
 	}
 	hashes := make([]string, len(queries))
@@ -492,7 +497,7 @@ func (s *Service) Run(ctx context.Context, req RunRequest) (*Run, error) {
 			}
 		}
 		since := map[string]int{}
-		for _, l := range c.lists {
+		for _, l := range lists {
 			if v, ok := cur.Lists[l.List]; ok {
 				since[l.List] = v
 			}
@@ -517,6 +522,19 @@ func (s *Service) Run(ctx context.Context, req RunRequest) (*Run, error) {
 		res.Parties = append(res.Parties, PartyState{PartyID: queries[i].ID, Hash: hashes[i]})
 	}
 
+	// The index of every entry is built (or taken from the cache) only
+	// when some party needs it: an idle delta run builds none.
+	var c *indexCache
+	if len(fullQ) > 0 {
+		if c, err = s.index(ctx); err != nil {
+			return nil, err
+		}
+		for _, l := range c.lists {
+			res.Run.Lists[l.List] = l.Version
+			kinds[l.List] = l.Kind
+		}
+	}
+	s.log.Debug("screening: index ready", "took", time.Since(start))
 	type job struct {
 		q  int
 		ix *screen.Index
@@ -545,7 +563,7 @@ func (s *Service) Run(ctx context.Context, req RunRequest) (*Run, error) {
 						continue
 					}
 					found[j] = append(found[j], Finding{PartyID: q.ID, PartyName: names[q.ID], PartyHash: hashes[jb.q], Entry: e,
-						ListKind: c.kinds[e.List], Score: round3(r.Score), Decision: r.Decision, Explanation: r.Explanation})
+						ListKind: kinds[e.List], Score: round3(r.Score), Decision: r.Decision, Explanation: r.Explanation})
 				}
 			}
 		}()
@@ -564,6 +582,7 @@ func (s *Service) Run(ctx context.Context, req RunRequest) (*Run, error) {
 	for _, f := range found {
 		res.Findings = append(res.Findings, f...)
 	}
+	s.log.Debug("screening: screened", "findings", len(res.Findings), "took", time.Since(start))
 	res.Run.FinishedAt = s.now().UTC()
 	run, err := s.st.SaveRun(ctx, res)
 	if err != nil {

@@ -195,7 +195,7 @@ func (u *webUI) routeTable() []uiRoute {
 		{"GET", "/ui/users", users, u.handleUsers},
 		{"POST", "/ui/users", users, u.handleAddUser},
 		{"POST", "/ui/users/{id}/password", users, u.handlePasswordReset},
-	}, u.grievanceRoutes()...)
+	}, append(u.grievanceRoutes(), u.caseRoutes()...)...)
 }
 
 // Cookie names. Over TLS the session and CSRF cookies take the __Host-

@@ -92,6 +92,7 @@ to set up your own.`,
 		newEnforceCmd(g), newMonitorCmd(g),
 		newReportCmd(g),
 		newCasesCmd(g), newDecideCmd(g),
+		newGrievancesCmd(g), newEngagementsCmd(g),
 	)
 	return root
 }

@@ -82,7 +82,12 @@ func serve(ctx context.Context, g *globals, s vigil.Store, addr string, ready fu
 		keepAssessed(relayCtx, g, s, logger)
 	}()
 
-	srv, err := vhttp.NewServer(s, logger, vhttp.Mount("/log/", tlog.Handler(g.logDir())))
+	grievances, err := g.grievanceServeOption()
+	if err != nil {
+		stopRelay()
+		return err
+	}
+	srv, err := vhttp.NewServer(s, logger, vhttp.Mount("/log/", tlog.Handler(g.logDir())), grievances)
 	if err != nil {
 		stopRelay()
 		return err

@@ -54,6 +54,9 @@ func (s *Store) SaveListVersion(ctx context.Context, v screening.NewVersion) err
 		if _, err := tx.exec(ctx, "INSERT INTO screening_list_versions (list, version, format, kind, file, file_digest, content_digest, entries, added, changed, removed, imported_at, imported_by, suggested_links) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 			lv.List, lv.Version, lv.Format, lv.Kind, lv.File, lv.FileDigest, lv.ContentDigest, lv.Entries, lv.Added, lv.Changed, lv.Removed,
 			ts(lv.ImportedAt), lv.ImportedBy, string(links)); err != nil {
+			if s.dialect.IsUniqueViolation(err) {
+				return vigil.Errorf(vigil.ECONFLICT, "list %s version %d was stored meanwhile by another import; import again", lv.List, lv.Version)
+			}
 			return fmt.Errorf("save list %s version %d: %w", lv.List, lv.Version, err)
 		}
 		var del [][]any
@@ -393,6 +396,9 @@ func (tx *tx) putMatch(ctx context.Context, m *screening.Match, exists bool) err
 		_, err = tx.exec(ctx, "INSERT INTO screening_matches ("+matchCols+") VALUES ("+placeholders(21)+")", args...)
 	}
 	if err != nil {
+		if tx.s.dialect.IsUniqueViolation(err) {
+			return vigil.Errorf(vigil.ECONFLICT, "match %s was stored meanwhile by another run; run again", m.ID)
+		}
 		return fmt.Errorf("store match %s: %w", m.ID, err)
 	}
 	return nil

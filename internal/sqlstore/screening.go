@@ -48,6 +48,9 @@ func (s *Store) SaveListVersion(ctx context.Context, v screening.NewVersion) err
 		} else {
 			_, err = tx.exec(ctx, "UPDATE screening_lists SET version = ?, kind = ? WHERE name = ?", lv.Version, lv.Kind, lv.List)
 		}
+		if err != nil && s.dialect.IsUniqueViolation(err) {
+			return vigil.Errorf(vigil.ECONFLICT, "list %s was stored meanwhile by another import; import again", lv.List)
+		}
 		if err != nil {
 			return fmt.Errorf("save list %s: %w", lv.List, err)
 		}

@@ -201,7 +201,9 @@ func newGrievancesAckCmd(g *globals) *cobra.Command {
 	var msg string
 	return grievanceStepCmd(g, "ack ID", "Acknowledge a grievance with a message to the submitter (late if past the deadline)",
 		`  vigil grievances ack G01J... --message "We have received your grievance and are looking into it."`,
-		func(c *cobra.Command) { c.Flags().StringVar(&msg, "message", "", "the acknowledgement the submitter reads (required)") },
+		func(c *cobra.Command) {
+			c.Flags().StringVar(&msg, "message", "", "the acknowledgement the submitter reads (required)")
+		},
 		func(ctx context.Context, svc *grievance.Service, id string) (*grievance.Grievance, error) {
 			return svc.Acknowledge(ctx, id, msg, actor())
 		})
@@ -211,7 +213,9 @@ func newGrievancesAnswerCmd(g *globals) *cobra.Command {
 	var msg string
 	return grievanceStepCmd(g, "answer ID", "Answer a grievance (late if past the deadline)",
 		`  vigil grievances answer G01J... --message "We restricted the service on 3 December."`,
-		func(c *cobra.Command) { c.Flags().StringVar(&msg, "message", "", "the answer the submitter reads (required)") },
+		func(c *cobra.Command) {
+			c.Flags().StringVar(&msg, "message", "", "the answer the submitter reads (required)")
+		},
 		func(ctx context.Context, svc *grievance.Service, id string) (*grievance.Grievance, error) {
 			return svc.Answer(ctx, id, msg, actor())
 		})

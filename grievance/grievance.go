@@ -104,9 +104,9 @@ type Grievance struct {
 	// TriageNote is for officers only, never shown to the submitter.
 	TriageNote string `json:"triage_note,omitempty"`
 
-	Attachments []File `json:"attachments"`
-	UpdatedAt   time.Time    `json:"updated_at"`
-	UpdatedBy   string       `json:"updated_by"`
+	Attachments []File    `json:"attachments"`
+	UpdatedAt   time.Time `json:"updated_at"`
+	UpdatedBy   string    `json:"updated_by"`
 	// Version increases with every change.
 	Version int `json:"version"`
 }

@@ -1017,7 +1017,9 @@ func evalEntityX(cfg *Config, q *pquery, qn *aname, e *Entity, en *aname, cmp na
 	shortAcronym := false
 	if en.kind == "acronym" || qn.kind == "acronym" {
 		score *= cfg.AcronymDiscount
-		feats = append(feats, Feature{"acronym", score - cmp.score, "matched through a derived acronym"})
+		if explain {
+			feats = append(feats, Feature{"acronym", score - cmp.score, "matched through a derived acronym"})
+		}
 		ac := en
 		if qn.kind == "acronym" {
 			ac = qn
@@ -1025,7 +1027,10 @@ func evalEntityX(cfg *Config, q *pquery, qn *aname, e *Entity, en *aname, cmp na
 		shortAcronym = len(ac.toks) == 1 && len(ac.toks[0].Text) < 4
 	}
 	// Country: evidence either way, never a filter.
-	ec := normCountries(e.Countries)
+	var ec []string
+	if len(q.countries) > 0 {
+		ec = normCountries(e.Countries)
+	}
 	if len(q.countries) > 0 && len(ec) > 0 {
 		shared := ""
 		for _, a := range q.countries {
@@ -1037,15 +1042,21 @@ func evalEntityX(cfg *Config, q *pquery, qn *aname, e *Entity, en *aname, cmp na
 		}
 		if shared != "" {
 			score += cfg.CountryMatch
-			feats = append(feats, Feature{"country", cfg.CountryMatch, "both " + shared})
+			if explain {
+				feats = append(feats, Feature{"country", cfg.CountryMatch, "both " + shared})
+			}
 		} else {
 			score += cfg.CountryMismatch
-			feats = append(feats, Feature{"country", cfg.CountryMismatch, strings.Join(q.countries, "/") + " vs " + strings.Join(ec, "/")})
+			if explain {
+				feats = append(feats, Feature{"country", cfg.CountryMismatch, strings.Join(q.countries, "/") + " vs " + strings.Join(ec, "/")})
+			}
 		}
 	}
 	if qt, et := typeClass(q.q.Type), typeClass(e.Type); qt != "" && et != "" && qt != et {
 		score += cfg.TypeMismatch
-		feats = append(feats, Feature{"type", cfg.TypeMismatch, qt + " vs " + et})
+		if explain {
+			feats = append(feats, Feature{"type", cfg.TypeMismatch, qt + " vs " + et})
+		}
 	}
 	if len(q.q.Identifiers) > 0 && len(e.Identifiers) > 0 {
 		matched, clash := "", ""
@@ -1062,10 +1073,14 @@ func evalEntityX(cfg *Config, q *pquery, qn *aname, e *Entity, en *aname, cmp na
 		}
 		if matched != "" {
 			score += cfg.IdentifierMatch
-			feats = append(feats, Feature{"identifier", cfg.IdentifierMatch, "shared " + matched})
+			if explain {
+				feats = append(feats, Feature{"identifier", cfg.IdentifierMatch, "shared " + matched})
+			}
 		} else if clash != "" {
 			score += cfg.IdentifierClash
-			feats = append(feats, Feature{"identifier", cfg.IdentifierClash, "different " + clash})
+			if explain {
+				feats = append(feats, Feature{"identifier", cfg.IdentifierClash, "different " + clash})
+			}
 		}
 	}
 	if len(q.q.Parents) > 0 && len(e.Parents) > 0 && parentScore != nil {
@@ -1079,7 +1094,9 @@ func evalEntityX(cfg *Config, q *pquery, qn *aname, e *Entity, en *aname, cmp na
 		}
 		if best >= cfg.MatchThreshold {
 			score += cfg.ParentMatch
-			feats = append(feats, Feature{"parent", cfg.ParentMatch, "same parent " + which})
+			if explain {
+				feats = append(feats, Feature{"parent", cfg.ParentMatch, "same parent " + which})
+			}
 		}
 	}
 	if score > 1 {

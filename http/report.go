@@ -40,10 +40,6 @@ func (s *Server) reportRoutes() []route {
 
 func (s *Server) handleReport(format string) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		rs, ok := s.store.(report.Store)
-		if !ok {
-			return vigil.Errorf(vigil.EINTERNAL, "the store keeps no assessments")
-		}
 		q, err := parseQuery(r)
 		if err != nil {
 			return err
@@ -73,38 +69,52 @@ func (s *Server) handleReport(format string) handlerFunc {
 				return vigil.FieldError(name, "unknown parameter")
 			}
 		}
-		if opt.Checkpoint, err = s.logCheckpoint(r); err != nil {
-			return err
-		}
-		doc, err := report.Build(r.Context(), rs, opt)
-		if err != nil {
-			return err
-		}
-		if format == "json" {
-			b, err := report.Encode(doc)
-			if err != nil {
-				return err
-			}
-			w.Header().Set("Content-Type", "application/json")
-			_, err = w.Write(b)
-			return err
-		}
-		out, err := report.Render(doc, tmpl, lang, format)
-		if err != nil {
-			return err
-		}
-		switch format {
-		case "html":
-			w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		case "md":
-			w.Header().Set("Content-Type", "text/markdown; charset=utf-8")
-		case "pdf":
-			w.Header().Set("Content-Type", "application/pdf")
-		}
-		w.Header().Set("Content-Disposition", fmt.Sprintf("inline; filename=%q", report.FileName(tmpl, lang, format)))
-		_, err = w.Write(out.Body)
+		return s.writeReport(w, r, opt, tmpl, lang, format)
+	}
+}
+
+// writeReport computes a report at the mounted log's checkpoint and
+// writes it in a format: the API and the web UI answer the same way.
+func (s *Server) writeReport(w http.ResponseWriter, r *http.Request, opt report.Options, tmpl, lang, format string) error {
+	rs, ok := s.store.(report.Store)
+	if !ok {
+		return vigil.Errorf(vigil.EINTERNAL, "the store keeps no assessments")
+	}
+	var err error
+	if opt.Checkpoint, err = s.logCheckpoint(r); err != nil {
 		return err
 	}
+	doc, err := report.Build(r.Context(), rs, opt)
+	if err != nil {
+		return err
+	}
+	if format == "json" {
+		b, err := report.Encode(doc)
+		if err != nil {
+			return err
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, err = w.Write(b)
+		return err
+	}
+	out, err := report.Render(doc, tmpl, lang, format)
+	if err != nil {
+		return err
+	}
+	switch format {
+	case "html":
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		// The report carries its own style sheet; sandboxed and without
+		// scripts, it can do nothing else.
+		w.Header().Set("Content-Security-Policy", "sandbox; default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")
+	case "md":
+		w.Header().Set("Content-Type", "text/markdown; charset=utf-8")
+	case "pdf":
+		w.Header().Set("Content-Type", "application/pdf")
+	}
+	w.Header().Set("Content-Disposition", fmt.Sprintf("inline; filename=%q", report.FileName(tmpl, lang, format)))
+	_, err = w.Write(out.Body)
+	return err
 }
 
 // logCheckpoint reads the checkpoint of the log mounted at /log/, the same

@@ -189,6 +189,8 @@ func (u *webUI) routeTable() []uiRoute {
 		{"GET", "/ui/assessments/{id}", read, u.handleAssessment},
 		{"POST", "/ui/parties/{id}/assess", write, u.handleAssessParty},
 		{"GET", "/ui/log", read, u.handleLog},
+		{"GET", "/ui/reports", read, u.handleReports},
+		{"GET", "/ui/reports/{period}/{format}", read, u.handleReportFile},
 		{"GET", "/ui/screening", read, u.handleScreeningQueue},
 		{"GET", "/ui/parties/{id}/matches", read, u.handlePartyMatchesFragment},
 		{"POST", "/ui/matches/{id}/decision", access{perm: vigil.PermWorkCases}, u.handleDecideMatchForm},

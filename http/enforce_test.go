@@ -19,38 +19,45 @@ import (
 
 var testEnforceSecret = []byte("http-test-control-plane-secret")
 
-// Sample records of every env: a failed action (to retry), a confirmed
-// and verified one (to get) and its monitoring task (to check).
+// The sample actions: a suspension the control plane refused (to retry),
+// and one it confirmed, verified by usage, with its monitoring task (to
+// get and to check), both on the env's subscription "sub".
 const (
-	enfSub1 = "enf-s1"
-	enfSub2 = "enf-s2"
+	decisionRefused  = "DEC-ENF-REFUSED"
+	decisionVerified = "DEC-ENF-VERIFIED"
 )
 
+func sampleActionID(decision, sub string) string {
+	return enforce.ActionIDOf(enforce.KeyOf(decision, sub, enforce.OpSuspend))
+}
+
+func sampleTaskID(decision, sub string) string {
+	return "MON-" + strings.TrimPrefix(sampleActionID(decision, sub), "ACT-")
+}
+
 func init() {
-	envOptions = append(envOptions, seedEnforcement)
+	envOptions = append(envOptions, func(testing.TB, vigil.Store) Option {
+		return WithEnforcement(EnforcementConfig{Secret: testEnforceSecret})
+	})
+	setup := func(t testing.TB, e *env) { seedEnforcement(t, e.store, "sub", "sub", "analyst", "approver") }
 	for k, v := range map[string][]sample{
 		"GET /api/v1/enforcement/actions":             {{path: "/api/v1/enforcement/actions?status=failed&limit=10"}},
-		"GET /api/v1/enforcement/actions/{id}":        {{path: "/api/v1/enforcement/actions/" + sampleActionID(enfSub2)}},
-		"POST /api/v1/enforcement/actions/{id}/retry": {{path: "/api/v1/enforcement/actions/" + sampleActionID(enfSub1) + "/retry"}},
+		"GET /api/v1/enforcement/actions/{id}":        {{path: "/api/v1/enforcement/actions/" + sampleActionID(decisionVerified, "sub"), setup: setup}},
+		"POST /api/v1/enforcement/actions/{id}/retry": {{path: "/api/v1/enforcement/actions/" + sampleActionID(decisionRefused, "sub") + "/retry", setup: setup}},
 		"POST /api/v1/enforcement/verification-runs":  {{path: "/api/v1/enforcement/verification-runs", body: `{"grace_days":3}`}},
 		"GET /api/v1/monitoring/tasks":                {{path: "/api/v1/monitoring/tasks?due_by=2100-01-01T00:00:00Z"}},
-		"POST /api/v1/monitoring/tasks/{id}/checks": {{path: "/api/v1/monitoring/tasks/MON-" + strings.TrimPrefix(sampleActionID(enfSub2), "ACT-") + "/checks",
+		"POST /api/v1/monitoring/tasks/{id}/checks": {{path: "/api/v1/monitoring/tasks/" + sampleTaskID(decisionVerified, "sub") + "/checks", setup: setup,
 			body: `{"effective":"yes","notes":"no use since; customer confirmed"}`}},
 	} {
 		samples[k] = v
 	}
 }
 
-const sampleDecision = "DEC-ENF-SAMPLE"
-
-func sampleActionID(sub string) string {
-	return enforce.ActionIDOf(enforce.KeyOf(sampleDecision, sub, enforce.OpSuspend))
-}
-
-// seedEnforcement stores an approved suspension of two subscriptions,
-// its two actions (one failed, one confirmed and verified) and serves the
-// callback with the test secret.
-func seedEnforcement(t testing.TB, store vigil.Store) Option {
+// seedEnforcement stores, once, an approved suspension of refusedSub whose
+// action the control plane refused, and one of verifiedSub confirmed and
+// verified (with its monitoring task), proposed and approved by the two
+// users named.
+func seedEnforcement(t testing.TB, store vigil.Store, refusedSub, verifiedSub, proposer, approver string) {
 	t.Helper()
 	ctx := context.Background()
 	must := func(err error) {
@@ -63,61 +70,61 @@ func seedEnforcement(t testing.TB, store vigil.Store) Option {
 	must(err)
 	es, err := enforce.StoreOf(store)
 	must(err)
-	now := time.Now().UTC()
-	for _, rec := range []vigil.Record{
-		&vigil.Service{ID: "enf-svc", Name: "Enforcement test service", Capabilities: []string{"ai.ocr"}},
-		&vigil.Party{ID: "enf-party", Type: vigil.PartyCompany, Name: "Enforcement Sample Oy", Country: "FI"},
-		&vigil.Account{ID: "enf-acc", PartyID: "enf-party", Name: "Enforcement sample"},
-		&vigil.Subscription{ID: enfSub1, AccountID: "enf-acc", ServiceID: "enf-svc", Region: "eu-north-1", StartedOn: vigil.MustDate("2025-01-01"), Status: vigil.SubscriptionActive},
-		&vigil.Subscription{ID: enfSub2, AccountID: "enf-acc", ServiceID: "enf-svc", Region: "eu-north-1", StartedOn: vigil.MustDate("2025-01-01"), Status: vigil.SubscriptionActive},
-	} {
-		must(store.Create(ctx, rec, "test"))
+	if _, err := es.GetAction(ctx, sampleActionID(decisionVerified, verifiedSub)); err == nil {
+		return
 	}
-	must(store.CreateUser(ctx, &vigil.User{ID: "enf-proposer", Name: "Proposer", Role: vigil.RoleAnalyst, CreatedAt: now}, "test"))
-	must(store.CreateUser(ctx, &vigil.User{ID: "enf-approver", Name: "Approver", Role: vigil.RoleApprover, CreatedAt: now}, "test"))
-	c := &casework.Case{Title: "Enforcement sample", Priority: "high", PartyIDs: []string{"enf-party"}}
-	must(cs.CreateCase(ctx, c, "enf-proposer"))
-	d := &casework.Decision{ID: sampleDecision, CaseID: c.ID, Type: casework.DecisionSuspend, Reasons: "sample", SubscriptionIDs: []string{enfSub1, enfSub2}}
-	must(cs.CreateDecision(ctx, d, "enf-proposer"))
-	d, err = cs.DecideDecision(ctx, d.ID, casework.DecisionApproved, "enf-approver", "ok", time.Time{})
+	approved := func(decision, sub string) *casework.Decision {
+		c := &casework.Case{Title: "Enforcement sample " + decision, Priority: "high", SubscriptionIDs: []string{sub}}
+		must(cs.CreateCase(ctx, c, proposer))
+		d := &casework.Decision{ID: decision, CaseID: c.ID, Type: casework.DecisionSuspend, Reasons: "sample", SubscriptionIDs: []string{sub}}
+		must(cs.CreateDecision(ctx, d, proposer))
+		d, err = cs.DecideDecision(ctx, d.ID, casework.DecisionApproved, approver, "ok", time.Time{})
+		must(err)
+		plan, err := (&enforce.Planner{Cases: cs, Store: es, Portfolio: store}).PlanOf(ctx, d)
+		must(err)
+		_, err = es.PlanActions(ctx, plan, "test")
+		must(err)
+		return d
+	}
+	approved(decisionRefused, refusedSub)
+	_, err = es.FailAction(ctx, sampleActionID(decisionRefused, refusedSub), "", "refused by the control plane: sample", "test")
 	must(err)
-	p := &enforce.Planner{Cases: cs, Store: es, Portfolio: store}
-	plan, err := p.PlanOf(ctx, d)
+	if verifiedSub == "" {
+		return
+	}
+	approved(decisionVerified, verifiedSub)
+	now := time.Now().UTC()
+	_, err = es.ConfirmAction(ctx, sampleActionID(decisionVerified, verifiedSub), enforce.Confirmation{Reference: "CP-S", At: now.Add(-10 * 24 * time.Hour)}, "test")
 	must(err)
-	_, err = es.PlanActions(ctx, plan, "test")
+	_, err = es.SaveVerification(ctx, enforce.VerificationResult{ActionID: sampleActionID(decisionVerified, verifiedSub), Outcome: enforce.VerificationVerified, Note: "sample", At: now}, "test")
 	must(err)
-	_, err = es.FailAction(ctx, sampleActionID(enfSub1), "", "refused by the control plane: sample", "test")
-	must(err)
-	_, err = es.ConfirmAction(ctx, sampleActionID(enfSub2), enforce.Confirmation{Reference: "CP-S", At: now.Add(-10 * 24 * time.Hour)}, "test")
-	must(err)
-	_, err = es.SaveVerification(ctx, enforce.VerificationResult{ActionID: sampleActionID(enfSub2), Outcome: enforce.VerificationVerified, Note: "sample", At: now}, "test")
-	must(err)
-	return WithEnforcement(EnforcementConfig{Secret: testEnforceSecret})
 }
 
 func TestEnforcementAPI(t *testing.T) {
 	e := newEnv(t)
+	seedEnforcement(t, e.store, "sub", "sub", "analyst", "approver")
+	refused := sampleActionID(decisionRefused, "sub")
 	res := e.do(t, "auditor", "GET", "/api/v1/enforcement/actions?case_id=nope", "")
 	if res.status != http.StatusOK || !strings.Contains(string(res.body), `"items":[]`) {
 		t.Fatalf("empty filter: %d %s", res.status, res.body)
 	}
 	res = e.do(t, "auditor", "GET", "/api/v1/enforcement/actions?status=failed", "")
 	var page struct{ Items []enforce.Action }
-	if res.status != http.StatusOK || json.Unmarshal(res.body, &page) != nil || len(page.Items) != 1 || page.Items[0].SubscriptionID != enfSub1 {
+	if res.status != http.StatusOK || json.Unmarshal(res.body, &page) != nil || len(page.Items) != 1 || page.Items[0].ID != refused {
 		t.Fatalf("failed actions: %d %s", res.status, res.body)
 	}
 	if res := e.do(t, "auditor", "GET", "/api/v1/enforcement/actions?status=lost", ""); res.status != http.StatusBadRequest || !strings.Contains(string(res.body), `"field":"status"`) {
 		t.Fatalf("bad status filter: %d %s", res.status, res.body)
 	}
-	if res := e.do(t, "auditor", "POST", "/api/v1/enforcement/actions/"+sampleActionID(enfSub1)+"/retry", ""); res.status != http.StatusForbidden {
+	if res := e.do(t, "auditor", "POST", "/api/v1/enforcement/actions/"+sampleActionID(decisionRefused, "sub")+"/retry", ""); res.status != http.StatusForbidden {
 		t.Fatalf("an auditor retried: %d", res.status)
 	}
-	res = e.do(t, "analyst", "POST", "/api/v1/enforcement/actions/"+sampleActionID(enfSub1)+"/retry", "")
+	res = e.do(t, "analyst", "POST", "/api/v1/enforcement/actions/"+sampleActionID(decisionRefused, "sub")+"/retry", "")
 	var a enforce.Action
 	if res.status != http.StatusOK || json.Unmarshal(res.body, &a) != nil || a.Status != enforce.StatusQueued {
 		t.Fatalf("retry: %d %s", res.status, res.body)
 	}
-	if res := e.do(t, "analyst", "POST", "/api/v1/enforcement/actions/"+sampleActionID(enfSub1)+"/retry", ""); res.status != http.StatusConflict {
+	if res := e.do(t, "analyst", "POST", "/api/v1/enforcement/actions/"+sampleActionID(decisionRefused, "sub")+"/retry", ""); res.status != http.StatusConflict {
 		t.Fatalf("retrying a queued action: %d, want 409", res.status)
 	}
 	if res := e.do(t, "analyst", "POST", "/api/v1/monitoring/tasks/MON-NOPE/checks", `{"effective":"yes","notes":"x"}`); res.status != http.StatusNotFound {
@@ -134,6 +141,7 @@ func TestEnforcementAPI(t *testing.T) {
 // callback is refused and changes nothing.
 func TestControlPlaneCallback(t *testing.T) {
 	e := newEnv(t)
+	seedEnforcement(t, e.store, "sub", "", "analyst", "approver")
 	vigilSrv := httptest.NewServer(e.srv.Handler())
 	defer vigilSrv.Close()
 	es, err := enforce.StoreOf(e.store)
@@ -141,12 +149,12 @@ func TestControlPlaneCallback(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	id := sampleActionID(enfSub1)
+	id := sampleActionID(decisionRefused, "sub")
 	if _, err := es.RetryAction(ctx, id, "analyst"); err != nil {
 		t.Fatal(err)
 	}
 	cp := controlplane.New(testEnforceSecret, controlplane.WithAsync())
-	cp.Register(enfSub1, "active")
+	cp.Register("sub", "active")
 	cpSrv := httptest.NewServer(cp)
 	defer cpSrv.Close()
 	disp := &enforce.Dispatcher{Store: es, Owner: "test", Adapter: &enforce.Webhook{URL: cpSrv.URL, Secret: testEnforceSecret, CallbackURL: vigilSrv.URL + CallbackPath}}
@@ -177,7 +185,7 @@ func TestControlPlaneCallback(t *testing.T) {
 	if resp, err := http.Get(vigilSrv.URL + CallbackPath); err != nil || resp.StatusCode != http.StatusMethodNotAllowed {
 		t.Fatalf("GET callback: %v %v", resp, err)
 	}
-	if sub, _ := vigil.GetAs[*vigil.Subscription](ctx, e.store, vigil.KindSubscription, enfSub1); sub.Status != vigil.SubscriptionActive {
+	if sub, _ := vigil.GetAs[*vigil.Subscription](ctx, e.store, vigil.KindSubscription, "sub"); sub.Status != vigil.SubscriptionActive {
 		t.Fatalf("a refused callback changed the subscription to %s", sub.Status)
 	}
 	n, err := cp.Flush(ctx, nil)
@@ -185,7 +193,7 @@ func TestControlPlaneCallback(t *testing.T) {
 		t.Fatalf("flush: %d (%v)", n, err)
 	}
 	a, _ = es.GetAction(ctx, id)
-	sub, _ := vigil.GetAs[*vigil.Subscription](ctx, e.store, vigil.KindSubscription, enfSub1)
+	sub, _ := vigil.GetAs[*vigil.Subscription](ctx, e.store, vigil.KindSubscription, "sub")
 	if a.Status != enforce.StatusConfirmed || sub.Status != vigil.SubscriptionSuspended {
 		t.Fatalf("after the callback: action %s, subscription %s", a.Status, sub.Status)
 	}
@@ -193,11 +201,13 @@ func TestControlPlaneCallback(t *testing.T) {
 
 func TestEnforcementPage(t *testing.T) {
 	e := newUIEnv(t)
-	seedEnforcement(t, e.store)
+	seedEnforcement(t, e.store, "S0000001", "S0000002", "analyst", "approver")
+	enfSub1, enfSub2 := "S0000001", "S0000002"
+	idRefused, idVerified := sampleActionID(decisionRefused, enfSub1), sampleActionID(decisionVerified, enfSub2)
 	auditor := e.client(t)
 	e.signIn(t, auditor, "auditor", uiPassword)
 	code, body, _ := e.get(t, auditor, "/ui/enforcement")
-	if code != http.StatusOK || !strings.Contains(body, sampleActionID(enfSub1)) || !strings.Contains(body, sampleActionID(enfSub2)) ||
+	if code != http.StatusOK || !strings.Contains(body, idRefused) || !strings.Contains(body, idVerified) ||
 		!strings.Contains(body, "verified: use stopped") || !strings.Contains(body, "refused by the control plane: sample") || !strings.Contains(body, "re-check that the suspend") {
 		t.Fatalf("enforcement page as auditor: %d\n%s", code, body)
 	}
@@ -207,21 +217,21 @@ func TestEnforcementPage(t *testing.T) {
 	analyst := e.client(t)
 	e.signIn(t, analyst, "analyst", uiPassword)
 	_, body, tok := e.get(t, analyst, "/ui/enforcement?status=failed")
-	if strings.Contains(body, "<code>"+sampleActionID(enfSub2)) || !strings.Contains(body, `action="/ui/enforcement/`+sampleActionID(enfSub1)+`/retry"`) {
+	if strings.Contains(body, "<code>"+idVerified) || !strings.Contains(body, `action="/ui/enforcement/`+idRefused+`/retry"`) {
 		t.Fatalf("failed actions for an analyst:\n%s", body)
 	}
-	if resp, _ := e.post(t, analyst, "/ui/enforcement/"+sampleActionID(enfSub1)+"/retry", url.Values{}, nil); resp.StatusCode != http.StatusForbidden {
+	if resp, _ := e.post(t, analyst, "/ui/enforcement/"+idRefused+"/retry", url.Values{}, nil); resp.StatusCode != http.StatusForbidden {
 		t.Fatalf("retry without the CSRF token: %d", resp.StatusCode)
 	}
-	resp, _ := e.post(t, analyst, "/ui/enforcement/"+sampleActionID(enfSub1)+"/retry", url.Values{"csrf": {tok}}, nil)
+	resp, _ := e.post(t, analyst, "/ui/enforcement/"+idRefused+"/retry", url.Values{"csrf": {tok}}, nil)
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("retry: %d", resp.StatusCode)
 	}
 	es, _ := enforce.StoreOf(e.store)
-	if a, err := es.GetAction(context.Background(), sampleActionID(enfSub1)); err != nil || a.Status != enforce.StatusQueued {
+	if a, err := es.GetAction(context.Background(), idRefused); err != nil || a.Status != enforce.StatusQueued {
 		t.Fatalf("after the retry: %+v (%v)", a, err)
 	}
-	_, body, _ = e.get(t, analyst, "/ui/enforcement?retried="+sampleActionID(enfSub1))
+	_, body, _ = e.get(t, analyst, "/ui/enforcement?retried="+idRefused)
 	if !strings.Contains(body, "is queued again") {
 		t.Fatal("no notice after the retry")
 	}

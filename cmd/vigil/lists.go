@@ -42,6 +42,7 @@ list's current version. Importing the same file again stores nothing.`,
 
 func newListsImportCmd(g *globals) *cobra.Command {
 	var format, name, kind string
+	var rescreen bool
 	cmd := &cobra.Command{
 		Use:   "import FILE --format FORMAT [--name NAME] [--kind KIND]",
 		Short: "Import a list file as a new version of a stored list",
@@ -54,9 +55,12 @@ for ofac, un and eu; entity_list for csl; military_end_user for dod;
 watchlist for ftm and csv). A malformed file stores nothing; the error names
 the file, line and field. FollowTheMoney ownership and directorship edges
 are kept with the version as suggested links (vigil lists list --name N -o json);
-they never become portfolio links by themselves.`,
+they never become portfolio links by themselves.
+
+--screen runs a delta screening after a new version: every party against the
+entries it added or changed (as 'vigil screen portfolio --delta').`,
 		Example: `  vigil lists import ../shared/data/un/UN_consolidated.xml --format un
-  vigil lists import ngo-units.csv --format csv --name ngo-units --kind military_end_user`,
+  vigil lists import ngo-units.csv --format csv --name ngo-units --kind military_end_user --screen`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if format == "" {
@@ -67,8 +71,17 @@ they never become portfolio links by themselves.`,
 				if err != nil {
 					return err
 				}
+				var run *screening.Run
+				if rescreen && !sum.Unchanged {
+					if run, err = svc.Run(ctx, screening.RunRequest{Delta: true, Actor: actor()}); err != nil {
+						return fmt.Errorf("list %s version %d stored; screening it: %w", sum.List, sum.Version, err)
+					}
+				}
 				if g.output == "json" {
-					return printValue(cmd.OutOrStdout(), "json", sum)
+					return printValue(cmd.OutOrStdout(), "json", map[string]any{"import": sum, "run": run})
+				}
+				if run != nil {
+					defer fmt.Fprintf(cmd.OutOrStdout(), "%s run %s: %d new matches, %d reopened, %d cleared\n", run.Mode, run.ID, run.Found, run.Reopened, run.Cleared)
 				}
 				if sum.Unchanged {
 					fmt.Fprintf(cmd.OutOrStdout(), "list %s: unchanged, still version %d (%d entries)\n", sum.List, sum.Version, sum.Entries)
@@ -88,6 +101,7 @@ they never become portfolio links by themselves.`,
 	f.StringVar(&format, "format", "", "list format: "+strings.Join(lists.Formats, ", "))
 	f.StringVar(&name, "name", "", "stored list name (default: the format)")
 	f.StringVar(&kind, "kind", "", "what the list is about: sanctions, military_end_user, entity_list, watchlist, ...")
+	f.BoolVar(&rescreen, "screen", false, "screen the portfolio against what the new version added or changed")
 	return cmd
 }
 

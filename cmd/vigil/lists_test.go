@@ -75,6 +75,12 @@ func TestListsMatchesAndPortfolioScreening(t *testing.T) {
 	if code != 0 || strings.Contains(out, id) {
 		t.Fatalf("queue after dismissal: %d %s", code, out)
 	}
+	// A new version screened at once: only its new entry, against every party.
+	os.WriteFile(list, []byte("id,name,aliases,type,country,source\n1,Northern Signals Brigade 4471,NSB 4471,organization,no,Test list\n2,Quillon Bakery Supplies,,company,fr,Test list\n"), 0o644)
+	out, code = run(t, "--db", db, "lists", "import", list, "--format", "csv", "--name", "watch", "--screen")
+	if code != 0 || !strings.Contains(out, "version 2") || !strings.Contains(out, "delta run") || !strings.Contains(out, "1 new matches") {
+		t.Fatalf("import --screen: %d %s", code, out)
+	}
 	// The batch mode still runs without a database.
 	in := filepath.Join(dir, "in.csv")
 	os.WriteFile(in, []byte("id,name,country\na,Northern Signals Brigade 4471,NO\n"), 0o644)

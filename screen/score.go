@@ -394,23 +394,26 @@ func compareNames(q, c *aname, cfg *Config, cls string, keepPairs bool) nameCmp 
 // of one value per query token), which costs two array reads where a
 // hash map costs a hash and a probe.
 type simCache struct {
-	epoch  uint32
-	tag    []uint32 // per vocabulary id: epoch its row was assigned in
-	row    []uint32 // per vocabulary id: its row in vals
-	stride int      // query tokens per row
+	epoch uint32
+	// per vocabulary id: the epoch its row was assigned in, and the row
+	// in vals (side by side: one cache line read per lookup)
+	slot   []simSlot
+	stride int // query tokens per row
 	vals   []float32
 }
+
+type simSlot struct{ tag, row uint32 }
 
 // reset starts the cache for a query of nTok tokens over a vocabulary of
 // nVocab ids.
 func (c *simCache) reset(nVocab, nTok int) {
-	if len(c.tag) != nVocab {
-		c.tag, c.row = make([]uint32, nVocab), make([]uint32, nVocab)
+	if len(c.slot) != nVocab {
+		c.slot = make([]simSlot, nVocab)
 		c.epoch = 0
 	}
 	c.epoch++
 	if c.epoch == 0 {
-		clear(c.tag)
+		clear(c.slot)
 		c.epoch = 1
 	}
 	c.stride = nTok
@@ -420,14 +423,15 @@ func (c *simCache) reset(nVocab, nTok int) {
 // at returns the cached cell of query token qi and vocabulary id v (NaN
 // when not computed yet).
 func (c *simCache) at(v uint32, qi int) *float32 {
-	if c.tag[v] != c.epoch {
-		c.tag[v] = c.epoch
-		c.row[v] = uint32(len(c.vals) / c.stride)
+	sl := &c.slot[v]
+	if sl.tag != c.epoch {
+		sl.tag = c.epoch
+		sl.row = uint32(len(c.vals) / c.stride)
 		for k := 0; k < c.stride; k++ {
 			c.vals = append(c.vals, float32(math.NaN()))
 		}
 	}
-	return &c.vals[int(c.row[v])*c.stride+qi]
+	return &c.vals[int(sl.row)*c.stride+qi]
 }
 
 func compareNamesCached(q, c *aname, cfg *Config, cls string, keepPairs bool, cache *simCache) nameCmp {

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/vigil-hrdd/vigil"
+	"github.com/vigil-hrdd/vigil/casework"
+	"github.com/vigil-hrdd/vigil/grievance"
 	"github.com/vigil-hrdd/vigil/portfolio"
 	"github.com/vigil-hrdd/vigil/risk"
 	"github.com/vigil-hrdd/vigil/usage"
@@ -144,8 +146,24 @@ type dashView struct {
 	MoreContexts []*vigil.CountryContext
 	Signals      []*usage.Signal
 	SignalsTo    time.Time
+	// Cases are the open cases by priority tier, with how many are past
+	// their due date; NextDue the open cases whose deadline comes first.
+	Cases   []caseTier
+	NextDue []*casework.Case
+	// Overdue grievances and stakeholder promises (only ids, deadlines and
+	// names of the engaged organisations: grievance content stays in the
+	// grievance officers' inbox).
+	Overdue *grievance.OverdueReport
+	Now     time.Time
 	// SummaryAt is when the heat map or the party counts were computed.
 	SummaryAt time.Time
+}
+
+// caseTier counts open cases of one priority.
+type caseTier struct {
+	Priority string
+	Open     int
+	Overdue  int
 }
 
 func (u *webUI) handleDashboard(w http.ResponseWriter, r *http.Request, q *uiRequest) error {
@@ -217,7 +235,76 @@ func (u *webUI) handleDashboard(w http.ResponseWriter, r *http.Request, q *uiReq
 			}
 		}
 	}
+	v.Now = u.s.now()
+	if err := u.dashboardWork(ctx, v); err != nil {
+		return err
+	}
 	return u.render(w, r, q, http.StatusOK, "dashboard.html", "dashboard", q.L.T("nav.dashboard"), v)
+}
+
+// dashboardWork adds the open cases by tier and deadline, and the overdue
+// grievances and promises, for the stores that keep them.
+func (u *webUI) dashboardWork(ctx context.Context, v *dashView) error {
+	st := u.s.store
+	if cs, err := casework.StoreOf(st); err == nil {
+		byTier := map[string]*caseTier{}
+		var open []*casework.Case
+		after := ""
+		for {
+			pg, err := cs.ListCases(ctx, casework.CaseQuery{After: after, Limit: 1000})
+			if err != nil {
+				return fmt.Errorf("list cases: %w", err)
+			}
+			for _, c := range pg.Items {
+				if c.Status == casework.StatusClosed {
+					continue
+				}
+				open = append(open, c)
+				t := byTier[c.Priority]
+				if t == nil {
+					t = &caseTier{Priority: c.Priority}
+					byTier[c.Priority] = t
+				}
+				t.Open++
+				if c.Overdue(v.Now) {
+					t.Overdue++
+				}
+			}
+			if pg.Next == "" {
+				break
+			}
+			after = pg.Next
+		}
+		// Shortest deadline first (the most severe tier); a priority
+		// without a default deadline goes last rather than vanishing.
+		for _, t := range byTier {
+			v.Cases = append(v.Cases, *t)
+		}
+		sort.Slice(v.Cases, func(i, j int) bool {
+			di, oki := casework.DefaultDueDays[v.Cases[i].Priority]
+			dj, okj := casework.DefaultDueDays[v.Cases[j].Priority]
+			if oki != okj {
+				return oki
+			}
+			if di != dj {
+				return di < dj
+			}
+			return v.Cases[i].Priority < v.Cases[j].Priority
+		})
+		sort.SliceStable(open, func(i, j int) bool { return open[i].Due.Before(open[j].Due) })
+		if len(open) > 8 {
+			open = open[:8]
+		}
+		v.NextDue = open
+	}
+	if gs, err := grievance.StoreOf(st); err == nil {
+		rep, err := grievance.Overdue(ctx, gs, v.Now)
+		if err != nil {
+			return err
+		}
+		v.Overdue = rep
+	}
+	return nil
 }
 
 func rowsParties(rows []risk.Row) []string {

@@ -78,8 +78,37 @@ func Build(ctx context.Context, s Store, opt Options) (*Document, error) {
 			figs[i].Tier, figs[i].TierRank = "", 0 // the tier of a hidden cell would say something about its few relationships
 		}
 	}
-	doc.Figures = figs
+	doc.Figures = hiddenLast(figs)
 	return doc, nil
+}
+
+// hiddenLast moves the hidden cells of the groups ranked by count to the
+// end of their group, in name order: left in rank order, their places would
+// say which of two hidden counts is larger.
+func hiddenLast(figs []Figure) []Figure {
+	ranked := map[string]bool{"rights": true, "flags": true, "relationships.sector": true}
+	out := make([]Figure, 0, len(figs))
+	for i := 0; i < len(figs); {
+		g := figs[i].Group
+		if !ranked[g] {
+			out = append(out, figs[i])
+			i++
+			continue
+		}
+		j := i
+		var hidden []Figure
+		for ; j < len(figs) && figs[j].Group == g; j++ {
+			if figs[j].Suppressed != "" {
+				hidden = append(hidden, figs[j])
+			} else {
+				out = append(out, figs[j])
+			}
+		}
+		sort.Slice(hidden, func(a, b int) bool { return hidden[a].Label < hidden[b].Label })
+		out = append(out, hidden...)
+		i = j
+	}
+	return out
 }
 
 // loggedEvents reads the events in [from, to) that the checkpoint covers.

@@ -45,6 +45,7 @@ type fixture struct {
 	s        store
 	logDir   string
 	verifier note.Verifier
+	signer   *tlog.Signer
 	cp       *report.Checkpoint
 	// late is an event of the period recorded after the checkpoint.
 	late *vigil.Event
@@ -196,12 +197,7 @@ func newFixture(t testing.TB, s store) *fixture {
 	v, err := note.NewVerifier(vkey)
 	must(t, err)
 	dir := filepath.Join(t.TempDir(), "log")
-	l, err := tlog.Open(ctx, tlog.Config{Dir: dir, Signer: signer, CheckpointInterval: 100 * time.Millisecond, BatchMaxAge: 5 * time.Millisecond, Logger: quiet()})
-	must(t, err)
-	if _, err := tlog.NewRelay(s, l, tlog.RelayConfig{Logger: quiet()}).Flush(ctx); err != nil {
-		t.Fatal(err)
-	}
-	must(t, l.Close(ctx))
+	flush(t, s, dir, signer)
 	f, err := tlog.NewFetcher(dir, nil)
 	must(t, err)
 	cp, err := report.ReadCheckpoint(ctx, f, v)
@@ -209,5 +205,17 @@ func newFixture(t testing.TB, s store) *fixture {
 	late, err := vigil.NewEvent(vigil.DecisionEventType("engage", "approved"), "cases/late", "tester", at("2026-09-01T10:00:00Z"), map[string]any{"countries": []string{"NL"}, "sectors": []string{"telecom"}})
 	must(t, err)
 	must(t, s.RecordEvent(ctx, late))
-	return &fixture{s: s, logDir: dir, verifier: v, cp: cp, late: late}
+	return &fixture{s: s, logDir: dir, verifier: v, signer: signer, cp: cp, late: late}
+}
+
+// flush appends every pending event to the log and closes it.
+func flush(t testing.TB, s vigil.EventStore, dir string, signer *tlog.Signer) {
+	t.Helper()
+	ctx := context.Background()
+	l, err := tlog.Open(ctx, tlog.Config{Dir: dir, Signer: signer, CheckpointInterval: 100 * time.Millisecond, BatchMaxAge: 5 * time.Millisecond, Logger: quiet()})
+	must(t, err)
+	if _, err := tlog.NewRelay(s, l, tlog.RelayConfig{Logger: quiet()}).Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	must(t, l.Close(ctx))
 }

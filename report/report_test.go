@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vigil-hrdd/vigil"
 	"github.com/vigil-hrdd/vigil/internal/pgtest"
 	"github.com/vigil-hrdd/vigil/report"
 	"github.com/vigil-hrdd/vigil/storetest"
@@ -336,5 +337,35 @@ func TestVerify(t *testing.T) {
 	res = verifyDir(t, f, dir, bytes.Join(lines[1:], []byte("\n")))
 	if !hasProblem(res, "events export", "every event", "1 missing") {
 		t.Errorf("missing event not caught: %v", res.Problems)
+	}
+}
+
+// TestVerifyAfterTheLogGrew verifies a report against a log that grew past
+// a whole tile since: the events after the checkpoint do not count, and the
+// partial tile and bundle the checkpoint implies are cut from the full
+// ones when the partial files are gone.
+func TestVerifyAfterTheLogGrew(t *testing.T) {
+	f := newFixture(t, openSQLite(t))
+	doc := build(t, f, 5)
+	dir := t.TempDir()
+	rs := []*report.Rendering{}
+	r, err := report.Render(doc, report.TemplateUNGP, "en", "html")
+	must(t, err)
+	rs = append(rs, r)
+	_, err = report.WriteDir(dir, doc, rs)
+	must(t, err)
+	writeEvents(t, f.s, []evSpec{{typ: vigil.EventGrievanceReceived, n: 300, when: "2026-10-01T00:00:00Z"}})
+	flush(t, f.s, f.logDir, f.signer)
+	partials, err := filepath.Glob(filepath.Join(f.logDir, "tile", "*", "000.p"))
+	must(t, err)
+	if len(partials) < 2 {
+		t.Fatalf("no partial tiles to remove: %v", partials)
+	}
+	for _, p := range partials {
+		must(t, os.RemoveAll(p))
+	}
+	res := verifyDir(t, f, dir, nil)
+	if !res.OK() {
+		t.Fatalf("report at the old checkpoint does not verify: %v", res.Problems)
 	}
 }

@@ -320,28 +320,33 @@ func (p *pinnedFetcher) ReadCheckpoint(context.Context) ([]byte, error) { return
 func (p *pinnedFetcher) ReadTile(ctx context.Context, level, index uint64, w uint8) ([]byte, error) {
 	b, err := p.f.ReadTile(ctx, level, index, w)
 	if err != nil && w > 0 {
-		full, ferr := p.f.ReadTile(ctx, level, index, 0)
-		if ferr != nil || len(full) < int(w)*32 {
-			return nil, err
-		}
-		return full[:int(w)*32], nil
-	}
-	return b, err
-}
-
-func (p *pinnedFetcher) ReadEntryBundle(ctx context.Context, index uint64, w uint8) ([]byte, error) {
-	b, err := p.f.ReadEntryBundle(ctx, index, w)
-	if err != nil && w > 0 {
-		full, ferr := p.f.ReadEntryBundle(ctx, index, 0)
-		if ferr != nil {
-			return nil, err
-		}
-		if b, err = firstEntries(full, int(w)); err != nil {
+		if b, err = p.f.ReadTile(ctx, level, index, 0); err != nil {
 			return nil, err
 		}
 	}
 	if err != nil {
 		return nil, err
+	}
+	// Some fetchers answer a partial tile that is gone with the full one.
+	if w > 0 && len(b) > int(w)*32 {
+		b = b[:int(w)*32]
+	}
+	return b, nil
+}
+
+func (p *pinnedFetcher) ReadEntryBundle(ctx context.Context, index uint64, w uint8) ([]byte, error) {
+	b, err := p.f.ReadEntryBundle(ctx, index, w)
+	if err != nil && w > 0 {
+		b, err = p.f.ReadEntryBundle(ctx, index, 0)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if w > 0 {
+		// As for tiles, a full bundle may stand in for the partial one.
+		if b, err = firstEntries(b, int(w)); err != nil {
+			return nil, err
+		}
 	}
 	var bundle api.EntryBundle
 	if err := bundle.UnmarshalText(b); err == nil {

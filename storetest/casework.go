@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -29,6 +30,7 @@ func RunCasework(t *testing.T, open Opener) {
 		{"DecisionsUnderFourEyes", testDecisionsFourEyes},
 		{"EngageAndConditionNeedNoSecondApprover", testDecisionsRecorded},
 		{"RejectAndWithdraw", testDecisionsRejectWithdraw},
+		{"RacesLeaveOneWinner", testCaseRaces},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -525,4 +527,69 @@ func testDecisionsRejectWithdraw(t *testing.T, s vigil.Store, cs casework.Store)
 	}
 	_, err = cs.DecideDecision(ctx, "nope", casework.DecisionApproved, "bruno", "", time.Time{})
 	wantCode(t, err, vigil.ENOTFOUND)
+}
+
+// Concurrent writers: automatic runs racing on one relationship open one
+// case; approvers racing on one decision approve it once; reviewers racing
+// on one version change the case once.
+func testCaseRaces(t *testing.T, s vigil.Store, cs casework.Store) {
+	seed(t, s)
+	caseUsers(t, s)
+	must(t, s.CreateUser(ctx, &vigil.User{ID: "erik", Name: "erik", Role: vigil.RoleApprover}, "tester"))
+	const n = 4
+	race := func(fn func(i int) error) (ok, conflicts int) {
+		t.Helper()
+		var wg sync.WaitGroup
+		errs := make([]error, n)
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs[i] = fn(i)
+			}()
+		}
+		wg.Wait()
+		for _, err := range errs {
+			switch vigil.ErrorCode(err) {
+			case "":
+				ok++
+			case vigil.ECONFLICT:
+				conflicts++
+			default:
+				t.Fatalf("racing writer: %v", err)
+			}
+		}
+		return ok, conflicts
+	}
+	ok, conflicts := race(func(i int) error {
+		return cs.CreateCase(ctx, &casework.Case{Title: fmt.Sprintf("run %d", i), Priority: "critical", Auto: true, AssessmentIDs: []string{"A1~P2"}, PartyIDs: []string{"P2"}}, "system:casework")
+	})
+	if ok != 1 || conflicts != n-1 {
+		t.Fatalf("racing automatic runs: %d opened, %d conflicts", ok, conflicts)
+	}
+	c, err := cs.OpenCaseFor(ctx, "A1~P2")
+	must(t, err)
+	ok, conflicts = race(func(i int) error {
+		_, err := cs.UpdateCase(ctx, c.ID, c.Version, "amira", func(c *casework.Case) (*casework.Entry, error) {
+			c.Assignee = fmt.Sprintf("reviewer-%d", i)
+			return &casework.Entry{Type: casework.EntryAssigned}, nil
+		})
+		return err
+	})
+	if ok != 1 || conflicts != n-1 {
+		t.Fatalf("racing updates of one version: %d applied, %d conflicts", ok, conflicts)
+	}
+	d := suspension(c.ID)
+	must(t, cs.CreateDecision(ctx, d, "amira"))
+	approvers := []string{"bruno", "carla", "erik", "bruno"}
+	ok, conflicts = race(func(i int) error {
+		_, err := cs.DecideDecision(ctx, d.ID, casework.DecisionApproved, approvers[i], "", time.Time{})
+		return err
+	})
+	if ok != 1 || conflicts != n-1 {
+		t.Fatalf("racing approvals: %d approved, %d conflicts", ok, conflicts)
+	}
+	if got := len(eventsOf(t, s, "decision.suspend.approved")); got != 1 {
+		t.Fatalf("%d approval events, want 1", got)
+	}
 }

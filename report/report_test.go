@@ -3,7 +3,9 @@ package report_test
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/json"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,6 +17,7 @@ import (
 	"github.com/vigil-hrdd/vigil/report"
 	"github.com/vigil-hrdd/vigil/storetest"
 	"github.com/vigil-hrdd/vigil/tlog"
+	"golang.org/x/mod/sumdb/note"
 )
 
 func openSQLite(t *testing.T) store {
@@ -367,5 +370,32 @@ func TestVerifyAfterTheLogGrew(t *testing.T) {
 	res := verifyDir(t, f, dir, nil)
 	if !res.OK() {
 		t.Fatalf("report at the old checkpoint does not verify: %v", res.Problems)
+	}
+}
+
+// TestVerifyOverHTTP reads the log as an outside verifier does, from its
+// published URL.
+func TestVerifyOverHTTP(t *testing.T) {
+	f := newFixture(t, openSQLite(t))
+	doc := build(t, f, 5)
+	dir := t.TempDir()
+	_, err := report.WriteDir(dir, doc, nil)
+	must(t, err)
+	srv := httptest.NewServer(tlog.Handler(f.logDir))
+	defer srv.Close()
+	fe, err := tlog.NewFetcher(srv.URL+"/log/", nil)
+	must(t, err)
+	res, err := report.Verify(context.Background(), dir, fe, f.verifier, nil)
+	must(t, err)
+	if !res.OK() || res.Checked < 40 {
+		t.Fatalf("verify over HTTP: %d checked, %v", res.Checked, res.Problems)
+	}
+	// A checkpoint signed by another key is refused outright.
+	_, other, err := note.GenerateKey(rand.Reader, "vigil.test/log")
+	must(t, err)
+	ov, err := note.NewVerifier(other)
+	must(t, err)
+	if _, err := report.Verify(context.Background(), dir, fe, ov, nil); err == nil || !strings.Contains(err.Error(), "checkpoint") {
+		t.Fatalf("a checkpoint under another key: err = %v", err)
 	}
 }

@@ -22,7 +22,8 @@ v log flush >/dev/null
 find "$out" -mindepth 1 ! -name generate.sh ! -name README.md -exec rm -rf {} +
 v report --period 2026 --lang en,fr --format html,pdf,md --template ungp,csddd --out "$out"
 cp -r "$work/data/log" "$out/log"
-rm -rf "$out/log/.vigil"
+# The dot-directories hold tessera's and the relay's state, not the log.
+find "$out/log" -mindepth 1 -maxdepth 1 -name '.*' -exec rm -rf {} +
 v log key > "$out/log-key.pub"
 # What a provider hands an auditor (synthetic data here, so published).
 v report events --period 2026 --out "$out/auditor-events-2026.jsonl" >/dev/null

@@ -154,6 +154,9 @@ func testCaseList(t *testing.T, s vigil.Store, cs casework.Store) {
 		{casework.CaseQuery{Priority: "critical"}, []string{c1.ID, c2.ID}},
 		{casework.CaseQuery{Overdue: true, Now: c1.Due.Add(-time.Hour)}, nil},
 		{casework.CaseQuery{Overdue: true, Now: c1.Due.Add(time.Hour)}, []string{c1.ID, c2.ID}},
+		// Within the due second: text order must still be time order.
+		{casework.CaseQuery{Overdue: true, Now: c1.Due.Add(500 * time.Millisecond)}, []string{c1.ID, c2.ID}},
+		{casework.CaseQuery{Overdue: true, Now: c1.Due}, nil},
 	} {
 		page, err := cs.ListCases(ctx, tc.q)
 		must(t, err)

@@ -32,8 +32,18 @@ func caseRow(c *casework.Case, doc []byte) []any {
 	if c.Auto && len(c.AssessmentIDs) > 0 {
 		auto = c.AssessmentIDs[0]
 	}
-	return []any{c.ID, string(c.Status), c.Priority, c.Assignee, ts(c.Due), joinList(c.PartyIDs), joinList(c.AssessmentIDs), auto,
+	return []any{c.ID, string(c.Status), c.Priority, c.Assignee, dueTS(c.Due), joinList(c.PartyIDs), joinList(c.AssessmentIDs), auto,
 		ts(c.OpenedAt), ts(c.UpdatedAt), c.Version, string(doc)}
+}
+
+// dueTS formats a due date with a fixed width, so that the text order of
+// the column is the time order the overdue filter compares by (RFC 3339
+// with trimmed fractions is not: "…00Z" sorts after "…00.5Z").
+func dueTS(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format("2006-01-02T15:04:05.000000Z")
 }
 
 func normalizeCase(c *casework.Case) {
@@ -451,7 +461,7 @@ func (s *Store) ListCases(ctx context.Context, q casework.CaseQuery) (casework.C
 		if now.IsZero() {
 			now = s.now()
 		}
-		where, args = append(where, "status <> 'closed' AND due <> '' AND due < ?"), append(args, ts(now))
+		where, args = append(where, "status <> 'closed' AND due <> '' AND due < ?"), append(args, dueTS(now))
 	}
 	if q.After != "" {
 		after, err := decodeCursor(q.After)

@@ -209,6 +209,30 @@ func testPlanIdempotent(t *testing.T, f *enforceFixture) {
 	if n := countEvents(t, f.s, vigil.EnforcementEventType("suspend", vigil.EnforcementStepQueued)); n != 2 {
 		t.Fatalf("%d queued events, want 2", n)
 	}
+	// Two planners racing over a second decision: its actions are
+	// planned once.
+	d2 := f.approved(t, casework.DecisionSuspend, []string{"S03"})
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	planned := 0
+	for range 3 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sum, err := f.planner().Run(ctx)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			mu.Lock()
+			planned += sum.Actions
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if planned != 1 || len(f.actionsOf(t, d2.ID)) != 1 {
+		t.Fatalf("racing planners planned %d actions, want 1", planned)
+	}
 	entries := f.entries(t, d.CaseID, casework.EntryEnforcement)
 	events := countAllEvents(t, f.s)
 	// Again, and a second planner racing with a stale read of the

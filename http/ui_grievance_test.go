@@ -9,6 +9,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -210,6 +211,9 @@ func TestUIGrievanceFormRateLimit(t *testing.T) {
 // handler would set a flag, if either were ever rendered as markup.
 const hostile = `<script>window.__xss=1</script><img src=x onerror="window.__xss=1">`
 
+// hostileFileName is a file name that would be markup if rendered raw.
+const hostileFileName = `<img src=x onerror="window.__xss=1">.txt`
+
 // TestBrowserGrievanceEscaping submits hostile text in every field of the
 // public form in a real browser, follows it, adds information, and opens
 // it as a grievance officer (inbox, page, contact): no script runs, no
@@ -243,12 +247,18 @@ func TestBrowserGrievanceEscaping(t *testing.T) {
 			return nil
 		})
 	}
-	var code, inboxID string
+	hostileFile := filepath.Join(t.TempDir(), hostileFileName)
+	if err := os.WriteFile(hostileFile, []byte("dates and places\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var code, inboxID, files string
 	err := chromedp.Do(ctx,
 		chromedp.Navigate(base+"/grievance/"),
 		chromedp.WaitVisible(chromedp.CSS("#g-subject")),
 		fill("#g-subject"), fill("#g-description"), fill("#g-about"),
 		fill("#g-name"), fill("#g-email"), fill("#g-phone"), fill("#g-other"),
+		// The file's name is hostile too (a name cannot hold a slash).
+		chromedp.SetUploadFiles(chromedp.CSS("#g-files"), []string{hostileFile}),
 		screenshot(t, "20-grievance-form"),
 		chromedp.Submit(chromedp.CSS("#g-subject")),
 	)
@@ -287,6 +297,7 @@ func TestBrowserGrievanceEscaping(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#inbox a")),
 		chromedp.WaitVisible(chromedp.CSS("#g-description")),
 		noMarkup("grievance page"),
+		into(&files, chromedp.Text(chromedp.CSS("#g-files"))),
 		chromedp.SendKeys(chromedp.CSS("#k-pass"), testGrievancePass),
 		chromedp.Submit(chromedp.CSS("#k-pass")),
 		chromedp.WaitVisible(chromedp.CSS("#contact")),
@@ -314,6 +325,11 @@ func TestBrowserGrievanceEscaping(t *testing.T) {
 	}
 	if !strings.HasSuffix(inboxID, g.ID) {
 		t.Errorf("inbox link %q, grievance %s", inboxID, g.ID)
+	}
+	// Chromium sends the name's double quotes as %22; the rest arrives
+	// as typed and shows as text.
+	if !strings.Contains(files, "<img src=x onerror=") || !strings.Contains(files, ".txt") {
+		t.Errorf("the file's name shows as %q", files)
 	}
 	var contact string
 	if err := chromedp.Do(ctx, into(&contact, chromedp.Text(chromedp.CSS("#contact dl")))); err != nil {

@@ -24,7 +24,7 @@ type Dispatcher struct {
 	// Batch is how many actions one run leases (default 20).
 	Batch int
 	// MaxAttempts: after this many calls without an answer the action
-	// fails (default 8).
+	// fails (default 8). Calls answered "pending" do not count against it.
 	MaxAttempts int
 	// Backoff before attempt n+1 is BaseBackoff*2^(n-1), capped at
 	// MaxBackoff, of which a random half is jitter (defaults 30 seconds
@@ -81,6 +81,11 @@ func (d *Dispatcher) send(ctx context.Context, a *Action, sum *DispatchSummary) 
 			// sends again under the same idempotency key.
 			return ctx.Err()
 		}
+		if a.Status == StatusPending {
+			// Accepted before: keep waiting for its confirmation.
+			sum.Retrying++
+			return ignoreLost(d.Store.ReleaseAction(ctx, a.ID, d.Owner, Release{Pending: true, NextAttemptAt: d.now().Add(d.Backoff(1)), LastError: err.Error()}))
+		}
 		if a.Attempts >= d.maxAttempts() {
 			log.Warn("enforcement action failed: out of attempts", "err", err)
 			sum.Failed++
@@ -108,11 +113,9 @@ func (d *Dispatcher) send(ctx context.Context, a *Action, sum *DispatchSummary) 
 		_, err := d.Store.FailAction(ctx, a.ID, d.Owner, "refused by the control plane: "+res.Message, d.actor())
 		return ignoreLost(err)
 	case OutcomePending:
-		if a.Attempts >= d.maxAttempts() {
-			sum.Failed++
-			_, err := d.Store.FailAction(ctx, a.ID, d.Owner, fmt.Sprintf("accepted but never confirmed after %d attempts", a.Attempts), d.actor())
-			return ignoreLost(err)
-		}
+		// Accepted: the change may take days (a termination's notice), so
+		// asking again never exhausts the attempts; the callback, or a
+		// later answer, settles it.
 		sum.Pending++
 		return ignoreLost(d.Store.ReleaseAction(ctx, a.ID, d.Owner, Release{Pending: true, Reference: res.Reference,
 			NextAttemptAt: d.now().Add(d.pendingRecheck()), LastError: ""}))

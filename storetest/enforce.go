@@ -509,6 +509,23 @@ func testAsyncCallback(t *testing.T, f *enforceFixture) {
 	if f.subStatus(t, "S06") != vigil.SubscriptionActive {
 		t.Fatal("a pending action changed the subscription")
 	}
+	// Asked again an hour later, the control plane answers what it
+	// answered (same key); an outage meanwhile keeps the action pending
+	// whatever its attempts.
+	disp.MaxAttempts = 1
+	f.clock.Add(time.Hour)
+	if sum, err := disp.RunOnce(ctx); err != nil || sum.Pending != 1 {
+		t.Fatalf("asked again: %+v (%v)", sum, err)
+	}
+	cp.FailNext(1)
+	f.clock.Add(time.Hour)
+	if sum, err := disp.RunOnce(ctx); err != nil || sum.Retrying != 1 {
+		t.Fatalf("asked during an outage: %+v (%v)", sum, err)
+	}
+	a = f.actionsOf(t, d.ID)[0]
+	if a.Status != enforce.StatusPending || a.Attempts != 3 || !strings.Contains(a.LastError, "503") {
+		t.Fatalf("after an outage: %+v", a)
+	}
 	// A forged callback is refused and changes nothing.
 	forged := &controlplaneForger{url: callbacks.URL}
 	if code := forged.post(t, a.Key, f.clock.Now()); code != http.StatusUnauthorized {

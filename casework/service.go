@@ -356,6 +356,24 @@ func (s *Service) Move(ctx context.Context, actor *vigil.User, id string, versio
 		return nil, vigil.FieldError("outcome", "is given only when closing")
 	}
 	reason = strings.TrimSpace(reason)
+	if to == StatusActionInForce {
+		// Only an approved restriction, suspension or termination puts
+		// an action in force: a hand move there must rest on one.
+		c, err := s.store.GetCase(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if !CanMove(c.Status, to) {
+			return nil, vigil.Errorf(vigil.ECONFLICT, "case %s cannot move from %s to %s (allowed: %v)", c.ID, c.Status, to, Next(c.Status))
+		}
+		ok, err := s.HasActionInForce(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, vigil.Errorf(vigil.ECONFLICT, "case %s has no approved restriction, suspension or termination: an action is put in force by approving one", id)
+		}
+	}
 	return s.store.UpdateCase(ctx, id, version, actor.ID, func(c *Case) (*Entry, error) {
 		e := &Entry{Type: EntryStatusChanged}
 		if c.Status == StatusClosed {
@@ -373,6 +391,21 @@ func (s *Service) Move(ctx context.Context, actor *vigil.User, id string, versio
 		}
 		return entry(e, map[string]any{"reason": reason})
 	})
+}
+
+// HasActionInForce reports whether a case has an approved decision that
+// acts on the control plane, which a move to action_in_force needs.
+func (s *Service) HasActionInForce(ctx context.Context, caseID string) (bool, error) {
+	ds, err := s.store.ListDecisions(ctx, DecisionQuery{CaseID: caseID, Status: DecisionApproved})
+	if err != nil {
+		return false, err
+	}
+	for _, d := range ds {
+		if d.Type.NeedsFourEyes() {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 func entry(e *Entry, detail map[string]any) (*Entry, error) {

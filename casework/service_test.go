@@ -209,13 +209,26 @@ func openCase(t *testing.T, f *fixture) *casework.Case {
 		must(t, err)
 		return c
 	}
-	c, err := f.svc.Open(ctx, f.analyst, casework.OpenRequest{Title: "another", Priority: "critical", Links: casework.Links{PartyIDs: []string{"P2"}, SubscriptionIDs: []string{"S1"}}})
+	c, err := f.svc.Open(ctx, f.analyst, casework.OpenRequest{Title: "another", Priority: "critical",
+		Links: casework.Links{PartyIDs: []string{"P2"}, SubscriptionIDs: []string{"S1"}, AssessmentIDs: []string{"A1~P2"}}})
 	must(t, err)
 	return c
 }
 
+// bringTo moves a case to a status by hand; action_in_force (and what lies
+// past it) is reached the way it must be: by an approved suspension.
 func bringTo(t *testing.T, f *fixture, c *casework.Case, to casework.Status) *casework.Case {
 	t.Helper()
+	if to == casework.StatusActionInForce && c.Status != to {
+		c = bringTo(t, f, c, casework.StatusInvestigating)
+		d, err := f.svc.Propose(ctx, f.analyst, casework.Proposal{CaseID: c.ID, Type: casework.DecisionSuspend, Reasons: "r", SubscriptionIDs: c.SubscriptionIDs[:1]})
+		must(t, err)
+		_, err = f.svc.Approve(ctx, f.approver, d.ID, "")
+		must(t, err)
+		c, err = f.svc.Store().GetCase(ctx, c.ID)
+		must(t, err)
+		return c
+	}
 	for _, next := range casework.PathTo(c.Status, to) {
 		var outcome casework.Outcome
 		if next == casework.StatusClosed {
@@ -235,7 +248,14 @@ func TestEveryTransition(t *testing.T) {
 	allowed, refused := 0, 0
 	for _, from := range casework.Statuses {
 		for _, to := range casework.Statuses {
-			c := bringTo(t, f, openCase(t, f), from)
+			c := openCase(t, f)
+			if to == casework.StatusActionInForce && casework.CanMove(from, to) {
+				// A hand move into action_in_force rests on an
+				// approved suspension, here one whose case was then
+				// taken back to a decision.
+				c = bringTo(t, f, c, casework.StatusActionInForce)
+			}
+			c = bringTo(t, f, c, from)
 			var outcome casework.Outcome
 			if to == casework.StatusClosed {
 				outcome = casework.OutcomeMitigated
@@ -520,5 +540,29 @@ func TestEngageAndConditionAreRecordedAtOnce(t *testing.T) {
 	must(t, err)
 	if got.Status != casework.StatusDecisionPending {
 		t.Fatalf("case is %s", got.Status)
+	}
+}
+
+func TestActionInForceNeedsAnApprovedDecision(t *testing.T) {
+	f := setup(t)
+	c := bringTo(t, f, openCase(t, f), casework.StatusInvestigating)
+	d, err := f.svc.Propose(ctx, f.analyst, suspend(c.ID))
+	must(t, err)
+	c, err = f.svc.Store().GetCase(ctx, c.ID)
+	must(t, err)
+	// Waiting for the approver: the analyst cannot declare it in force.
+	_, err = f.svc.Move(ctx, f.analyst, c.ID, c.Version, casework.StatusActionInForce, "", "")
+	wantCode(t, err, vigil.ECONFLICT)
+	// An engagement recorded meanwhile does not count either.
+	_, err = f.svc.Propose(ctx, f.analyst, casework.Proposal{CaseID: c.ID, Type: casework.DecisionEngage, Reasons: "ask first"})
+	must(t, err)
+	c, err = f.svc.Store().GetCase(ctx, c.ID)
+	must(t, err)
+	_, err = f.svc.Move(ctx, f.analyst, c.ID, c.Version, casework.StatusActionInForce, "", "")
+	wantCode(t, err, vigil.ECONFLICT)
+	_, err = f.svc.Approve(ctx, f.approver, d.ID, "")
+	must(t, err)
+	if ok, err := f.svc.HasActionInForce(ctx, c.ID); err != nil || !ok {
+		t.Fatalf("HasActionInForce after approval = %v, %v", ok, err)
 	}
 }

@@ -182,7 +182,16 @@ func (u *webUI) handleCase(w http.ResponseWriter, r *http.Request, q *uiRequest)
 		Outcomes: casework.Outcomes, Types: casework.DecisionTypes, Priorities: svc.Priorities(), CanWork: q.can(vigil.PermWorkCases),
 		MaxKB: u.s.maxBody / 1024}
 	if v.CanWork {
-		v.Next = casework.Next(c.Status)
+		inForce, err := svc.HasActionInForce(ctx, c.ID)
+		if err != nil {
+			return err
+		}
+		for _, st := range casework.Next(c.Status) {
+			// Only an approved acting decision puts an action in force.
+			if st != casework.StatusActionInForce || inForce {
+				v.Next = append(v.Next, st)
+			}
+		}
 	}
 	switch done := r.URL.Query().Get("done"); done {
 	case "moved", "assigned", "commented", "attached", "proposed", "approved", "rejected":

@@ -98,6 +98,9 @@ func TestUICaseWorkspace(t *testing.T) {
 		t.Fatalf("propose: %d", resp.StatusCode)
 	}
 	_, body, tok = e.get(t, analyst, page+"?done=proposed")
+	if !strings.Contains(body, `value="investigating"`) || strings.Contains(body, `name="status" value="action_in_force"`) {
+		t.Fatalf("a case waiting for approval offers a move into action_in_force")
+	}
 	m := decisionRowID.FindStringSubmatch(body)
 	if m == nil || strings.Contains(body, `class="inline-form decide-form"`) || !strings.Contains(body, "Called the integrator &lt;b&gt;today&lt;/b&gt;.") ||
 		!strings.Contains(body, "minutes.txt") || !strings.Contains(body, "The decision is recorded.") {

@@ -1,6 +1,7 @@
 package http
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/vigil-hrdd/vigil"
 	"github.com/vigil-hrdd/vigil/casework"
@@ -51,7 +53,16 @@ type caseRow struct {
 	IsOverdue bool
 }
 
+// tierLoad is one row of the summary by tier and deadline: open cases of
+// a priority, those overdue and those due within a week.
+type tierLoad struct {
+	Priority               string
+	Rank                   int
+	Open, Overdue, DueWeek int
+}
+
 type caseListView struct {
+	Load     []tierLoad
 	Items    []caseRow
 	Statuses []casework.Status
 	Status   string
@@ -99,6 +110,9 @@ func (u *webUI) handleCases(w http.ResponseWriter, r *http.Request, q *uiRequest
 		}
 		return a.Due.Compare(b.Due)
 	})
+	if v.Load, err = caseLoad(ctx, cs, now); err != nil {
+		return err
+	}
 	if page.Next != "" {
 		next := url.Values{"after": {page.Next}}
 		if v.Status != "" {
@@ -419,4 +433,48 @@ func (u *webUI) handleDecisionVerdict(status casework.DecisionStatus) func(http.
 		}
 		return u.caseDone(w, r, d.CaseID, string(status))
 	}
+}
+
+// caseLoad counts the cases not closed by priority tier and deadline,
+// highest tier first.
+func caseLoad(ctx context.Context, cs casework.Store, now time.Time) ([]tierLoad, error) {
+	by := map[string]*tierLoad{}
+	for after := ""; ; {
+		page, err := cs.ListCases(ctx, casework.CaseQuery{After: after, Limit: 1000})
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range page.Items {
+			if c.Status == casework.StatusClosed {
+				continue
+			}
+			l := by[c.Priority]
+			if l == nil {
+				l = &tierLoad{Priority: c.Priority, Rank: tierRanks[c.Priority]}
+				by[c.Priority] = l
+			}
+			l.Open++
+			switch {
+			case c.Overdue(now):
+				l.Overdue++
+			case c.Due.Sub(now) <= 7*24*time.Hour:
+				l.DueWeek++
+			}
+		}
+		if page.Next == "" {
+			break
+		}
+		after = page.Next
+	}
+	out := make([]tierLoad, 0, len(by))
+	for _, l := range by {
+		out = append(out, *l)
+	}
+	slices.SortFunc(out, func(a, b tierLoad) int {
+		if a.Rank != b.Rank {
+			return b.Rank - a.Rank
+		}
+		return strings.Compare(a.Priority, b.Priority)
+	})
+	return out, nil
 }

@@ -172,6 +172,7 @@ func analyse(name string) []Token {
 		out = append(out, t)
 		i++
 	}
+	out = joinTensAndUnits(out)
 	// The scorer tracks tokens in 64-bit sets; a longer "name" is text,
 	// not a name, and its tail carries no identity.
 	if len(out) > maxNameTokens {
@@ -181,6 +182,41 @@ func analyse(name string) []Token {
 }
 
 const maxNameTokens = 64
+
+// joinTensAndUnits reads a tens number written as a word followed by a
+// unit as one number: "twenty one", "forty-4" and "Forty 4" are 21, 44
+// and 44, as "44" is. Digits next to digits are left apart (unit 40 4 is
+// not unit 44).
+func joinTensAndUnits(toks []Token) []Token {
+	for i := 0; i+1 < len(toks); i++ {
+		a, b := &toks[i], &toks[i+1]
+		if a.Kind != KindNumber || b.Kind != KindNumber || isDigits(a.Orig) {
+			continue
+		}
+		tens, err1 := strconv.Atoi(a.Text)
+		unit, err2 := strconv.Atoi(b.Text)
+		if err1 != nil || err2 != nil || tens < 20 || tens > 90 || tens%10 != 0 || unit < 1 || unit > 9 {
+			continue
+		}
+		a.Text = strconv.Itoa(tens + unit)
+		a.Orig += " " + b.Orig
+		a.setMasks()
+		toks = append(toks[:i+1], toks[i+2:]...)
+	}
+	return toks
+}
+
+func isDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
 
 // acronym derives the initials of an organisation name ("Islamic
 // Revolutionary Guard Corps" -> "irgc"), skipping stopwords and legal

@@ -167,3 +167,47 @@ func TestEmptyAndDegenerateQueries(t *testing.T) {
 		t.Fatal(r)
 	}
 }
+
+// TestGeneralRules pins the general matching rules on made-up names (not
+// the benchmark's): each case fails if its rule stops working.
+func TestGeneralRules(t *testing.T) {
+	cases := []struct {
+		rule, typ, q, e string
+		match           bool
+	}{
+		{"one typo inside a word", "organization", "Brelvon Holdings Inc.", "Brelvno Holdings Inc.", true},
+		{"three edits make another word", "person", "Tarek Shamsulvand", "Tarek Shahabulvand", false},
+		{"Hangul syllables differ", "person", "박민준", "박민존", false},
+		{"Han characters that read alike differ", "person", "王石明", "王市明", false},
+		{"an unmatched Abdul is a substitution", "person", "Karim Nadir Abdul Rahimov", "Karim Nadir Dost Rahimov", false},
+		{"initials of given names", "person", "V. Karimov", "Viktor Karimov", true},
+		{"initial on the other side of the word", "person", "Bekir Tasman", "T. Bekir", false},
+		{"tens and units written as words", "organization", "Brigade Forty 4", "Brigade 44", true},
+		{"digits next to digits stay apart", "organization", "Unit 40 4", "Unit 44", false},
+		{"same word count: joined text hides a substitution", "person", "Omar Khalid Ahmed Saleh", "Omar Khalid Mohamed Saleh", false},
+	}
+	for _, c := range cases {
+		r := Compare(Query{Name: c.q, Type: c.typ}, Entity{ID: "x", Type: c.typ, Names: []Name{{Value: c.e, Kind: "primary"}}}, DefaultConfig())
+		if got := r.Decision == Match; got != c.match {
+			t.Errorf("%s: %q vs %q: decision %s (%.3f), want match=%v: %s", c.rule, c.q, c.e, r.Decision, r.Score, c.match, r.Explanation)
+		}
+	}
+	// One edit inside a word is a typo; one at its end (gender,
+	// inflection) is not.
+	tok := func(s string) *Token { a := analyse(s); return &a[0] }
+	if s := tokSim(tok("brelvon"), tok("brelvno"), 0.7); s < 0.9 {
+		t.Errorf("typo brelvon/brelvno similarity %.3f, want >= 0.9", s)
+	}
+	if s := tokSim(tok("andrea"), tok("andre"), 0.7); s >= 0.9 {
+		t.Errorf("ending andrea/andre similarity %.3f, want < 0.9", s)
+	}
+	// The name after "bin" may pair with an ancestor further up the chain.
+	r := Compare(Query{Name: "Hamad bin Rashid", Type: "person"}, Entity{ID: "x", Type: "person", Names: []Name{{Value: "Hamad bin Salim ibn Rashid", Kind: "primary"}}}, DefaultConfig())
+	if strings.Contains(r.Explanation.Reason, "different name after") {
+		t.Errorf("ancestor chain flagged as a different name: %s", r.Explanation)
+	}
+	r = Compare(Query{Name: "Rashid bin Hamad", Type: "person"}, Entity{ID: "x", Type: "person", Names: []Name{{Value: "Hamad bin Rashid", Kind: "primary"}}}, DefaultConfig())
+	if !strings.Contains(r.Explanation.Reason, "different name after") {
+		t.Errorf("father and son swapped not flagged: %s", r.Explanation)
+	}
+}

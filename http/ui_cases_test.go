@@ -78,7 +78,8 @@ func TestUICaseWorkspace(t *testing.T) {
 	analyst := e.client(t)
 	e.signIn(t, analyst, "analyst", uiPassword)
 	status, body, tok := e.get(t, analyst, "/ui/cases")
-	if status != 200 || !strings.Contains(body, `href="/ui/cases/`+c.ID+`"`) || !strings.Contains(body, `aria-current="page">Cases`) {
+	if status != 200 || !strings.Contains(body, `href="/ui/cases/`+c.ID+`"`) || !strings.Contains(body, `aria-current="page">Cases`) ||
+		!strings.Contains(body, `id="case-load"`) {
 		t.Fatalf("case list: %d", status)
 	}
 	status, body, tok = e.get(t, analyst, page)

@@ -196,7 +196,10 @@ type RunResult struct {
 	// All: every party was screened against every entry, so every pending
 	// match not found again is cleared. Otherwise the scope is Parties
 	// (screened against every entry) and Entries (against every party).
-	All      bool
+	All bool
+	// Parties are the screened contents to record: in a delta run every
+	// party screened against every entry, in a full run those whose
+	// content changed since they were last recorded.
 	Parties  []PartyState
 	Entries  []EntryKey
 	Findings []Finding

@@ -519,7 +519,12 @@ func (s *Service) Run(ctx context.Context, req RunRequest) (*Run, error) {
 	res.Run.PartiesScreened = len(fullQ)
 	res.Run.EntriesScreened = len(res.Entries)
 	for _, i := range fullQ {
-		res.Parties = append(res.Parties, PartyState{PartyID: queries[i].ID, Hash: hashes[i]})
+		// A full run's scope is every party anyway (All); only changed
+		// hashes need writing, which keeps a large portfolio's run from
+		// rewriting a row per party.
+		if !full || cur.Parties[queries[i].ID] != hashes[i] {
+			res.Parties = append(res.Parties, PartyState{PartyID: queries[i].ID, Hash: hashes[i]})
+		}
 	}
 
 	// The index of every entry is built (or taken from the cache) only

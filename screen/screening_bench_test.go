@@ -81,7 +81,7 @@ func unPositives(t testing.TB, file string) (match, review, n int, misses []stri
 const (
 	floorUntreatedMatch  = 0.995
 	floorUntreatedReview = 0.998
-	floorTreatedMatch    = 0.991
+	floorTreatedMatch    = 0.994
 	floorTreatedReview   = 0.998
 	ceilNegativeMatch    = 0.0014
 )
@@ -176,4 +176,4 @@ func TestUNPositivesAllLists(t *testing.T) {
 	}
 }
 
-const floorAllListsUntreated, floorAllListsTreated = 0.994, 0.986
+const floorAllListsUntreated, floorAllListsTreated = 0.994, 0.989

@@ -231,8 +231,15 @@ func TestEnforcementPage(t *testing.T) {
 	if a, err := es.GetAction(context.Background(), idRefused); err != nil || a.Status != enforce.StatusQueued {
 		t.Fatalf("after the retry: %+v (%v)", a, err)
 	}
-	_, body, _ = e.get(t, analyst, "/ui/enforcement?retried="+idRefused)
+	_, body, tok = e.get(t, analyst, "/ui/enforcement?retried="+idRefused)
 	if !strings.Contains(body, "is queued again") {
 		t.Fatal("no notice after the retry")
+	}
+	// In French.
+	e.post(t, analyst, "/ui/lang", url.Values{"csrf": {tok}, "lang": {"fr"}, "next": {"/ui/enforcement"}}, nil)
+	_, body, _ = e.get(t, analyst, "/ui/enforcement")
+	if !strings.Contains(body, `lang="fr"`) || !strings.Contains(body, "Mise en œuvre des décisions") || !strings.Contains(body, "l’usage a cessé") ||
+		!strings.Contains(body, "en file d’attente") {
+		t.Fatalf("French page:\n%s", body)
 	}
 }

@@ -194,6 +194,7 @@ func (u *webUI) routeTable() []uiRoute {
 		{"GET", "/ui/screening", read, u.handleScreeningQueue},
 		{"GET", "/ui/parties/{id}/matches", read, u.handlePartyMatchesFragment},
 		{"POST", "/ui/matches/{id}/decision", access{perm: vigil.PermWorkCases}, u.handleDecideMatchForm},
+		{"POST", "/ui/screening/runs", access{perm: vigil.PermWorkCases}, u.handleScreeningRunForm},
 		{"GET", "/ui/enforcement", read, u.handleEnforcement},
 		{"POST", "/ui/enforcement/{id}/retry", access{perm: vigil.PermWorkCases}, u.handleEnforcementRetry},
 		{"GET", "/ui/users", users, u.handleUsers},

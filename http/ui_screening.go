@@ -1,8 +1,10 @@
 package http
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/vigil-hrdd/vigil"
@@ -15,6 +17,7 @@ import (
 // PermWorkCases; everyone else, auditors included, sees no form.
 
 type screeningView struct {
+	Ran       *screening.Run // the run this page reports, after the button
 	Matches   []*screening.Match
 	Lists     []screening.ListVersion
 	Next      string
@@ -41,6 +44,12 @@ func (u *webUI) handleScreeningQueue(w http.ResponseWriter, r *http.Request, q *
 		return err
 	}
 	v := &screeningView{Matches: page.Items, Next: page.Next, Lists: lists, CanDecide: q.can(vigil.PermWorkCases)}
+	if qs := r.URL.Query(); qs.Has("found") {
+		found, _ := strconv.Atoi(qs.Get("found"))
+		reopened, _ := strconv.Atoi(qs.Get("reopened"))
+		cleared, _ := strconv.Atoi(qs.Get("cleared"))
+		v.Ran = &screening.Run{Found: found, Reopened: reopened, Cleared: cleared}
+	}
 	if id := r.URL.Query().Get("decided"); id != "" {
 		if m, err := svc.Store().GetMatch(ctx, id); err == nil {
 			v.Decided = m
@@ -102,5 +111,20 @@ func (u *webUI) handleDecideMatchForm(w http.ResponseWriter, r *http.Request, q 
 	default:
 		http.Redirect(w, r, "/ui/screening?decided="+url.QueryEscape(m.ID), http.StatusSeeOther)
 	}
+	return nil
+}
+
+// handleScreeningRunForm runs a delta screening (a full one the first
+// time) and reports it on the queue page.
+func (u *webUI) handleScreeningRunForm(w http.ResponseWriter, r *http.Request, q *uiRequest) error {
+	svc, err := u.s.screening()
+	if err != nil {
+		return err
+	}
+	run, err := svc.Run(r.Context(), screening.RunRequest{Delta: true, Actor: q.user.ID})
+	if err != nil {
+		return err
+	}
+	http.Redirect(w, r, fmt.Sprintf("/ui/screening?found=%d&reopened=%d&cleared=%d", run.Found, run.Reopened, run.Cleared), http.StatusSeeOther)
 	return nil
 }

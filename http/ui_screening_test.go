@@ -80,6 +80,21 @@ func TestUIScreeningQueueAndPartyMatches(t *testing.T) {
 		t.Fatalf("stored match = %+v, %v", got, err)
 	}
 
+	// A delta run from the queue: nothing changed, nothing new.
+	if resp, _ := e.post(t, auditor, "/ui/screening/runs", url.Values{"csrf": {atok}}, nil); resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("auditor run = %d, want 403", resp.StatusCode)
+	}
+	if strings.Contains(apage, "/ui/screening/runs") {
+		t.Fatal("the auditor sees the run button")
+	}
+	resp, _ = e.post(t, analyst, "/ui/screening/runs", url.Values{"csrf": {tok}}, nil)
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/ui/screening?found=0&reopened=0&cleared=0" {
+		t.Fatalf("run = %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if _, page, _ := e.get(t, analyst, resp.Header.Get("Location")); !strings.Contains(page, "Screening done: 0 new matches") {
+		t.Fatal("the queue does not report the run")
+	}
+
 	// French.
 	fr := e.client(t)
 	e.signIn(t, fr, "reviewer", uiPassword)

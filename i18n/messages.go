@@ -243,6 +243,9 @@ var messages = []msg{
 	m("lkind.military_end_user", "military end users", "utilisateurs finaux militaires"),
 	m("lkind.entity_list", "export restrictions", "restrictions à l’exportation"),
 	m("lkind.watchlist", "watch list", "liste de surveillance"),
+	m("screening.run", "Screen the portfolio", "Cribler le portefeuille"),
+	m("screening.run.hint", "Only what changed since the last run: changed parties against every entry, every party against new or changed entries.", "Seulement ce qui a changé depuis le dernier criblage : les parties modifiées contre toutes les entrées, toutes les parties contre les entrées nouvelles ou modifiées."),
+	m("screening.ran", "Screening done: %[1]d new matches, %[2]d back for review, %[3]d no longer found.", "Criblage terminé : %[1]d nouvelles correspondances, %[2]d de nouveau à revoir, %[3]d plus trouvées."),
 
 	// Kinds and fields.
 	m("kind.parties", "Parties", "Parties"),

@@ -2,6 +2,7 @@ package enforce
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -36,24 +37,30 @@ func (p *Planner) Run(ctx context.Context) (PlanSummary, error) {
 	if err != nil {
 		return sum, fmt.Errorf("plan enforcement: %w", err)
 	}
+	// A decision that cannot be planned (a subscription missing from the
+	// portfolio, say) stays in the outbox and is reported; it does not
+	// hold back the others.
+	var errs []error
 	for _, d := range ds {
 		if _, acts := OperationOf(d.Type); !acts || d.EnforcementPlanned || d.Status != casework.DecisionApproved {
 			continue
 		}
 		plan, err := p.PlanOf(ctx, d)
 		if err != nil {
-			return sum, err
+			errs = append(errs, err)
+			continue
 		}
 		n, err := p.Store.PlanActions(ctx, plan, p.actor())
 		if err != nil {
-			return sum, fmt.Errorf("plan enforcement of decision %s: %w", d.ID, err)
+			errs = append(errs, fmt.Errorf("plan enforcement of decision %s: %w", d.ID, err))
+			continue
 		}
 		if n > 0 {
 			sum.Decisions++
 			sum.Actions += n
 		}
 	}
-	return sum, nil
+	return sum, errors.Join(errs...)
 }
 
 // PlanOf builds the actions of one approved decision: one per

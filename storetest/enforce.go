@@ -30,6 +30,7 @@ func RunEnforce(t *testing.T, open Opener) {
 		fn   func(*testing.T, *enforceFixture)
 	}{
 		{"PlanningIsIdempotent", testPlanIdempotent},
+		{"AnUnplannableDecisionHoldsBackNoOther", testPlanSkipsBroken},
 		{"RetriesAgainstAFailingControlPlaneThenConfirms", testRetriesThenConfirm},
 		{"OutOfAttemptsFailsAndAPersonRequeues", testOutOfAttempts},
 		{"RefusalFailsAtOnce", testRefusal},
@@ -253,6 +254,23 @@ func testPlanIdempotent(t *testing.T, f *enforceFixture) {
 	// Nothing was sent, so nothing changed in the portfolio.
 	if f.subStatus(t, "S01") != vigil.SubscriptionActive {
 		t.Fatal("planning changed a subscription")
+	}
+}
+
+func testPlanSkipsBroken(t *testing.T, f *enforceFixture) {
+	broken := f.approved(t, casework.DecisionSuspend, []string{"S99"}) // not in the portfolio
+	good := f.approved(t, casework.DecisionSuspend, []string{"S01"})
+	sum, err := f.planner().Run(ctx)
+	if err == nil || !strings.Contains(err.Error(), "S99") {
+		t.Fatalf("planning a decision on a missing subscription: %v, want an error naming it", err)
+	}
+	if sum.Decisions != 1 || len(f.actionsOf(t, good.ID)) != 1 || len(f.actionsOf(t, broken.ID)) != 0 {
+		t.Fatalf("%+v: the good decision should be planned, the broken one left in the outbox", sum)
+	}
+	d, err := f.cs.GetDecision(ctx, broken.ID)
+	must(t, err)
+	if d.EnforcementPlanned {
+		t.Fatal("the broken decision is marked planned")
 	}
 }
 

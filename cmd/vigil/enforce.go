@@ -110,10 +110,9 @@ func newEnforcer(s vigil.Store, adapter enforce.Adapter, graceDays, maxAttempts 
 // step plans, dispatches (with a control plane), verifies and announces
 // due monitoring tasks, once.
 func (e *enforcer) step(ctx context.Context, w io.Writer) error {
-	plan, err := e.planner.Run(ctx)
-	if err != nil {
-		return err
-	}
+	// A decision that cannot be planned is reported after the round: the
+	// others are planned, sent and verified meanwhile.
+	plan, planErr := e.planner.Run(ctx)
 	fmt.Fprintf(w, "planned: %d action(s) from %d decision(s)\n", plan.Actions, plan.Decisions)
 	if e.dispatcher != nil {
 		// Several rounds, so that every due action gets its attempt
@@ -151,7 +150,7 @@ func (e *enforcer) step(ctx context.Context, w io.Writer) error {
 	if n > 0 {
 		fmt.Fprintf(w, "monitoring: %d task(s) fell due\n", n)
 	}
-	return nil
+	return planErr
 }
 
 func newEnforceCmd(g *globals) *cobra.Command {
@@ -198,11 +197,12 @@ func newEnforceRunCmd(g *globals) *cobra.Command {
 				}
 				w := cmd.OutOrStdout()
 				for {
-					if err := e.step(ctx, w); err != nil {
+					err := e.step(ctx, w)
+					if !watch {
 						return err
 					}
-					if !watch {
-						return nil
+					if err != nil && ctx.Err() == nil {
+						slog.Error("enforcement round", "err", err) // the next round tries again
 					}
 					select {
 					case <-ctx.Done():

@@ -15,8 +15,10 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/vigil-hrdd/vigil"
+	"github.com/vigil-hrdd/vigil/casework"
 	"github.com/vigil-hrdd/vigil/demo"
 	vhttp "github.com/vigil-hrdd/vigil/http"
+	"github.com/vigil-hrdd/vigil/screen/screening"
 	"github.com/vigil-hrdd/vigil/transfer"
 	"github.com/vigil-hrdd/vigil/usage"
 )
@@ -180,6 +182,16 @@ func demoUsageAndRisk(ctx context.Context, g *globals, s vigil.Store, dir string
 	for _, e := range res.Escalations {
 		fmt.Fprintf(w, "  planted: %s\n", e)
 	}
+	// Screening before the assessment, so the showcase unit's pending
+	// match is among the facts its relationships are assessed on.
+	scr, err := screening.DemoList(ctx, s, dir, "demo")
+	if err != nil {
+		return fmt.Errorf("demo screening: %w", err)
+	}
+	if scr.Run != nil {
+		fmt.Fprintf(w, "screening: list %s v%d (%d entries), %d parties screened, %d new matches to review\n",
+			scr.Import.List, scr.Import.Version, scr.Import.Entries, scr.Run.PartiesScreened, scr.Run.Found)
+	}
 	a, err := newAssessor(g, s, slog.Default())
 	if err != nil {
 		return err
@@ -193,5 +205,18 @@ func demoUsageAndRisk(ctx context.Context, g *globals, s vigil.Store, dir string
 		fmt.Fprintf(w, ", %s %d", tier, sum.ByTier[tier])
 	}
 	fmt.Fprintln(w)
+	cases, err := casework.NewService(s, casework.Config{})
+	if err != nil {
+		return err
+	}
+	minTier, err := caseMinTierRank()
+	if err != nil {
+		return err
+	}
+	auto, err := cases.OpenFromAssessments(ctx, minTier, casework.SystemActor)
+	if err != nil {
+		return fmt.Errorf("demo cases: %w", err)
+	}
+	fmt.Fprintf(w, "cases: %d opened for relationships at tier rank %d or above (%d already open)\n", len(auto.Opened), minTier, auto.AlreadyOpen)
 	return nil
 }

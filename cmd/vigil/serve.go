@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/vigil-hrdd/vigil"
+	"github.com/vigil-hrdd/vigil/casework"
 	vhttp "github.com/vigil-hrdd/vigil/http"
 	"github.com/vigil-hrdd/vigil/risk"
 	"github.com/vigil-hrdd/vigil/tlog"
@@ -121,6 +122,19 @@ func serve(ctx context.Context, g *globals, s vigil.Store, addr string, ready fu
 	return serveErr
 }
 
+// caseMinTierEnv names the tier rank at which an assessment opens a case by
+// itself (3, critical, in the default policy).
+const caseMinTierEnv = "VIGIL_CASE_MIN_TIER_RANK"
+
+func caseMinTierRank() (int, error) {
+	v := envOr(caseMinTierEnv, "3")
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("%s=%q: want a tier rank, 0 or more", caseMinTierEnv, v)
+	}
+	return n, nil
+}
+
 // recomputeEvery is how often the server re-assesses what changed: facts
 // move at the pace of people and imports, not of requests.
 const recomputeEvery = 5 * time.Second
@@ -183,14 +197,36 @@ func keepAssessed(ctx context.Context, g *globals, s vigil.Store, logger *slog.L
 		logger.Error("assessments are not kept up to date", "err", err)
 		return
 	}
+	cases, err := casework.NewService(s, casework.Config{Logger: logger})
+	if err != nil {
+		logger.Error("cases are not opened automatically", "err", err)
+	}
+	minTier, err := caseMinTierRank()
+	if err != nil {
+		logger.Error("cases are not opened automatically", "err", err)
+		cases = nil
+	}
 	tick := time.NewTicker(recomputeEvery)
 	defer tick.Stop()
+	first := true
 	for {
 		before := a.cursor
 		if sum, err := a.step(ctx, "system:risk"); err != nil && ctx.Err() == nil {
 			logger.Warn("recompute assessments", "after", before, "err", err)
-		} else if sum.Stored+sum.Retired > 0 {
-			logger.Info("assessments recomputed", "through_event", a.cursor, "summary", fmt.Sprintf("%+v", sum))
+		} else if sum.Stored+sum.Retired > 0 || first {
+			if sum.Stored+sum.Retired > 0 {
+				logger.Info("assessments recomputed", "through_event", a.cursor, "summary", fmt.Sprintf("%+v", sum))
+			}
+			// A relationship that reached the case tier gets its case at
+			// once; a restart catches up on any missed while stopped.
+			if cases != nil {
+				if auto, err := cases.OpenFromAssessments(ctx, minTier, casework.SystemActor); err != nil && ctx.Err() == nil {
+					logger.Warn("open cases from assessments", "err", err)
+				} else if len(auto.Opened) > 0 {
+					logger.Info("cases opened", "count", len(auto.Opened), "min_tier_rank", minTier)
+				}
+			}
+			first = false
 		}
 		select {
 		case <-ctx.Done():

@@ -493,6 +493,8 @@ func testGrievanceTriage(t *testing.T, s vigil.Store, gs grievance.Store) {
 	}
 	_, err = gs.ListGrievances(ctx, grievance.Query{Limit: 5000})
 	wantCode(t, err, vigil.EINVALID)
+	_, err = gs.ListGrievances(ctx, grievance.Query{Status: "pending"})
+	wantCode(t, err, vigil.EINVALID)
 }
 
 func testEngagement(t *testing.T, s vigil.Store, gs grievance.Store) {

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -167,6 +168,9 @@ func (s *Store) ListGrievances(ctx context.Context, q grievance.Query) (grievanc
 	var where []string
 	var args []any
 	if q.Status != "" {
+		if !slices.Contains(grievance.Statuses, q.Status) {
+			return grievance.Page{}, vigil.FieldError("status", "unknown status %q (want received, acknowledged, answered or closed)", q.Status)
+		}
 		where = append(where, "status = ?")
 		args = append(args, string(q.Status))
 	}

@@ -185,6 +185,7 @@ func TestGeneralRules(t *testing.T) {
 		{"tens and units written as words", "organization", "Brigade Forty 4", "Brigade 44", true},
 		{"digits next to digits stay apart", "organization", "Unit 40 4", "Unit 44", false},
 		{"same word count: joined text hides a substitution", "person", "Omar Khalid Ahmed Saleh", "Omar Khalid Mohamed Saleh", false},
+		{"a stopword-like word pairing a name word is a name", "person", "Si Wenhao", "Xi Wenhao", true},
 	}
 	for _, c := range cases {
 		r := Compare(Query{Name: c.q, Type: c.typ}, Entity{ID: "x", Type: c.typ, Names: []Name{{Value: c.e, Kind: "primary"}}}, DefaultConfig())

@@ -507,7 +507,10 @@ func compareNamesCached(q, c *aname, cfg *Config, cls string, keepPairs bool, ca
 			numQ++
 			numC++
 		}
-		if k := c.toks[p.c].Kind; (k == KindWord || k == KindNumber) && (q.toks[p.q].Kind == KindWord || q.toks[p.q].Kind == KindNumber) {
+		if k, qk := c.toks[p.c].Kind, q.toks[p.q].Kind; (k == KindWord || k == KindNumber) && (qk == KindWord || qk == KindNumber) ||
+			// A short word some language lists as a stopword ("Si") is
+			// a name when it pairs with a name word in a person's name.
+			cls == "person" && (k == KindWord && qk == KindStop || k == KindStop && qk == KindWord) {
 			r := 1.0
 			if c.rare != nil {
 				r = c.rare[p.c]

@@ -72,8 +72,7 @@ type Index struct {
 }
 
 type scratch struct {
-	acc     []float32
-	seen    []uint32 // per name: query tokens that already added evidence
+	ev      []evidence // per name, both fields read together
 	touched []uint32
 	mark    []uint32 // per vocab: epoch of last sighting in this token lookup
 	epoch   uint32
@@ -84,6 +83,13 @@ type scratch struct {
 	anames  []aname // reused per candidate name
 	best    []best
 	sims    simCache
+}
+
+// evidence is what one query has gathered for one name: the weight
+// accumulated, and the query tokens that already added to it.
+type evidence struct {
+	acc  float32
+	seen uint32
 }
 
 type hit struct {
@@ -253,7 +259,7 @@ func NewIndex(entities []Entity, opts Options) *Index {
 		ix.nameW[nid] = float32(w)
 	}
 	ix.pool.New = func() any {
-		return &scratch{acc: make([]float32, len(ix.names)), seen: make([]uint32, len(ix.names)), mark: make([]uint32, len(ix.vocab))}
+		return &scratch{ev: make([]evidence, len(ix.names)), mark: make([]uint32, len(ix.vocab))}
 	}
 	return ix
 }
@@ -516,33 +522,35 @@ func (ix *Index) ScreenMin(q Query, limit int, minScore float64) []Result {
 		if len(s.touched) == 0 || (len(p) <= budget && len(s.touched)+len(p) <= maxTouched) {
 			budget -= len(p)
 			for _, nid := range p {
-				sn := s.seen[nid]
+				ev := &s.ev[nid]
+				sn := ev.seen
 				if sn&bit != 0 {
 					continue
 				}
 				if sn == 0 {
 					s.touched = append(s.touched, nid)
 				}
-				s.seen[nid] = sn | bit
-				s.acc[nid] += w
+				ev.seen = sn | bit
+				ev.acc += w
 			}
 			continue
 		}
 		if len(p) > 8*len(s.touched) {
 			for _, nid := range s.touched {
-				if s.seen[nid]&bit != 0 {
+				ev := &s.ev[nid]
+				if ev.seen&bit != 0 {
 					continue
 				}
 				if _, ok := slices.BinarySearch(p, nid); ok {
-					s.seen[nid] |= bit
-					s.acc[nid] += w
+					ev.seen |= bit
+					ev.acc += w
 				}
 			}
 		} else {
 			for _, nid := range p {
-				if sn := s.seen[nid]; sn != 0 && sn&bit == 0 {
-					s.seen[nid] = sn | bit
-					s.acc[nid] += w
+				if ev := &s.ev[nid]; ev.seen != 0 && ev.seen&bit == 0 {
+					ev.seen |= bit
+					ev.acc += w
 				}
 			}
 		}
@@ -554,8 +562,8 @@ func (ix *Index) ScreenMin(q Query, limit int, minScore float64) []Result {
 		// Rank by evidence found plus the share of the candidate name it
 		// covers, so a fully matched name beats a long name that shares
 		// only common words.
-		a := s.acc[nid]
-		s.acc[nid], s.seen[nid] = 0, 0
+		a := s.ev[nid].acc
+		s.ev[nid] = evidence{}
 		cands = append(cands, cand{nid, a + a/max(ix.nameW[nid], a, 1e-3)})
 	}
 	s.touched = s.touched[:0]

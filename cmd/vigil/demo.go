@@ -34,7 +34,8 @@ func newDemoCmd(g *globals) *cobra.Command {
 names invented), import it into an embedded SQLite database under the data
 directory (default ./vigil-demo), and serve the API and the proof log on
 127.0.0.1, printing the address and an admin token. Ctrl-C stops it cleanly.
-Running it again re-imports the same portfolio, which changes nothing.`,
+Running it again serves the database it built, as it stands; delete the data
+directory to start over.`,
 		Example: `  vigil demo
   vigil demo --parties 20000 --seed 7 --addr 127.0.0.1:9000
   vigil demo generate --parties 1000000 --seed 1 --out /tmp/portfolio`,
@@ -45,12 +46,6 @@ Running it again re-imports the same portfolio, which changes nothing.`,
 				g.dataDir = "vigil-demo"
 			}
 			w := cmd.OutOrStdout()
-			dir := filepath.Join(g.dataDir, "portfolio")
-			counts, err := demo.Generate(dir, demo.Options{Parties: parties, Seed: seed})
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(w, "generated %d records (%d parties) in %s\n", counts.Total(), counts["parties"], dir)
 			s, err := g.open(ctx)
 			if err != nil {
 				return err
@@ -60,15 +55,16 @@ Running it again re-imports the same portfolio, which changes nothing.`,
 			if err != nil {
 				return err
 			}
-			start := time.Now()
-			sums, err := transfer.ImportDir(ctx, s, dir, "demo", progressFor)
+			// A demo database that holds a portfolio already is served as
+			// it is: importing the generated files again would set the
+			// subscriptions its enforcement suspended back to active.
+			existing, err := s.Count(ctx, vigil.KindParty)
 			if err != nil {
 				return err
 			}
-			if err := printSummaries(w, "table", sums, time.Since(start)); err != nil {
-				return err
-			}
-			if err := demoUsageAndRisk(ctx, g, s, dir, seed, w); err != nil {
+			if existing > 0 {
+				fmt.Fprintf(w, "the demo database %s holds %d parties already: serving it as it is (delete %s to start over)\n", g.dbURL(), existing, g.dataDir)
+			} else if err := demoBuild(ctx, g, s, parties, seed, w); err != nil {
 				return err
 			}
 			uiPassword, err := demoUIPassword(ctx, s)
@@ -80,6 +76,8 @@ Running it again re-imports the same portfolio, which changes nothing.`,
 Vigil demo running at %s   (Ctrl-C stops it)
   database:      %s
   web UI:        %s/ui/   user admin, password %s
+                 demo-analyst, demo-approver, demo-auditor and demo-officer (grievances)
+                 share that password: sign in as each to see what each role may do
   admin token:   %s
   log key:       %s
 Try:
@@ -94,6 +92,33 @@ Try:
 	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8080", "address to listen on (port 0 picks a free one)")
 	cmd.AddCommand(newDemoGenerateCmd())
 	return cmd
+}
+
+// demoBuild fills an empty demo database: a generated portfolio, a year of
+// usage with its signals, screening, assessments, cases, and one case taken
+// from alert to verified suspension.
+func demoBuild(ctx context.Context, g *globals, s vigil.Store, parties int, seed uint64, w io.Writer) error {
+	dir := filepath.Join(g.dataDir, "portfolio")
+	counts, err := demo.Generate(dir, demo.Options{Parties: parties, Seed: seed})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "generated %d records (%d parties) in %s\n", counts.Total(), counts["parties"], dir)
+	start := time.Now()
+	sums, err := transfer.ImportDir(ctx, s, dir, "demo", progressFor)
+	if err != nil {
+		return err
+	}
+	if err := printSummaries(w, "table", sums, time.Since(start)); err != nil {
+		return err
+	}
+	if err := demoUsageAndRisk(ctx, g, s, dir, seed, w); err != nil {
+		return err
+	}
+	if err := demoCase(ctx, s, w); err != nil {
+		return err
+	}
+	return demoGrievances(ctx, g, s, w)
 }
 
 func newDemoGenerateCmd() *cobra.Command {
@@ -131,6 +156,17 @@ The same --seed and --parties always give the same bytes.`,
 	return cmd
 }
 
+// demoUsers are the demo's users besides admin, one per role that acts.
+var demoUsers = []struct {
+	id, name string
+	role     vigil.Role
+}{
+	{"demo-analyst", "Demo Analyst", vigil.RoleAnalyst},
+	{"demo-approver", "Demo Approver", vigil.RoleApprover},
+	{"demo-auditor", "Demo Auditor", vigil.RoleAuditor},
+	{"demo-officer", "Demo Grievance Officer", vigil.RoleGrievanceOfficer},
+}
+
 // demoUIPassword gives the demo's admin a fresh random web UI password on
 // every run, printed with the address: the demo serves only 127.0.0.1, and
 // a fixed password would outlive the demo in copied databases.
@@ -148,8 +184,25 @@ func demoUIPassword(ctx context.Context, s vigil.Store) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if err := ws.SetPassword(ctx, "admin", hash, "demo"); err != nil {
-		return "", fmt.Errorf("demo password: %w", err)
+	// One password for every demo user, so that trying another role (the
+	// approver's second pair of eyes, the auditor's read-only view, the
+	// grievance officer's inbox) is one sign-in away.
+	for _, u := range demoUsers {
+		if _, err := demoUser(ctx, s, u.id, u.name, u.role); err != nil {
+			return "", err
+		}
+	}
+	users, err := s.ListUsers(ctx)
+	if err != nil {
+		return "", err
+	}
+	for _, u := range users {
+		if u.ID != "admin" && !strings.HasPrefix(u.ID, "demo-") {
+			continue
+		}
+		if err := ws.SetPassword(ctx, u.ID, hash, "demo"); err != nil {
+			return "", fmt.Errorf("demo password: %w", err)
+		}
 	}
 	return pw, nil
 }

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -65,13 +66,23 @@ func demoCase(ctx context.Context, s vigil.Store, w io.Writer) error {
 		return nil
 	}
 	row := top[0]
+	// The assessment trigger may have opened the case already: the demo
+	// takes it up unless an earlier run decided on it.
+	var existing *casework.Case
 	if c, err := cs.OpenCaseFor(ctx, row.ID); err == nil {
-		acts, err := es.ListActions(ctx, enforce.ActionQuery{CaseID: c.ID})
+		decs, err := cs.ListDecisions(ctx, casework.DecisionQuery{CaseID: c.ID})
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(w, "demo case: %s about %s is %s (from an earlier run), %d enforcement action(s)\n", c.ID, row.ID, c.Status, len(acts))
-		return nil
+		if len(decs) > 0 {
+			acts, err := es.ListActions(ctx, enforce.ActionQuery{CaseID: c.ID})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(w, "demo case: %s about %s is %s (from an earlier run), %d enforcement action(s)\n", c.ID, row.ID, c.Status, len(acts))
+			return nil
+		}
+		existing = c
 	} else if vigil.ErrorCode(err) != vigil.ENOTFOUND {
 		return err
 	}
@@ -106,17 +117,34 @@ func demoCase(ctx context.Context, s vigil.Store, w io.Writer) error {
 		fmt.Fprintf(w, "  account %s has no active subscription; nothing to suspend\n", row.AccountID)
 		return nil
 	}
-	c, err := svc.Open(ctx, analyst, casework.OpenRequest{
-		Title:    fmt.Sprintf("%s risk through account %s (demo)", row.Tier, row.AccountID),
-		Summary:  "Opened by the demo from the top assessment.",
-		Priority: row.Tier,
-		Links: casework.Links{PartyIDs: []string{row.CustomerID, row.EndUserID}, AccountIDs: []string{row.AccountID},
-			SubscriptionIDs: subs, AssessmentIDs: []string{row.ID}},
-	})
-	if err != nil {
-		return fmt.Errorf("demo case: open: %w", err)
+	var c *casework.Case
+	if existing != nil {
+		c = existing
+		var missing []string
+		for _, id := range subs {
+			if !slices.Contains(c.SubscriptionIDs, id) {
+				missing = append(missing, id)
+			}
+		}
+		if len(missing) > 0 {
+			if c, err = svc.Link(ctx, analyst, existing.ID, existing.Version, casework.Links{SubscriptionIDs: missing}); err != nil {
+				return fmt.Errorf("demo case: link: %w", err)
+			}
+		}
+		fmt.Fprintf(w, "  case %s opened by the assessment trigger (%s, due %s); %s links %d active subscription(s)\n", c.ID, c.Priority, c.Due.Format(time.DateOnly), analyst.ID, len(subs))
+	} else {
+		c, err = svc.Open(ctx, analyst, casework.OpenRequest{
+			Title:    fmt.Sprintf("%s risk through account %s (demo)", row.Tier, row.AccountID),
+			Summary:  "Opened by the demo from the top assessment.",
+			Priority: row.Tier,
+			Links: casework.Links{PartyIDs: []string{row.CustomerID, row.EndUserID}, AccountIDs: []string{row.AccountID},
+				SubscriptionIDs: subs, AssessmentIDs: []string{row.ID}},
+		})
+		if err != nil {
+			return fmt.Errorf("demo case: open: %w", err)
+		}
+		fmt.Fprintf(w, "  case %s opened by %s (%s, due %s), linking %d subscription(s)\n", c.ID, analyst.ID, c.Priority, c.Due.Format(time.DateOnly), len(subs))
 	}
-	fmt.Fprintf(w, "  case %s opened by %s (%s, due %s), linking %d subscription(s)\n", c.ID, analyst.ID, c.Priority, c.Due.Format(time.DateOnly), len(subs))
 	d, err := svc.Propose(ctx, analyst, casework.Proposal{CaseID: c.ID, Type: casework.DecisionSuspend, SubscriptionIDs: subs,
 		Reasons: fmt.Sprintf("Assessment %s v%d: %s tier, recommended action %s; suspend the services at risk while the heightened review runs.", row.ID, row.Version, row.Tier, row.Action)})
 	if err != nil {

@@ -88,11 +88,22 @@ func serve(ctx context.Context, g *globals, s vigil.Store, addr string, ready fu
 		stopRelay()
 		return err
 	}
-	srv, err := vhttp.NewServer(s, logger, vhttp.Mount("/log/", tlog.Handler(g.logDir())), grievances)
+	enforcement, err := enforcementServerOptions()
 	if err != nil {
 		stopRelay()
 		return err
 	}
+	opts := append([]vhttp.Option{vhttp.Mount("/log/", tlog.Handler(g.logDir())), grievances}, enforcement...)
+	srv, err := vhttp.NewServer(s, logger, opts...)
+	if err != nil {
+		stopRelay()
+		return err
+	}
+	enforceDone := make(chan struct{})
+	go func() {
+		defer close(enforceDone)
+		keepEnforced(relayCtx, s, logger)
+	}()
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		stopRelay()
@@ -110,6 +121,7 @@ func serve(ctx context.Context, g *globals, s vigil.Store, addr string, ready fu
 	}
 	stopRelay()
 	<-recomputeDone
+	<-enforceDone
 	if err := <-relayDone; err != nil && !errors.Is(err, context.Canceled) {
 		logger.Warn("relay stopped", "err", err)
 	}
@@ -120,6 +132,46 @@ func serve(ctx context.Context, g *globals, s vigil.Store, addr string, ready fu
 		return nil
 	}
 	return serveErr
+}
+
+// enforceEvery is how often the server carries approved decisions to the
+// control plane and verifies those confirmed.
+const enforceEvery = 30 * time.Second
+
+// keepEnforced plans, dispatches and verifies enforcement in the
+// background when a control plane is configured (VIGIL_CONTROL_PLANE_URL
+// and VIGIL_CONTROL_PLANE_SECRET); without one, 'vigil enforce run' does
+// it on demand.
+func keepEnforced(ctx context.Context, s vigil.Store, logger *slog.Logger) {
+	if os.Getenv("VIGIL_CONTROL_PLANE_URL") == "" {
+		return
+	}
+	cp := controlPlaneFlags{url: os.Getenv("VIGIL_CONTROL_PLANE_URL"), callbackURL: os.Getenv("VIGIL_CALLBACK_URL"), timeout: 30 * time.Second}
+	wh, err := cp.webhook()
+	if err != nil {
+		logger.Error("enforcement is not running", "err", err)
+		return
+	}
+	e, err := newEnforcer(s, wh, 3, 8, logger)
+	if err != nil {
+		logger.Error("enforcement is not running", "err", err)
+		return
+	}
+	tick := time.NewTicker(enforceEvery)
+	defer tick.Stop()
+	for {
+		var out strings.Builder
+		if err := e.step(ctx, &out); err != nil && ctx.Err() == nil {
+			logger.Warn("enforcement round", "err", err)
+		} else if !strings.Contains(out.String(), "planned: 0 action(s) from 0 decision(s)\ndispatched: 0 sent") {
+			logger.Info("enforcement round", "summary", strings.ReplaceAll(strings.TrimSpace(out.String()), "\n", "; "))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
 }
 
 // caseMinTierEnv names the tier rank at which an assessment opens a case by

@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/vigil-hrdd/vigil"
 	"github.com/vigil-hrdd/vigil/casework"
+	"github.com/vigil-hrdd/vigil/grievance"
 	vhttp "github.com/vigil-hrdd/vigil/http"
 	"github.com/vigil-hrdd/vigil/risk"
 	"github.com/vigil-hrdd/vigil/tlog"
@@ -104,6 +105,11 @@ func serve(ctx context.Context, g *globals, s vigil.Store, addr string, ready fu
 		defer close(enforceDone)
 		keepEnforced(relayCtx, s, logger)
 	}()
+	promisesDone := make(chan struct{})
+	go func() {
+		defer close(promisesDone)
+		keepPromisesMarked(relayCtx, s, logger)
+	}()
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		stopRelay()
@@ -122,6 +128,7 @@ func serve(ctx context.Context, g *globals, s vigil.Store, addr string, ready fu
 	stopRelay()
 	<-recomputeDone
 	<-enforceDone
+	<-promisesDone
 	if err := <-relayDone; err != nil && !errors.Is(err, context.Canceled) {
 		logger.Warn("relay stopped", "err", err)
 	}
@@ -165,6 +172,31 @@ func keepEnforced(ctx context.Context, s vigil.Store, logger *slog.Logger) {
 			logger.Warn("enforcement round", "err", err)
 		} else if !strings.Contains(out.String(), "planned: 0 action(s) from 0 decision(s)\ndispatched: 0 sent") {
 			logger.Info("enforcement round", "summary", strings.ReplaceAll(strings.TrimSpace(out.String()), "\n", "; "))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// keepPromisesMarked records, once per promise and at most an hour late,
+// that a promise to stakeholders passed its due date unanswered: the
+// transparency report counts those events, so they must not wait for
+// someone to run 'vigil engagements overdue'.
+func keepPromisesMarked(ctx context.Context, s vigil.Store, logger *slog.Logger) {
+	gs, err := grievance.StoreOf(s)
+	if err != nil {
+		return
+	}
+	tick := time.NewTicker(time.Hour)
+	defer tick.Stop()
+	for {
+		if marked, err := gs.MarkOverduePromises(ctx, time.Now(), "system:grievance"); err != nil && ctx.Err() == nil {
+			logger.Warn("mark overdue promises", "err", err)
+		} else if len(marked) > 0 {
+			logger.Info("promises to stakeholders fell overdue", "count", len(marked))
 		}
 		select {
 		case <-ctx.Done():

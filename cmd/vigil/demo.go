@@ -27,6 +27,7 @@ func newDemoCmd(g *globals) *cobra.Command {
 	var parties int
 	var seed uint64
 	var addr string
+	var noServe bool
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Run Vigil on a synthetic portfolio: generate, import, serve",
@@ -71,6 +72,10 @@ directory to start over.`,
 			if err != nil {
 				return err
 			}
+			if noServe {
+				fmt.Fprintf(w, "demo database ready: %s (web UI password %s); 'vigil log flush' appends its events to the log\n", g.dbURL(), uiPassword)
+				return nil
+			}
 			return serve(ctx, g, s, addr, func(url string) {
 				fmt.Fprintf(w, `
 Vigil demo running at %s   (Ctrl-C stops it)
@@ -90,6 +95,7 @@ Try:
 	cmd.Flags().IntVar(&parties, "parties", 2000, "number of parties to generate")
 	cmd.Flags().Uint64Var(&seed, "seed", 1, "random seed; the same seed gives the same portfolio")
 	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8080", "address to listen on (port 0 picks a free one)")
+	cmd.Flags().BoolVar(&noServe, "no-serve", false, "build the demo database and stop, without serving (for scripts, such as the example report)")
 	cmd.AddCommand(newDemoGenerateCmd())
 	return cmd
 }

@@ -14,10 +14,9 @@ trap 'rm -rf "$work"' EXIT
 go build -o "$work/vigil" ./cmd/vigil
 v() { "$work/vigil" --data-dir "$work/data" --log-level warn "$@"; }
 export VIGIL_LOG_PASSPHRASE=example-report-passphrase
-v demo generate --parties 2000 --seed 1 --out "$work/portfolio" >/dev/null
-v init --origin example.vigil/log >/dev/null
-v import all "$work/portfolio" >/dev/null
-v assess >/dev/null
+# The whole demo: portfolio, usage and signals, screening, assessments, cases,
+# one suspension from alert to verification, grievances and a promise.
+v demo --no-serve --parties 2000 --seed 1 >/dev/null
 v log flush >/dev/null
 find "$out" -mindepth 1 ! -name generate.sh ! -name README.md -exec rm -rf {} +
 v report --period 2026 --lang en,fr --format html,pdf,md --template ungp,csddd --out "$out"

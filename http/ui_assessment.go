@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/vigil-hrdd/vigil"
+	"github.com/vigil-hrdd/vigil/casework"
 	"github.com/vigil-hrdd/vigil/risk"
 )
 
@@ -22,6 +23,9 @@ type assessmentView struct {
 	Versions   []risk.Row
 	IsCurrent  bool
 	PolicyLink string
+	// Case is the open case about this relationship, if any: the reader
+	// goes from the explanation to where it is acted on.
+	Case *casework.Case
 }
 
 func (u *webUI) handleAssessment(w http.ResponseWriter, r *http.Request, q *uiRequest) error {
@@ -54,6 +58,15 @@ func (u *webUI) handleAssessment(w http.ResponseWriter, r *http.Request, q *uiRe
 	}
 	ids := append([]string{row.CustomerID, row.EndUserID}, a.Path...)
 	v := &assessmentView{Row: row, A: &a, Names: u.partyNames(ctx, ids), Versions: versions, IsCurrent: row.Current}
+	if cs, err := casework.StoreOf(u.s.store); err == nil {
+		switch c, err := cs.OpenCaseFor(ctx, id); vigil.ErrorCode(err) {
+		case "":
+			v.Case = c
+		case vigil.ENOTFOUND:
+		default:
+			return fmt.Errorf("open case of %s: %w", id, err)
+		}
+	}
 	title := q.L.T("assess.title", row.Version)
 	return u.render(w, r, q, http.StatusOK, "assessment.html", "dashboard", title, v)
 }

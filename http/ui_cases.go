@@ -276,9 +276,25 @@ func entryText(L *i18n.Localizer, e *casework.Entry) string {
 			s += " — " + note
 		}
 		return s
+	case casework.EntryEnforcement:
+		step := str("step")
+		state := L.Label("enf.st", step)
+		if step == vigil.EnforcementStepVerified || step == vigil.EnforcementStepUnverified {
+			state = L.Label("enf.ver", step)
+		}
+		s := L.T("case.entry.enforcement", L.Label("enf.op", str("operation")), str("subscription_id"), state)
+		if ref := str("reference"); ref != "" {
+			s += " — " + L.T("case.entry.enforcement.ref", ref)
+		}
+		for _, k := range []string{"reason", "retry_of_failure", "note"} {
+			if v := str(k); v != "" {
+				s += " — " + v
+			}
+		}
+		return s
 	}
-	// Enforcement and monitoring entries (package enforce): their detail
-	// as written, compact.
+	// Monitoring entries (package enforce): their detail as written,
+	// compact.
 	return string(e.Detail)
 }
 

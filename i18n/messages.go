@@ -666,4 +666,9 @@ var messages = []msg{
 	m("reports.verify", "Publishing and verifying", "Publier et vérifier"),
 	m("reports.verifytext", "To publish a report, write it into a directory with the command line (this records a report.published event); anyone holding the public log re-derives its figures:", "Pour publier un rapport, écrivez-le dans un répertoire avec la ligne de commande (ce qui inscrit un événement report.published) ; quiconque détient le journal public en recalcule les chiffres :"),
 	m("reports.docs", "The figures, their definitions and how to verify them are described in", "Les chiffres, leurs définitions et leur vérification sont décrits dans"),
+	// The walk from an assessment to its case (http/ui_assessment.go) and
+	// the enforcement steps in a case's timeline (http/ui_cases.go).
+	m("assess.case", "Case", "Dossier"),
+	m("case.entry.enforcement", "Action “%[1]s” on subscription %[2]s: %[3]s", "Mesure « %[1]s » sur l’abonnement %[2]s : %[3]s"),
+	m("case.entry.enforcement.ref", "control-plane reference %s", "référence du plan de contrôle %s"),
 }

@@ -49,6 +49,12 @@ func DecisionEventType(decisionType, step string) string {
 	return "decision." + decisionType + "." + step
 }
 
+// EventDecisionResponseRecorded: the customer's response (accepted, refused,
+// vague) to an engage or condition decision was recorded. Payload: decision
+// id, the relationship it rests on, what was asked and the response; the
+// risk engine re-assesses that relationship.
+const EventDecisionResponseRecorded = "decision.response_recorded"
+
 // Enforcement events are "enforcement.<operation>.<step>": operation is
 // restrict, suspend, terminate or reinstate; step is one of the following.
 const (

@@ -119,6 +119,7 @@ const (
 	EntryDecision      EntryType = "decision"    // a decision proposed, approved, rejected or withdrawn
 	EntryEnforcement   EntryType = "enforcement" // an enforcement step (package enforce)
 	EntryMonitoring    EntryType = "monitoring"  // a monitoring check recorded
+	EntryResponse      EntryType = "response"    // the customer's response to a decision recorded
 )
 
 // Entry is one step of a case's typed history. Every entry is written in
@@ -208,6 +209,9 @@ type Decision struct {
 	// EnforcementPlanned is set by package enforce once it has turned an
 	// approved decision into control-plane actions.
 	EnforcementPlanned bool `json:"enforcement_planned"`
+	// Responses are the customer's answers to an engage or condition
+	// decision, in the order they were recorded.
+	Responses []Response `json:"responses,omitempty"`
 }
 
 // DisengagementPlan is what responsible disengagement (UNGP 19, OECD
@@ -252,6 +256,10 @@ type Store interface {
 	// DecideDecision approves or rejects a proposed decision; the store
 	// re-checks the four-eyes rule inside the transaction.
 	DecideDecision(ctx context.Context, id string, status DecisionStatus, actor, note string, now time.Time) (*Decision, error)
+	// RecordResponse adds the customer's response to an approved engage or
+	// condition decision, with its case entry and event; the store gives
+	// the response its id, author and time.
+	RecordResponse(ctx context.Context, decisionID string, r *Response, actor string, now time.Time) (*Decision, error)
 }
 
 // CaseQuery selects cases. Empty fields match everything.

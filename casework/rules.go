@@ -108,6 +108,8 @@ func EventTypeOf(e *Entry) string {
 		return vigil.EventCaseLinked
 	case EntryMonitoring:
 		return vigil.EventMonitoringRecorded
+	case EntryResponse:
+		return vigil.EventDecisionResponseRecorded
 	case EntryDecision:
 		var d struct {
 			Type string `json:"type"`

@@ -353,6 +353,9 @@ func ChangeOf(ev *vigil.Event) (Change, bool) {
 	if c, ok := screeningChange(ev); ok {
 		return c, true
 	}
+	if c, ok := declarationChange(ev); ok {
+		return c, true
+	}
 	if err := json.Unmarshal(ev.Payload, &p); err != nil || p.ID == "" {
 		return Change{}, false
 	}
@@ -620,7 +623,11 @@ func (e *Engine) RecomputeSince(ctx context.Context, after int64, actor string) 
 			return after, Summary{}, fmt.Errorf("recompute since %d: %w", after, err)
 		}
 		for _, ev := range evs {
-			if c, ok := ChangeOf(ev); ok {
+			c, ok, err := e.changeOf(ctx, ev)
+			if err != nil {
+				return after, Summary{}, fmt.Errorf("recompute since %d: %w", after, err)
+			}
+			if ok {
 				ch.Merge(c)
 			}
 			last = ev.Seq

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/vigil-hrdd/vigil/grievance"
 	"github.com/vigil-hrdd/vigil/usage"
 )
 
@@ -127,9 +128,9 @@ func growthFactor(n map[string]float64) float64 {
 	return 0
 }
 
-// EnrichersFor returns the enrichers a store can feed: usage signals when
-// the store keeps them. Screening matches, grievances and declarations join
-// here as their packages land.
+// EnrichersFor returns the enrichers a store can feed: usage signals,
+// screening matches, grievances and the customer's declarations (responses
+// recorded on casework decisions), each when the store keeps them.
 func EnrichersFor(st Store) []Enricher {
 	var out []Enricher
 	if us, ok := st.(usage.Store); ok {
@@ -137,6 +138,12 @@ func EnrichersFor(st Store) []Enricher {
 	}
 	if ms, ok := st.(MatchSource); ok {
 		out = append(out, ScreeningMatches(ms))
+	}
+	if gs, ok := st.(grievance.Store); ok {
+		out = append(out, Grievances(gs))
+	}
+	if rs, ok := st.(ResponseSource); ok {
+		out = append(out, Declarations(rs))
 	}
 	return out
 }

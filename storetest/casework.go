@@ -12,6 +12,7 @@ import (
 
 	"github.com/vigil-hrdd/vigil"
 	"github.com/vigil-hrdd/vigil/casework"
+	"github.com/vigil-hrdd/vigil/risk"
 )
 
 // RunCasework runs the conformance suite of casework.Store: cases, their
@@ -30,6 +31,7 @@ func RunCasework(t *testing.T, open Opener) {
 		{"DecisionsUnderFourEyes", testDecisionsFourEyes},
 		{"EngageAndConditionNeedNoSecondApprover", testDecisionsRecorded},
 		{"RejectAndWithdraw", testDecisionsRejectWithdraw},
+		{"ResponsesToEngageAndCondition", testDecisionResponses},
 		{"RacesLeaveOneWinner", testCaseRaces},
 	}
 	for _, tc := range tests {
@@ -598,5 +600,97 @@ func testCaseRaces(t *testing.T, s vigil.Store, cs casework.Store) {
 	}
 	if got := len(eventsOf(t, s, "decision.suspend.approved")); got != 1 {
 		t.Fatalf("%d approval events, want 1", got)
+	}
+}
+
+func testDecisionResponses(t *testing.T, s vigil.Store, cs casework.Store) {
+	seed(t, s)
+	caseUsers(t, s)
+	c := newCase(t, cs, "condition", false, "A1~P2", "P1")
+	d := &casework.Decision{CaseID: c.ID, Type: casework.DecisionCondition, Status: casework.DecisionApproved, Reasons: "ask for assurances",
+		Conditions: "end-use assurance and audit clause", AssessmentID: "A1~P2", AssessmentVersion: 1}
+	must(t, cs.CreateDecision(ctx, d, "amira"))
+	at := time.Date(2026, 12, 5, 9, 0, 0, 0, time.UTC)
+	got, err := cs.RecordResponse(ctx, d.ID, &casework.Response{Kind: casework.AssuranceEndUse, Answer: casework.AnswerRefused, Note: "legal said no"}, "amira", at)
+	must(t, err)
+	if len(got.Responses) != 1 || got.Responses[0].ID == "" || got.Responses[0].RecordedBy != "amira" || !got.Responses[0].RecordedAt.Equal(at) {
+		t.Fatalf("recorded response = %+v", got.Responses)
+	}
+	_, err = cs.RecordResponse(ctx, d.ID, &casework.Response{Kind: casework.AssuranceAuditClause, Answer: casework.AnswerVague}, "amira", at.Add(time.Minute))
+	must(t, err)
+	stored, err := cs.GetDecision(ctx, d.ID)
+	must(t, err)
+	if len(stored.Responses) != 2 || stored.Responses[0].Answer != casework.AnswerRefused || stored.Responses[1].Kind != casework.AssuranceAuditClause ||
+		stored.Status != casework.DecisionApproved {
+		t.Fatalf("stored decision = %+v", stored)
+	}
+	evs := eventsOf(t, s, vigil.EventDecisionResponseRecorded)
+	if len(evs) != 2 {
+		t.Fatalf("%d response events, want 2", len(evs))
+	}
+	var p struct {
+		DecisionID   string `json:"decision_id"`
+		AssessmentID string `json:"assessment_id"`
+		Kind         string `json:"kind"`
+		Response     string `json:"response"`
+		CaseID       string `json:"case_id"`
+	}
+	must(t, json.Unmarshal(evs[0].Payload, &p))
+	if p.DecisionID != d.ID || p.AssessmentID != "A1~P2" || p.Kind != "end_use_assurance" || p.Response != "refused" || p.CaseID != c.ID {
+		t.Fatalf("response payload = %s", evs[0].Payload)
+	}
+	entries, err := cs.CaseEntries(ctx, c.ID)
+	must(t, err)
+	n := 0
+	for _, e := range entries {
+		if e.Type == casework.EntryResponse {
+			n++
+			if e.EventID == "" {
+				t.Fatalf("response entry without its event: %+v", e)
+			}
+		}
+	}
+	if n != 2 {
+		t.Fatalf("%d response entries, want 2", n)
+	}
+
+	// The risk engine reads them by relationship.
+	rs, ok := s.(risk.ResponseSource)
+	if !ok {
+		t.Fatalf("%T reads no decision responses", s)
+	}
+	for _, ids := range [][]string{nil, {"A1~P2", "A9~P9"}} {
+		list, err := rs.DecisionResponses(ctx, ids)
+		must(t, err)
+		if len(list) != 2 || list[0].Relationship != "A1~P2" || list[0].DecisionID != d.ID || list[0].Answer != "refused" || list[1].Kind != "audit_clause" {
+			t.Fatalf("responses of %v = %+v", ids, list)
+		}
+	}
+	if list, err := rs.DecisionResponses(ctx, []string{"A9~P9"}); err != nil || len(list) != 0 {
+		t.Fatalf("responses of another relationship = %+v, %v", list, err)
+	}
+
+	// Refused: a response to a decision that asks nothing, to one not in
+	// force, by someone who does not work cases, or that says nothing.
+	sus := suspension(c.ID)
+	must(t, cs.CreateDecision(ctx, sus, "amira"))
+	_, err = cs.RecordResponse(ctx, sus.ID, &casework.Response{Kind: casework.AssuranceEndUse, Answer: casework.AnswerRefused}, "amira", at)
+	wantCode(t, err, vigil.ECONFLICT)
+	eng := &casework.Decision{CaseID: c.ID, Type: casework.DecisionEngage, Reasons: "talk", AssessmentID: "A1~P2"}
+	must(t, cs.CreateDecision(ctx, eng, "amira"))
+	must(t, func() error {
+		_, err := cs.DecideDecision(ctx, eng.ID, casework.DecisionWithdrawn, "amira", "", at)
+		return err
+	}())
+	_, err = cs.RecordResponse(ctx, eng.ID, &casework.Response{Kind: casework.AssuranceEndUse, Answer: casework.AnswerRefused}, "amira", at)
+	wantCode(t, err, vigil.ECONFLICT)
+	_, err = cs.RecordResponse(ctx, d.ID, &casework.Response{Kind: casework.AssuranceEndUse, Answer: casework.AnswerRefused}, "dora", at)
+	wantCode(t, err, vigil.EFORBIDDEN)
+	_, err = cs.RecordResponse(ctx, d.ID, &casework.Response{Kind: "promise", Answer: casework.AnswerRefused}, "amira", at)
+	wantCode(t, err, vigil.EINVALID)
+	_, err = cs.RecordResponse(ctx, "nope", &casework.Response{Kind: casework.AssuranceEndUse, Answer: casework.AnswerRefused}, "amira", at)
+	wantCode(t, err, vigil.ENOTFOUND)
+	if evs := eventsOf(t, s, vigil.EventDecisionResponseRecorded); len(evs) != 2 {
+		t.Fatalf("refused responses wrote events: %d, want 2", len(evs))
 	}
 }

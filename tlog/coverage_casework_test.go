@@ -9,12 +9,16 @@ import (
 
 	"github.com/vigil-hrdd/vigil"
 	"github.com/vigil-hrdd/vigil/casework"
+	"github.com/vigil-hrdd/vigil/risk"
 )
 
 // The casework store's surface: every method is a read or a state change
 // that writes its events (checked to reach the log by the extension test).
 func init() {
-	extSurfaces = append(extSurfaces, caseworkSurface)
+	extSurfaces = append(extSurfaces, caseworkSurface, func(*testing.T, context.Context, vigil.Store, time.Time) extSurface {
+		// The risk engine's read of the customers' responses.
+		return extSurface{iface: reflect.TypeFor[risk.ResponseSource](), reads: []string{"DecisionResponses"}}
+	})
 }
 
 func caseworkSurface(t *testing.T, ctx context.Context, store vigil.Store, now time.Time) extSurface {
@@ -32,6 +36,8 @@ func caseworkSurface(t *testing.T, ctx context.Context, store vigil.Store, now t
 	}
 	c := &casework.Case{Title: "Border police speech to text", Priority: "critical", PartyIDs: []string{"PCW"}, Auto: true,
 		AssessmentIDs: []string{"A1~PCW"}, Due: now.Add(7 * 24 * time.Hour)}
+	cond := &casework.Decision{Type: casework.DecisionCondition, Status: casework.DecisionApproved, Reasons: "ask for an end-use assurance",
+		Conditions: "no use against protesters", AssessmentID: "A1~PCW"}
 	d := &casework.Decision{Type: casework.DecisionSuspend, Reasons: "surveillance of protesters", SubscriptionIDs: []string{"S1"}}
 	content := []byte("minutes of the call")
 	wantStatus := func(s casework.Status) func() error {
@@ -85,6 +91,24 @@ func caseworkSurface(t *testing.T, ctx context.Context, store vigil.Store, now t
 					return err
 				},
 				check: wantStatus(casework.StatusActionInForce)},
+			{method: "CreateDecision", what: "a recorded condition", want: []string{"decision.condition.proposed", "decision.condition.approved"},
+				run: func() error {
+					cond.CaseID = c.ID
+					return cs.CreateDecision(ctx, cond, "amira")
+				},
+				check: wantStatus(casework.StatusActionInForce)},
+			{method: "RecordResponse", what: "the customer's refusal", want: []string{vigil.EventDecisionResponseRecorded},
+				run: func() error {
+					_, err := cs.RecordResponse(ctx, cond.ID, &casework.Response{Kind: casework.AssuranceEndUse, Answer: casework.AnswerRefused}, "amira", now)
+					return err
+				},
+				check: func() error {
+					got, err := cs.GetDecision(ctx, cond.ID)
+					if err == nil && len(got.Responses) != 1 {
+						err = fmt.Errorf("%d responses, want 1", len(got.Responses))
+					}
+					return err
+				}},
 		},
 	}
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/vigil-hrdd/vigil"
 	"github.com/vigil-hrdd/vigil/casework"
+	"github.com/vigil-hrdd/vigil/risk"
 )
 
 // The casework storage (migration 00005): cases with their typed history,
@@ -1032,4 +1033,102 @@ func (tx *tx) markDecisionPlanned(ctx context.Context, id string) error {
 		return vigil.Errorf(vigil.ECONFLICT, "decision %s is not an approved decision waiting for enforcement", id)
 	}
 	return nil
+}
+
+// RecordResponse adds the customer's response to an approved engage or
+// condition decision, with a case entry and its
+// decision.response_recorded event, in one transaction. The payload names
+// the relationship the decision rests on, which the risk engine
+// re-assesses.
+func (s *Store) RecordResponse(ctx context.Context, decisionID string, r *casework.Response, actor string, now time.Time) (*casework.Decision, error) {
+	if err := r.Check(); err != nil {
+		return nil, err
+	}
+	if now.IsZero() {
+		now = s.now()
+	}
+	now = now.UTC().Truncate(time.Microsecond)
+	var out *casework.Decision
+	err := s.inTx(ctx, func(tx *tx) error {
+		if err := tx.userCan(ctx, actor, vigil.PermWorkCases); err != nil {
+			return err
+		}
+		d, err := tx.loadDecision(ctx, decisionID)
+		if err != nil {
+			return err
+		}
+		if !d.Type.TakesResponses() {
+			return vigil.Errorf(vigil.ECONFLICT, "decision %s is a %s decision: only engage and condition decisions ask the customer something", d.ID, d.Type)
+		}
+		if d.Status != casework.DecisionApproved {
+			return vigil.Errorf(vigil.ECONFLICT, "decision %s is %s: a response is recorded on a decision in force", d.ID, d.Status)
+		}
+		resp := *r
+		resp.ID, resp.RecordedBy, resp.RecordedAt = vigil.NewID(now), actor, now
+		d.Responses = append(d.Responses, resp)
+		doc, err := json.Marshal(d)
+		if err != nil {
+			return fmt.Errorf("encode decision %s: %w", d.ID, err)
+		}
+		if _, err := tx.exec(ctx, "UPDATE decisions SET doc = ? WHERE id = ?", string(doc), d.ID); err != nil {
+			return fmt.Errorf("record response to decision %s: %w", d.ID, err)
+		}
+		c, err := tx.loadCase(ctx, d.CaseID)
+		if err != nil {
+			return err
+		}
+		e := &casework.Entry{Type: casework.EntryResponse, Actor: actor, Time: now}
+		if _, err := tx.writeCaseEntry(ctx, c, e, map[string]any{
+			"decision_id": d.ID, "type": d.Type, "response_id": resp.ID, "kind": resp.Kind, "response": resp.Answer, "note": resp.Note,
+			"assessment_id": d.AssessmentID, "assessment_version": d.AssessmentVersion,
+		}); err != nil {
+			return err
+		}
+		if err := tx.saveCase(ctx, c, now); err != nil {
+			return err
+		}
+		out = d
+		return nil
+	})
+	return out, err
+}
+
+var _ risk.ResponseSource = (*Store)(nil)
+
+// DecisionResponses returns the responses recorded on approved engage and
+// condition decisions resting on the relationships (nil: on all), for the
+// risk engine's declarations. Decisions are human-scale, and only those
+// with a response (a "responses" key in their document) are decoded.
+func (s *Store) DecisionResponses(ctx context.Context, relationshipIDs []string) ([]risk.DecisionResponse, error) {
+	if relationshipIDs != nil && len(relationshipIDs) == 0 {
+		return []risk.DecisionResponse{}, nil
+	}
+	want := map[string]bool{}
+	for _, id := range relationshipIDs {
+		want[id] = true
+	}
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT doc FROM decisions WHERE type IN ('engage', 'condition') AND status = 'approved' AND doc LIKE '%"responses"%' ORDER BY id`))
+	if err != nil {
+		return nil, fmt.Errorf("decision responses: %w", err)
+	}
+	defer rows.Close()
+	out := []risk.DecisionResponse{}
+	for rows.Next() {
+		var doc string
+		if err := rows.Scan(&doc); err != nil {
+			return nil, fmt.Errorf("decision responses: %w", err)
+		}
+		var d casework.Decision
+		if err := json.Unmarshal([]byte(doc), &d); err != nil {
+			return nil, fmt.Errorf("decode stored decision: %w", err)
+		}
+		if relationshipIDs != nil && !want[d.AssessmentID] {
+			continue
+		}
+		for _, r := range d.Responses {
+			out = append(out, risk.DecisionResponse{ID: r.ID, DecisionID: d.ID, Relationship: d.AssessmentID, Kind: string(r.Kind),
+				Answer: string(r.Answer), Note: r.Note, At: r.RecordedAt})
+		}
+	}
+	return out, rows.Err()
 }

@@ -21,10 +21,14 @@ var _ usage.Store = (*Store)(nil)
 // far below both databases' placeholder limits.
 const (
 	usageRowsPerStatement = 500
-	// usageBatch records are read, deduplicated and staged at a time:
-	// PostgreSQL ingested 60,000 records/s with 5,000 and 78,000 with
-	// 20,000 (BENCHMARKS-usage.md); SQLite does not care.
+	// usageBatch records are read and deduplicated at a time on SQLite,
+	// which does not care about the size; usageCopyBatch on PostgreSQL,
+	// where each batch costs a few round trips and statements, and more
+	// records a batch did better (60,000 records/s with 5,000, 78,000 with
+	// 20,000: BENCHMARKS-usage.md). 100,000 staged records take some 20 MB
+	// of the server's temporary buffers.
 	usageBatch            = 20000
+	usageCopyBatch        = 100_000
 	dailyRowsPerStatement = 500
 )
 
@@ -46,7 +50,11 @@ func (s *Store) IngestUsage(ctx context.Context, req usage.IngestRequest) (usage
 		ins := s.newUsageInserter(tx, s.now())
 		defer ins.close()
 		totals := usage.NewTotals()
-		batch := make([]usage.Record, 0, usageBatch)
+		size := usageBatch
+		if ins.viaCopy {
+			size = usageCopyBatch
+		}
+		batch := make([]usage.Record, 0, size)
 		// A record's identity (see identity) without formatting its time:
 		// seconds and nanoseconds, since UnixNano overflows past 2262.
 		type ident struct {
@@ -54,11 +62,11 @@ func (s *Store) IngestUsage(ctx context.Context, req usage.IngestRequest) (usage
 			nsec int
 			key  string
 		}
-		inBatch := make(map[ident]struct{}, usageBatch)
+		inBatch := make(map[ident]struct{}, size)
 		for done := false; !done; {
 			batch = batch[:0]
 			clear(inBatch)
-			for len(batch) < usageBatch {
+			for len(batch) < size {
 				batch = append(batch, usage.Record{})
 				err := req.Source.Next(&batch[len(batch)-1])
 				if errors.Is(err, io.EOF) {
@@ -165,11 +173,9 @@ func (u *usageInserter) rows(recs []usage.Record) [][]any {
 func (u *usageInserter) insert(ctx context.Context, recs []usage.Record) ([]bool, error) {
 	isNew := make([]bool, len(recs))
 	if u.viaCopy {
-		fresh := make(map[string]struct{}, len(recs))
-		if err := u.insertViaCopy(ctx, recs, fresh); err != nil {
+		if err := u.insertViaCopy(ctx, recs, isNew); err != nil {
 			return nil, err
 		}
-		markNew(recs, fresh, isNew)
 		return isNew, nil
 	}
 	for start := 0; start < len(recs); start += usageRowsPerStatement {
@@ -262,12 +268,31 @@ func scanKeys(rows *sql.Rows, fresh map[string]struct{}) error {
 	return nil
 }
 
-func (u *usageInserter) insertViaCopy(ctx context.Context, recs []usage.Record, fresh map[string]struct{}) error {
+// stagedCols are the columns of usage_incoming: a record's position in its
+// batch, then the record; ingested_at is one value for the batch, a
+// parameter of the insert rather than a column copied a million times.
+var stagedCols = append([]string{"n"}, usageCols[:len(usageCols)-1]...)
+
+// insertViaCopy stages the batch by (binary) COPY and moves it into
+// usage_records.
+//
+// A stream of new records, the common case, takes a plain INSERT under a
+// savepoint: on PostgreSQL 15 here, ON CONFLICT cost a third more server
+// time per row (a speculative insertion: an extra index probe and a third
+// WAL record per row; see BENCHMARKS-usage.md). When a staged key is stored
+// already the plain INSERT fails on the primary key, the savepoint undoes
+// it, and the batch goes in by INSERT ... ON CONFLICT DO NOTHING, which
+// answers with the positions of the duplicates. Answering with the
+// duplicates rather than with the new keys spares the server sending, and
+// the client parsing and hashing, a row per new record. The duplicates are
+// found against the RETURNING rows of that very insert, so a concurrent
+// ingest of the same keys cannot make a record count as new twice.
+func (u *usageInserter) insertViaCopy(ctx context.Context, recs []usage.Record, isNew []bool) error {
 	if !u.ready {
 		// A temporary table lives as long as the connection; ON COMMIT
 		// DELETE ROWS empties it after each transaction.
-		if _, err := u.tx.exec(ctx, "CREATE TEMPORARY TABLE IF NOT EXISTS usage_incoming (key TEXT, subscription_id TEXT, meter TEXT,"+
-			" quantity DOUBLE PRECISION, unit TEXT, period_start TEXT, period_end TEXT, region TEXT, ingested_at TEXT) ON COMMIT DELETE ROWS"); err != nil {
+		if _, err := u.tx.exec(ctx, "CREATE TEMPORARY TABLE IF NOT EXISTS usage_incoming (n INTEGER, key TEXT, subscription_id TEXT, meter TEXT,"+
+			" quantity DOUBLE PRECISION, unit TEXT, period_start TEXT, period_end TEXT, region TEXT) ON COMMIT DELETE ROWS"); err != nil {
 			return fmt.Errorf("ingest usage: staging table: %w", err)
 		}
 		u.ready = true
@@ -278,15 +303,84 @@ func (u *usageInserter) insertViaCopy(ctx context.Context, recs []usage.Record, 
 			return fmt.Errorf("ingest usage: staging table: %w", err)
 		}
 	}
-	if err := u.tx.s.dialect.InsertRows(ctx, u.tx.conn, "usage_incoming", usageCols, u.rows(recs)); err != nil {
+	rows := make([][]any, len(recs))
+	flat := make([]any, len(recs)*len(stagedCols))
+	// A stream's records share their periods: each distinct time is
+	// formatted once.
+	var times periodStrings
+	for i := range recs {
+		r := &recs[i]
+		row := flat[i*len(stagedCols) : (i+1)*len(stagedCols) : (i+1)*len(stagedCols)]
+		row[0], row[1], row[2], row[3], row[4], row[5] = int32(i), r.Key, r.Subscription, r.Meter, r.Quantity, r.Unit
+		row[6], row[7], row[8] = times.format(r.Start), times.format(r.End), r.Region
+		rows[i] = row
+	}
+	if err := u.tx.s.dialect.InsertRows(ctx, u.tx.conn, "usage_incoming", stagedCols, rows); err != nil {
 		return fmt.Errorf("ingest usage: staging: %w", err)
 	}
+	for i := range isNew {
+		isNew[i] = true
+	}
 	cols := strings.Join(usageCols, ", ")
-	rows, err := u.tx.query(ctx, "INSERT INTO usage_records ("+cols+") SELECT "+cols+" FROM usage_incoming ON CONFLICT (period_start, key) DO NOTHING RETURNING period_start, key")
+	insert := "INSERT INTO usage_records (" + cols + ") SELECT " + strings.Join(stagedCols[1:], ", ") + ", ? FROM usage_incoming"
+	if _, err := u.tx.exec(ctx, "SAVEPOINT vigil_usage_batch"); err != nil {
+		return fmt.Errorf("ingest usage: insert: %w", err)
+	}
+	_, err := u.tx.exec(ctx, insert, u.stamp)
+	if err == nil {
+		if _, err := u.tx.exec(ctx, "RELEASE SAVEPOINT vigil_usage_batch"); err != nil {
+			return fmt.Errorf("ingest usage: insert: %w", err)
+		}
+		return nil
+	}
+	if !u.tx.s.dialect.IsUniqueViolation(err) {
+		return fmt.Errorf("ingest usage: insert: %w", err)
+	}
+	if _, err := u.tx.exec(ctx, "ROLLBACK TO SAVEPOINT vigil_usage_batch; RELEASE SAVEPOINT vigil_usage_batch"); err != nil {
+		return fmt.Errorf("ingest usage: insert: %w", err)
+	}
+	q := "WITH ins AS (" + insert + " ON CONFLICT (period_start, key) DO NOTHING RETURNING period_start, key)" +
+		" SELECT s.n FROM usage_incoming s WHERE (SELECT count(*) FROM ins) < ?" +
+		" AND NOT EXISTS (SELECT 1 FROM ins WHERE ins.period_start = s.period_start AND ins.key = s.key)"
+	dups, err := u.tx.query(ctx, q, u.stamp, int64(len(recs)))
 	if err != nil {
 		return fmt.Errorf("ingest usage: insert: %w", err)
 	}
-	return scanKeys(rows, fresh)
+	defer dups.Close()
+	for dups.Next() {
+		var n int
+		if err := dups.Scan(&n); err != nil {
+			return fmt.Errorf("ingest usage: insert: %w", err)
+		}
+		if n < 0 || n >= len(recs) {
+			return fmt.Errorf("ingest usage: insert: the server named record %d of %d", n, len(recs))
+		}
+		isNew[n] = false
+	}
+	if err := dups.Err(); err != nil {
+		return fmt.Errorf("ingest usage: insert: %w", err)
+	}
+	return nil
+}
+
+// periodStrings formats period times, remembering the last two (a
+// record's start and end).
+type periodStrings struct {
+	t    [2]time.Time
+	s    [2]string
+	next int
+}
+
+func (p *periodStrings) format(t time.Time) string {
+	for i := range p.t {
+		if p.s[i] != "" && p.t[i].Equal(t) {
+			return p.s[i]
+		}
+	}
+	i := p.next
+	p.next = 1 - p.next
+	p.t[i], p.s[i] = t, t.UTC().Format(periodLayout)
+	return p.s[i]
 }
 
 const addDailySet = " ON CONFLICT (subscription_id, meter, region, unit, day) DO UPDATE SET" +

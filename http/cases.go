@@ -133,6 +133,9 @@ func (s *Server) caseRoutes() []route {
 		{method: "POST", path: "/api/v1/decisions/{id}/withdraw", access: work, op: "withdrawDecision", tag: "decisions",
 			summary: "Withdraw a decision you proposed that is not decided yet.",
 			body:    typeOf[DecideRequest](), status: http.StatusOK, result: typeOf[casework.Decision](), handle: s.handleDecide(casework.DecisionWithdrawn)},
+		{method: "POST", path: "/api/v1/decisions/{id}/responses", access: work, op: "recordDecisionResponse", tag: "decisions",
+			summary: "Record the customer's response (accepted, refused, vague) to what an approved engage or condition decision asked (kind: end_use_statement, end_use_assurance, audit_clause, suspension_clause). The risk engine reads the latest response of each kind as a declaration of the relationship the decision rests on.",
+			body:    typeOf[casework.ResponseRequest](), status: http.StatusOK, result: typeOf[casework.Decision](), handle: s.handleRecordResponse},
 		{method: "POST", path: "/api/v1/case-runs", access: work, op: "runCases", tag: "cases",
 			summary: "Open a case for every relationship whose current assessment is at or above a tier rank and that has no open case; running it again opens nothing new.",
 			body:    typeOf[CaseRunRequest](), status: http.StatusOK, result: typeOf[casework.AutoSummary](), handle: s.handleRunCases},
@@ -476,5 +479,22 @@ func (s *Server) handleRunCases(w http.ResponseWriter, r *http.Request) error {
 		return fmt.Errorf("case run: %w", err)
 	}
 	s.writeJSON(w, r, http.StatusOK, sum)
+	return nil
+}
+
+func (s *Server) handleRecordResponse(w http.ResponseWriter, r *http.Request) error {
+	svc, err := s.caseService()
+	if err != nil {
+		return err
+	}
+	var req casework.ResponseRequest
+	if err := decodeJSON(r, &req); err != nil {
+		return err
+	}
+	d, err := svc.RecordResponse(r.Context(), userFrom(r.Context()), r.PathValue("id"), req)
+	if err != nil {
+		return err
+	}
+	s.writeJSON(w, r, http.StatusOK, d)
 	return nil
 }

@@ -3,6 +3,14 @@
 // durable pull consumer of it, each storing what it fetches through
 // usage.Store.
 //
+// A message carries one record or a batch of them (JSON Lines, or CSV;
+// see HeaderFormat and HeaderCount). A batch costs the server and the
+// worker one message's round trips for a hundred records, which is what
+// takes the path past 50,000 records a second: one record a message
+// reached about 17,000 to 26,000 on this machine (BENCHMARKS-usage.md).
+// Idempotency stays per record, by its key, so a batch redelivered, or
+// resent split differently, stores nothing twice.
+//
 // Delivery is at least once, and a record is counted once: a worker acks a
 // message only after the transaction that stored its records has committed,
 // and the store skips every record whose idempotency key it holds already,
@@ -25,12 +33,15 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/vigil-hrdd/vigil"
 	"github.com/vigil-hrdd/vigil/usage"
 )
 
@@ -139,8 +150,21 @@ func (c *Client) EnsureStream(ctx context.Context) (jetstream.Consumer, error) {
 	return cons, nil
 }
 
-// Publish sends records, perMessage of them to a message as JSON Lines,
-// and waits for the server's acks. Each message's Nats-Msg-Id is the hash
+// The headers of a usage message. Both are optional: a message without
+// them is JSON Lines, one record or many, as the first producers sent.
+const (
+	// HeaderFormat names the body's format: "jsonl" (JSON Lines, the
+	// default) or "csv" (a header line, then one record a line).
+	HeaderFormat = "Vigil-Usage-Format"
+	// HeaderCount is how many records the body holds, in decimal. A
+	// message whose body holds another number of records (a producer
+	// that cut its batch short) is refused whole rather than stored in
+	// part.
+	HeaderCount = "Vigil-Usage-Count"
+)
+
+// Publish sends records, perMessage of them to a message as JSON Lines
+// with the format and count headers, and waits for the server's acks. Each message's Nats-Msg-Id is the hash
 // of its keys, so a producer retrying a message within the server's
 // duplicate window sends it once; past the window the store's dedupe by
 // key still holds.
@@ -159,7 +183,10 @@ func (c *Client) Publish(ctx context.Context, recs []usage.Record, perMessage in
 			h.Write([]byte(chunk[i].Key))
 			h.Write([]byte{0})
 		}
-		f, err := c.JS.PublishAsync(c.cfg.Subject, bytes.Clone(buf.Bytes()), jetstream.WithMsgID(hex.EncodeToString(h.Sum(nil)[:16])))
+		msg := &nats.Msg{Subject: c.cfg.Subject, Data: bytes.Clone(buf.Bytes()), Header: nats.Header{}}
+		msg.Header.Set(HeaderFormat, string(usage.JSONLines))
+		msg.Header.Set(HeaderCount, strconv.Itoa(len(chunk)))
+		f, err := c.JS.PublishMsgAsync(msg, jetstream.WithMsgID(hex.EncodeToString(h.Sum(nil)[:16])))
 		if err != nil {
 			return fmt.Errorf("publish to %s: %w", c.cfg.Subject, err)
 		}
@@ -265,7 +292,7 @@ func (w *Worker) Once(ctx context.Context, st *Stats) (int, error) {
 		if md, err := m.Metadata(); err == nil {
 			name += "#" + strconv.FormatUint(md.Sequence.Stream, 10)
 		}
-		rs, err := usage.ReadAll(m.Data(), name)
+		rs, err := DecodeMessage(m.Headers(), m.Data(), name)
 		if err != nil {
 			// The error names the message, line and field, never the
 			// refused value.
@@ -303,4 +330,51 @@ func (w *Worker) Once(ctx context.Context, st *Stats) (int, error) {
 	st.Created += sum.Created
 	st.Duplicates += sum.Duplicates
 	return len(msgs), nil
+}
+
+// DecodeMessage reads the records of one message (see HeaderFormat and
+// HeaderCount); name names the message in errors, which never quote a
+// refused value.
+func DecodeMessage(h nats.Header, body []byte, name string) ([]usage.Record, error) {
+	format := usage.JSONLines
+	if f := h.Get(HeaderFormat); f != "" {
+		format = usage.Format(strings.ToLower(strings.TrimSpace(f)))
+	}
+	var recs []usage.Record
+	switch format {
+	case usage.JSONLines, "ndjson":
+		rs, err := usage.ReadAll(body, name)
+		if err != nil {
+			return nil, err
+		}
+		recs = rs
+	case usage.CSV:
+		rd, err := usage.NewReader(bytes.NewReader(body), name, usage.CSV)
+		if err != nil {
+			return nil, err
+		}
+		for {
+			var r usage.Record
+			err := rd.Next(&r)
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				return nil, err
+			}
+			recs = append(recs, r)
+		}
+	default:
+		return nil, vigil.FieldError(HeaderFormat, "%s: %q is not a usage format (want jsonl or csv)", name, format)
+	}
+	if c := h.Get(HeaderCount); c != "" {
+		want, err := strconv.Atoi(strings.TrimSpace(c))
+		if err != nil || want < 0 {
+			return nil, vigil.FieldError(HeaderCount, "%s: %q is not a count of records", name, c)
+		}
+		if want != len(recs) {
+			return nil, vigil.FieldError(HeaderCount, "%s: the header says %d records, the body holds %d; the message is refused whole", name, want, len(recs))
+		}
+	}
+	return recs, nil
 }

@@ -41,6 +41,7 @@ func (u *webUI) caseRoutes() []uiRoute {
 		{"POST", "/ui/cases/{id}/decisions", work, u.handleCasePropose},
 		{"POST", "/ui/decisions/{id}/approve", approve, u.handleDecisionVerdict(casework.DecisionApproved)},
 		{"POST", "/ui/decisions/{id}/reject", approve, u.handleDecisionVerdict(casework.DecisionRejected)},
+		{"POST", "/ui/decisions/{id}/responses", work, u.handleDecisionResponse},
 	}
 }
 
@@ -162,6 +163,12 @@ type entryRow struct {
 type decisionRow struct {
 	*casework.Decision
 	MayDecide bool
+	// MayRespond: the user may record the customer's response to this
+	// approved engage or condition decision, choosing among Kinds and
+	// Answers.
+	MayRespond bool
+	Kinds      []casework.AssuranceKind
+	Answers    []casework.Answer
 }
 
 type caseView struct {
@@ -178,6 +185,9 @@ type caseView struct {
 	CanWork    bool
 	Done       string
 	MaxKB      int64
+	// SubStatus is each linked subscription's status, so the case shows
+	// what the control plane has confirmed.
+	SubStatus map[string]vigil.SubscriptionStatus
 }
 
 func (u *webUI) handleCase(w http.ResponseWriter, r *http.Request, q *uiRequest) error {
@@ -195,6 +205,17 @@ func (u *webUI) handleCase(w http.ResponseWriter, r *http.Request, q *uiRequest)
 	v := &caseView{View: cv, Rank: tierRanks[c.Priority], IsOverdue: c.Overdue(u.s.now()), Names: u.partyNames(ctx, c.PartyIDs),
 		Outcomes: casework.Outcomes, Types: casework.DecisionTypes, Priorities: svc.Priorities(), CanWork: q.can(vigil.PermWorkCases),
 		MaxKB: u.s.maxBody / 1024}
+	v.SubStatus = map[string]vigil.SubscriptionStatus{}
+	for _, id := range c.SubscriptionIDs {
+		sub, err := vigil.GetAs[*vigil.Subscription](ctx, u.s.store, vigil.KindSubscription, id)
+		switch vigil.ErrorCode(err) {
+		case "":
+			v.SubStatus[id] = sub.Status
+		case vigil.ENOTFOUND: // deleted since it was linked: shown without a status
+		default:
+			return err
+		}
+	}
 	if v.CanWork {
 		inForce, err := svc.HasActionInForce(ctx, c.ID)
 		if err != nil {
@@ -210,12 +231,18 @@ func (u *webUI) handleCase(w http.ResponseWriter, r *http.Request, q *uiRequest)
 	switch done := r.URL.Query().Get("done"); done {
 	case "moved", "assigned", "commented", "attached", "proposed", "approved", "rejected":
 		v.Done = "case.done." + done
+	case "responded":
+		v.Done = "case.done.responded"
 	}
 	for i := len(cv.Entries) - 1; i >= 0; i-- { // newest first
 		v.Timeline = append(v.Timeline, entryRow{Entry: cv.Entries[i], Text: entryText(q.L, cv.Entries[i])})
 	}
 	for _, d := range cv.Decisions {
-		v.Decisions = append(v.Decisions, decisionRow{Decision: d, MayDecide: casework.MayDecide(q.user, d)})
+		row := decisionRow{Decision: d, MayDecide: casework.MayDecide(q.user, d)}
+		if v.CanWork && d.Type.TakesResponses() && d.Status == casework.DecisionApproved {
+			row.MayRespond, row.Kinds, row.Answers = true, casework.AssuranceKinds, casework.Answers
+		}
+		v.Decisions = append(v.Decisions, row)
 	}
 	return u.render(w, r, q, http.StatusOK, "case.html", "cases", c.Title, v)
 }
@@ -272,6 +299,12 @@ func entryText(L *i18n.Localizer, e *casework.Entry) string {
 		if reasons := str("reasons"); reasons != "" {
 			s += " — " + reasons
 		}
+		if note := str("note"); note != "" {
+			s += " — " + note
+		}
+		return s
+	case casework.EntryResponse:
+		s := L.T("case.entry.response", L.Label("dtype", str("type")), L.Label("assure", str("kind")), L.Label("answer", str("response")))
 		if note := str("note"); note != "" {
 			s += " — " + note
 		}
@@ -449,6 +482,21 @@ func (u *webUI) handleDecisionVerdict(status casework.DecisionStatus) func(http.
 		}
 		return u.caseDone(w, r, d.CaseID, string(status))
 	}
+}
+
+// handleDecisionResponse records the customer's response to an engage or
+// condition decision.
+func (u *webUI) handleDecisionResponse(w http.ResponseWriter, r *http.Request, q *uiRequest) error {
+	svc, err := u.caseService()
+	if err != nil {
+		return err
+	}
+	d, err := svc.RecordResponse(r.Context(), q.user, r.PathValue("id"), casework.ResponseRequest{
+		Kind: casework.AssuranceKind(r.PostFormValue("kind")), Answer: casework.Answer(r.PostFormValue("response")), Note: r.PostFormValue("note")})
+	if err != nil {
+		return err
+	}
+	return u.caseDone(w, r, d.CaseID, "responded")
 }
 
 // caseLoad counts the cases not closed by priority tier and deadline,

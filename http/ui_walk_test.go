@@ -35,8 +35,7 @@ const xssName = `<img src=x onerror=window.__xss=1>`
 const xssParty = "UI-XSS"
 
 // walkEnv is the UI fixture (demo portfolio, usage signals, assessments)
-// with the demo watch list screened, the automatic cases opened, and a
-// reseller of the showcase unit whose name is markup.
+// with the demo watch list screened and the automatic cases opened.
 type walkEnv struct {
 	*uiEnv
 	showcase string
@@ -63,14 +62,6 @@ func newWalkEnv(t *testing.T) *walkEnv {
 	if err != nil || len(ms) != 1 || ms[0].Status != screening.StatusPending {
 		t.Fatalf("the showcase unit should have one pending match: %+v (%v)", ms, err)
 	}
-	for _, rec := range []vigil.Record{
-		&vigil.Party{ID: xssParty, Type: vigil.PartyCompany, Name: xssName, Country: "NO"},
-		&vigil.Link{ID: "UI-XSS-L", From: xssParty, To: demo.Showcase, Type: vigil.LinkResellsTo},
-	} {
-		if err := e.store.Create(ctx, rec, "test"); err != nil {
-			t.Fatalf("create %s: %v", rec.RecordID(), err)
-		}
-	}
 	cw, err := casework.NewService(e.store, casework.Config{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
@@ -79,6 +70,21 @@ func newWalkEnv(t *testing.T) *walkEnv {
 		t.Fatalf("automatic cases: %+v (%v)", sum, err)
 	}
 	return &walkEnv{uiEnv: e, showcase: demo.Showcase, match: ms[0], cases: cw.Store()}
+}
+
+// addMarkupReseller adds a reseller of the showcase unit whose name is
+// markup. The walk adds it only after the screenshots, which show the
+// demo as a reader would see it.
+func (w *walkEnv) addMarkupReseller(t *testing.T) {
+	t.Helper()
+	for _, rec := range []vigil.Record{
+		&vigil.Party{ID: xssParty, Type: vigil.PartyCompany, Name: xssName, Country: "NO"},
+		&vigil.Link{ID: "UI-XSS-L", From: xssParty, To: w.showcase, Type: vigil.LinkResellsTo},
+	} {
+		if err := w.store.Create(context.Background(), rec, "test"); err != nil {
+			t.Fatalf("create %s: %v", rec.RecordID(), err)
+		}
+	}
 }
 
 func (w *walkEnv) subscriptionStatus(t *testing.T, id string) vigil.SubscriptionStatus {
@@ -136,7 +142,6 @@ func TestBrowserWalkToVerifiedSuspension(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("figure.graph svg")),
 		chromedp.WaitVisible(chromedp.CSS(matchRow+" input[name=reason]")),
 		into(&partyPath, chromedp.Evaluate[string](`location.pathname`)),
-		noXSS("showcase party page"),
 		chromedp.SetValue(chromedp.CSS(matchRow+" input[name=reason]"), "Same unit, same number, same parent ministry"),
 		chromedp.Click(chromedp.CSS(matchRow+" button[value=confirm]")),
 		chromedp.WaitVisible(chromedp.CSS("#matches p.ok")),
@@ -219,6 +224,7 @@ func TestBrowserWalkToVerifiedSuspension(t *testing.T) {
 	// approves.
 	approver := userSession(t, browser)
 	var caseStatus string
+	var activeShown int
 	err = doSteps(approver,
 		signInActions(base, "approver", uiPassword),
 		chromedp.WaitVisible(chromedp.CSS("ul.counts")),
@@ -230,12 +236,13 @@ func TestBrowserWalkToVerifiedSuspension(t *testing.T) {
 		chromedp.Click(chromedp.CSS("form.decide-form button.approve")),
 		chromedp.WaitVisible(chromedp.CSS(`#decisions tr[data-status="approved"]`)),
 		into(&caseStatus, chromedp.Text(chromedp.CSS("#case-status"))),
+		into(&activeShown, chromedp.Evaluate[int](`document.querySelectorAll('#case-subs [data-status="active"]').length`)),
 	)
 	if err != nil {
 		t.Fatalf("approver: %v\nserver log:\n%s", err, w.logs.String())
 	}
-	if caseStatus != "action in force" {
-		t.Fatalf("case status after approval = %q", caseStatus)
+	if caseStatus != "action in force" || activeShown != len(subs) {
+		t.Fatalf("after approval: case status %q, %d of %d subscriptions shown active", caseStatus, activeShown, len(subs))
 	}
 	for _, s := range subs {
 		if st := w.subscriptionStatus(t, s); st != vigil.SubscriptionActive {
@@ -308,7 +315,7 @@ func TestBrowserWalkToVerifiedSuspension(t *testing.T) {
 	}
 	confirmedAt = *acts[0].ConfirmedAt
 
-	var confirmedEntries int
+	var confirmedEntries, suspendedShown int
 	var timeline string
 	err = doSteps(approver,
 		chromedp.Click(chromedp.CSS(`nav a[href="/ui/cases"]`)),
@@ -318,12 +325,13 @@ func TestBrowserWalkToVerifiedSuspension(t *testing.T) {
 		into(&caseStatus, chromedp.Text(chromedp.CSS("#case-status"))),
 		into(&confirmedEntries, chromedp.Evaluate[int](`[...document.querySelectorAll('#timeline li[data-type="enforcement"]')].filter(li => li.textContent.includes("confirmed")).length`)),
 		into(&timeline, chromedp.Text(chromedp.CSS("#timeline"))),
+		into(&suspendedShown, chromedp.Evaluate[int](`document.querySelectorAll('#case-subs [data-status="suspended"]').length`)),
 	)
 	if err != nil {
 		t.Fatalf("approver, case after confirmation: %v", err)
 	}
-	if caseStatus != "action in force" || confirmedEntries != len(subs) || !strings.Contains(timeline, `Action “suspend” on subscription `+subs[0]+`: confirmed — control-plane reference`) {
-		t.Fatalf("the case page after confirmation: status %q, %d confirmed entries (want %d); timeline:\n%s", caseStatus, confirmedEntries, len(subs), timeline)
+	if caseStatus != "action in force" || confirmedEntries != len(subs) || suspendedShown != len(subs) || !strings.Contains(timeline, `Action “suspend” on subscription `+subs[0]+`: confirmed — control-plane reference`) {
+		t.Fatalf("the case page after confirmation: status %q, %d confirmed entries and %d subscriptions shown suspended (want %d); timeline:\n%s", caseStatus, confirmedEntries, suspendedShown, len(subs), timeline)
 	}
 
 	mark("enforced")
@@ -391,6 +399,7 @@ func TestBrowserWalkToVerifiedSuspension(t *testing.T) {
 	// The auditor reads every page of the walk and finds nothing to act
 	// with; forged posts with the auditor's own valid session and token
 	// are refused; the party whose name is markup shows it as text.
+	w.addMarkupReseller(t)
 	auditor := userSession(t, browser)
 	if err := doSteps(auditor, signInActions(base, "auditor", uiPassword), chromedp.WaitVisible(chromedp.CSS("ul.counts"))); err != nil {
 		t.Fatalf("auditor sign-in: %v", err)

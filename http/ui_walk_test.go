@@ -17,6 +17,7 @@ import (
 	"github.com/vigil-hrdd/vigil/casework"
 	"github.com/vigil-hrdd/vigil/enforce"
 	"github.com/vigil-hrdd/vigil/enforce/controlplane"
+	"github.com/vigil-hrdd/vigil/grievance"
 	"github.com/vigil-hrdd/vigil/screen/screening"
 	"github.com/vigil-hrdd/vigil/usage"
 )
@@ -46,7 +47,11 @@ type walkEnv struct {
 func newWalkEnv(t *testing.T) *walkEnv {
 	t.Helper()
 	ctx := context.Background()
-	e := newUIEnv(t)
+	keys := filepath.Join(t.TempDir(), "grievance-keys")
+	if _, err := grievance.GenerateKeyWorkFactor(keys, "walk test passphrase", 10); err != nil {
+		t.Fatal(err)
+	}
+	e := newUIEnv(t, WithGrievanceConfig(grievance.Config{KeyDir: keys}))
 	demo, err := screening.DemoList(ctx, e.store, filepath.Join(t.TempDir(), "lists"), "test")
 	if err != nil {
 		t.Fatalf("demo watch list: %v", err)
@@ -123,13 +128,31 @@ func TestBrowserWalkToVerifiedSuspension(t *testing.T) {
 		})
 	}
 
+	// A member of the public, without an account, reports through the
+	// grievance channel; the inbox shows it later.
+	public := userSession(t, browser)
+	var receipt string
+	err := doSteps(public,
+		chromedp.Navigate(base+"/grievance/"),
+		chromedp.WaitVisible(chromedp.CSS("#g-subject")),
+		chromedp.SendKeys(chromedp.CSS("#g-subject"), "Our calls are recorded and transcribed"),
+		chromedp.SendKeys(chromedp.CSS("#g-description"), "Since the spring, calls from our district are intercepted; a local newspaper says a cloud service transcribes them for the signals unit."),
+		chromedp.Submit(chromedp.CSS("#g-subject")),
+		chromedp.WaitVisible(chromedp.CSS("#receipt-code")),
+		into(&receipt, chromedp.Text(chromedp.CSS("#receipt-code"))),
+	)
+	if err != nil || len(receipt) < 8 {
+		t.Fatalf("public grievance: receipt %q, %v\nserver log:\n%s", receipt, err, w.logs.String())
+	}
+	mark("grievance sent")
+
 	// The analyst: dashboard -> top critical relationship -> its end
 	// user -> confirm the match -> back to the assessment -> its case ->
 	// propose a suspension.
 	analyst := userSession(t, browser)
 	matchRow := "#pm-" + w.match.ID
 	var assessHref, tier, partyPath, announced, matchStatus, backAt, caseHref string
-	err := doSteps(analyst,
+	err = doSteps(analyst,
 		signInActions(base, "analyst", uiPassword),
 		chromedp.WaitVisible(chromedp.CSS("ul.counts")),
 		shot.take("01-dashboard"),
@@ -367,6 +390,7 @@ func TestBrowserWalkToVerifiedSuspension(t *testing.T) {
 	}
 
 	var verifiedRows int
+	var inbox string
 	err = doSteps(approver,
 		chromedp.Reload(),
 		chromedp.WaitVisible(chromedp.CSS("#timeline")),
@@ -382,6 +406,7 @@ func TestBrowserWalkToVerifiedSuspension(t *testing.T) {
 		shot.take("05-screening"),
 		chromedp.Click(chromedp.CSS(`nav a[href="/ui/grievances"]`)),
 		chromedp.WaitVisible(chromedp.CSS("main h1")),
+		into(&inbox, chromedp.Text(chromedp.CSS("main"))),
 		shot.take("06-grievances"),
 		chromedp.Click(chromedp.CSS(`nav a[href="/ui/log"]`)),
 		chromedp.WaitVisible(chromedp.CSS("main h1")),
@@ -390,6 +415,9 @@ func TestBrowserWalkToVerifiedSuspension(t *testing.T) {
 	)
 	if err != nil {
 		t.Fatalf("approver, after verification: %v", err)
+	}
+	if !strings.Contains(inbox, "Our calls are recorded and transcribed") {
+		t.Errorf("the grievance inbox does not list the public's grievance:\n%s", inbox)
 	}
 	if caseStatus != "monitoring" || !strings.Contains(timeline, "verified: use stopped") || verifiedRows != len(subs) {
 		t.Fatalf("after verification: case %q, %d verified actions on the enforcement page (want %d); timeline:\n%s", caseStatus, verifiedRows, len(subs), timeline)

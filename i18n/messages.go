@@ -671,4 +671,19 @@ var messages = []msg{
 	m("assess.case", "Case", "Dossier"),
 	m("case.entry.enforcement", "Action “%[1]s” on subscription %[2]s: %[3]s", "Mesure « %[1]s » sur l’abonnement %[2]s : %[3]s"),
 	m("case.entry.enforcement.ref", "control-plane reference %s", "référence du plan de contrôle %s"),
+	// The customer's responses to engage and condition decisions
+	// (http/ui_cases.go), read by the risk engine as declarations.
+	m("case.respond", "Record the customer's response", "Enregistrer la réponse du client"),
+	m("case.respond.kind", "Asked", "Demandé"),
+	m("case.respond.answer", "Response", "Réponse"),
+	m("case.done.responded", "The customer's response is recorded; the relationship is re-assessed on the next recompute.", "La réponse du client est enregistrée ; la relation sera réévaluée au prochain recalcul."),
+	m("case.entry.response", "Customer's response to “%[1]s”, %[2]s: %[3]s", "Réponse du client à « %[1]s », %[2]s : %[3]s"),
+	m("cent.response", "Customer's response", "Réponse du client"),
+	m("assure.end_use_statement", "end-use statement", "déclaration d’utilisation finale"),
+	m("assure.end_use_assurance", "end-use assurance", "garantie d’utilisation finale"),
+	m("assure.audit_clause", "audit clause", "clause d’audit"),
+	m("assure.suspension_clause", "suspension clause", "clause de suspension"),
+	m("answer.accepted", "accepted", "acceptée"),
+	m("answer.refused", "refused", "refusée"),
+	m("answer.vague", "vague", "vague"),
 }

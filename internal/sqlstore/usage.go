@@ -144,6 +144,8 @@ type usageInserter struct {
 	viaCopy bool
 	full    *sql.Stmt // the prepared statement for a full chunk
 	ready   bool
+	// sawDuplicate: a batch of this request held a stored key.
+	sawDuplicate bool
 }
 
 func (s *Store) newUsageInserter(tx *tx, now time.Time) *usageInserter {
@@ -273,21 +275,57 @@ func scanKeys(rows *sql.Rows, fresh map[string]struct{}) error {
 // parameter of the insert rather than a column copied a million times.
 var stagedCols = append([]string{"n"}, usageCols[:len(usageCols)-1]...)
 
-// insertViaCopy stages the batch by (binary) COPY and moves it into
-// usage_records.
+// insertViaCopy moves a batch into usage_records.
 //
-// A stream of new records, the common case, takes a plain INSERT under a
-// savepoint: on PostgreSQL 15 here, ON CONFLICT cost a third more server
-// time per row (a speculative insertion: an extra index probe and a third
-// WAL record per row; see BENCHMARKS-usage.md). When a staged key is stored
-// already the plain INSERT fails on the primary key, the savepoint undoes
-// it, and the batch goes in by INSERT ... ON CONFLICT DO NOTHING, which
-// answers with the positions of the duplicates. Answering with the
-// duplicates rather than with the new keys spares the server sending, and
-// the client parsing and hashing, a row per new record. The duplicates are
-// found against the RETURNING rows of that very insert, so a concurrent
-// ingest of the same keys cannot make a record count as new twice.
+// A stream of new records, the common case, is copied straight into
+// usage_records (binary COPY) under a savepoint. COPY inserts rows a page
+// at a time with one WAL record per page, where INSERT ... SELECT writes
+// one per row, and ON CONFLICT a third per row for its speculative
+// insertion (see BENCHMARKS-usage.md). When a key is stored already the
+// COPY fails on the primary key, the savepoint undoes it, and the batch
+// takes the staged way: COPY into a temporary table, then INSERT ... ON
+// CONFLICT DO NOTHING, which answers with the positions of the duplicates
+// (rather than with the new keys, sparing the server sending and the
+// client hashing a row per new record). The duplicates are found against
+// the RETURNING rows of that very insert, so a concurrent ingest of the
+// same keys cannot make a record count as new twice. Once a request has
+// met a duplicate its later batches go the staged way at once: a
+// redelivery or a re-import is likely to hold more.
 func (u *usageInserter) insertViaCopy(ctx context.Context, recs []usage.Record, isNew []bool) error {
+	for i := range isNew {
+		isNew[i] = true
+	}
+	// A stream's records share their periods: each distinct time is
+	// formatted once.
+	var times periodStrings
+	if !u.sawDuplicate {
+		rows := make([][]any, len(recs))
+		flat := make([]any, len(recs)*len(usageCols))
+		for i := range recs {
+			r := &recs[i]
+			row := flat[i*len(usageCols) : (i+1)*len(usageCols) : (i+1)*len(usageCols)]
+			row[0], row[1], row[2], row[3], row[4] = r.Key, r.Subscription, r.Meter, r.Quantity, r.Unit
+			row[5], row[6], row[7], row[8] = times.format(r.Start), times.format(r.End), r.Region, u.stamp
+			rows[i] = row
+		}
+		if _, err := u.tx.exec(ctx, "SAVEPOINT vigil_usage_batch"); err != nil {
+			return fmt.Errorf("ingest usage: insert: %w", err)
+		}
+		err := u.tx.s.dialect.InsertRows(ctx, u.tx.conn, "usage_records", usageCols, rows)
+		if err == nil {
+			if _, err := u.tx.exec(ctx, "RELEASE SAVEPOINT vigil_usage_batch"); err != nil {
+				return fmt.Errorf("ingest usage: insert: %w", err)
+			}
+			return nil
+		}
+		if !u.tx.s.dialect.IsUniqueViolation(err) {
+			return fmt.Errorf("ingest usage: insert: %w", err)
+		}
+		if _, err := u.tx.exec(ctx, "ROLLBACK TO SAVEPOINT vigil_usage_batch; RELEASE SAVEPOINT vigil_usage_batch"); err != nil {
+			return fmt.Errorf("ingest usage: insert: %w", err)
+		}
+		u.sawDuplicate = true
+	}
 	if !u.ready {
 		// A temporary table lives as long as the connection; ON COMMIT
 		// DELETE ROWS empties it after each transaction.
@@ -296,18 +334,16 @@ func (u *usageInserter) insertViaCopy(ctx context.Context, recs []usage.Record, 
 			return fmt.Errorf("ingest usage: staging table: %w", err)
 		}
 		u.ready = true
-	} else {
-		// TRUNCATE, not DELETE: deleted rows would stay in the table's
-		// pages until the commit, and every later batch would scan them.
-		if _, err := u.tx.exec(ctx, "TRUNCATE usage_incoming"); err != nil {
-			return fmt.Errorf("ingest usage: staging table: %w", err)
-		}
+	}
+	// TRUNCATE, not DELETE: deleted rows would stay in the table's pages
+	// until the commit, and every later batch would scan them. The table
+	// may also hold an earlier transaction's rows: a failed COPY is not a
+	// commit.
+	if _, err := u.tx.exec(ctx, "TRUNCATE usage_incoming"); err != nil {
+		return fmt.Errorf("ingest usage: staging table: %w", err)
 	}
 	rows := make([][]any, len(recs))
 	flat := make([]any, len(recs)*len(stagedCols))
-	// A stream's records share their periods: each distinct time is
-	// formatted once.
-	var times periodStrings
 	for i := range recs {
 		r := &recs[i]
 		row := flat[i*len(stagedCols) : (i+1)*len(stagedCols) : (i+1)*len(stagedCols)]
@@ -318,28 +354,8 @@ func (u *usageInserter) insertViaCopy(ctx context.Context, recs []usage.Record, 
 	if err := u.tx.s.dialect.InsertRows(ctx, u.tx.conn, "usage_incoming", stagedCols, rows); err != nil {
 		return fmt.Errorf("ingest usage: staging: %w", err)
 	}
-	for i := range isNew {
-		isNew[i] = true
-	}
-	cols := strings.Join(usageCols, ", ")
-	insert := "INSERT INTO usage_records (" + cols + ") SELECT " + strings.Join(stagedCols[1:], ", ") + ", ? FROM usage_incoming"
-	if _, err := u.tx.exec(ctx, "SAVEPOINT vigil_usage_batch"); err != nil {
-		return fmt.Errorf("ingest usage: insert: %w", err)
-	}
-	_, err := u.tx.exec(ctx, insert, u.stamp)
-	if err == nil {
-		if _, err := u.tx.exec(ctx, "RELEASE SAVEPOINT vigil_usage_batch"); err != nil {
-			return fmt.Errorf("ingest usage: insert: %w", err)
-		}
-		return nil
-	}
-	if !u.tx.s.dialect.IsUniqueViolation(err) {
-		return fmt.Errorf("ingest usage: insert: %w", err)
-	}
-	if _, err := u.tx.exec(ctx, "ROLLBACK TO SAVEPOINT vigil_usage_batch; RELEASE SAVEPOINT vigil_usage_batch"); err != nil {
-		return fmt.Errorf("ingest usage: insert: %w", err)
-	}
-	q := "WITH ins AS (" + insert + " ON CONFLICT (period_start, key) DO NOTHING RETURNING period_start, key)" +
+	q := "WITH ins AS (INSERT INTO usage_records (" + strings.Join(usageCols, ", ") + ") SELECT " + strings.Join(stagedCols[1:], ", ") + ", ? FROM usage_incoming" +
+		" ON CONFLICT (period_start, key) DO NOTHING RETURNING period_start, key)" +
 		" SELECT s.n FROM usage_incoming s WHERE (SELECT count(*) FROM ins) < ?" +
 		" AND NOT EXISTS (SELECT 1 FROM ins WHERE ins.period_start = s.period_start AND ins.key = s.key)"
 	dups, err := u.tx.query(ctx, q, u.stamp, int64(len(recs)))

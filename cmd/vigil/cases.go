@@ -181,6 +181,13 @@ func printCaseView(w io.Writer, v *casework.View) error {
 				fmt.Fprintf(w, ", decided by %s", d.DecidedBy)
 			}
 			fmt.Fprintf(w, ": %s\n", d.Reasons)
+			for _, r := range d.Responses {
+				fmt.Fprintf(w, "    response %s  %s: %s (recorded by %s)", r.ID, r.Kind, r.Answer, r.RecordedBy)
+				if r.Note != "" {
+					fmt.Fprintf(w, " — %s", r.Note)
+				}
+				fmt.Fprintln(w)
+			}
 		}
 	}
 	if len(v.Attachments) > 0 {
@@ -514,7 +521,7 @@ terminate needs a responsible-disengagement plan. Engage and condition are
 recorded at once. An auditor can neither propose nor decide.`,
 	}
 	cmd.AddCommand(newDecideProposeCmd(g), newDecideVerdictCmd(g, casework.DecisionApproved), newDecideVerdictCmd(g, casework.DecisionRejected),
-		newDecideVerdictCmd(g, casework.DecisionWithdrawn), newDecideListCmd(g))
+		newDecideVerdictCmd(g, casework.DecisionWithdrawn), newDecideListCmd(g), newDecideRespondCmd(g))
 	return cmd
 }
 
@@ -651,5 +658,52 @@ func newDecideListCmd(g *globals) *cobra.Command {
 	f.StringVar(&status, "status", "", "only decisions in this status: proposed, approved, rejected, withdrawn")
 	f.StringVar(&typ, "type", "", "only decisions of this type")
 	f.BoolVar(&unplanned, "unplanned", false, "only approved restrict, suspend and terminate decisions not yet turned into control-plane actions")
+	return cmd
+}
+
+func newDecideRespondCmd(g *globals) *cobra.Command {
+	var as, kind, response, note string
+	kinds := make([]string, len(casework.AssuranceKinds))
+	for i, k := range casework.AssuranceKinds {
+		kinds[i] = string(k)
+	}
+	cmd := &cobra.Command{
+		Use:   "respond DECISION --response accepted|refused|vague --kind KIND",
+		Short: "Record the customer's response to an engage or condition decision",
+		Long: `Record what the customer answered to an approved engage or condition
+decision: accepted, refused or vague, for what was asked (` + strings.Join(kinds, ", ") + `).
+The risk engine reads the latest response of each kind as a declaration of the
+relationship the decision rests on: a refused end-use assurance or audit clause
+fires the refused-assurances red flag at the next recompute.`,
+		Example: "  vigil decide respond 01JDECISION --response refused --kind end_use_assurance --note 'counsel declined by letter' --as amira",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return g.withStore(cmd, func(ctx context.Context, s vigil.Store) error {
+				u, err := caseActor(ctx, s, as)
+				if err != nil {
+					return err
+				}
+				svc, err := caseService(s)
+				if err != nil {
+					return err
+				}
+				d, err := svc.RecordResponse(ctx, u, args[0], casework.ResponseRequest{Kind: casework.AssuranceKind(kind), Answer: casework.Answer(response), Note: note})
+				if err != nil {
+					return err
+				}
+				r := d.Responses[len(d.Responses)-1]
+				if g.output == "json" {
+					return printValue(cmd.OutOrStdout(), g.output, r)
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "decision %s: response %s recorded, %s %s\n", d.ID, r.ID, r.Kind, r.Answer)
+				return nil
+			})
+		},
+	}
+	addAs(cmd, &as)
+	f := cmd.Flags()
+	f.StringVar(&response, "response", "", "accepted, refused or vague (required)")
+	f.StringVar(&kind, "kind", "", "what was asked: "+strings.Join(kinds, ", ")+" (required)")
+	f.StringVar(&note, "note", "", "what the customer said, or where it is recorded")
 	return cmd
 }

@@ -120,3 +120,20 @@ func TestRecordResponseRefusesBadInput(t *testing.T) {
 		t.Fatalf("a response to a suspension: %v", err)
 	}
 }
+
+// A recorded response names the relationship its decision rests on; the
+// change is that relationship's account.
+func TestChangeOfRecordedResponse(t *testing.T) {
+	ev, err := vigil.NewEvent(vigil.EventDecisionResponseRecorded, "cases/C1", "amira", time.Now(),
+		map[string]any{"decision_id": "D1", "assessment_id": "A9~P9", "kind": "audit_clause", "response": "refused"})
+	must(t, err)
+	got, ok := risk.ChangeOf(ev)
+	if !ok || !slices.Equal(got.Accounts, []string{"A9"}) || len(got.Parties) != 0 {
+		t.Fatalf("change of a recorded response = %+v %v", got, ok)
+	}
+	ev, err = vigil.NewEvent(vigil.EventDecisionResponseRecorded, "cases/C1", "amira", time.Now(), map[string]any{"decision_id": "D1"})
+	must(t, err)
+	if got, ok := risk.ChangeOf(ev); ok {
+		t.Fatalf("a response without a relationship changed %+v", got)
+	}
+}

@@ -56,6 +56,10 @@ type SliceSource struct {
 	i       int
 }
 
+// Remaining is how many records Next has still to yield: a store sizes
+// its buffers by it instead of by its largest batch.
+func (s *SliceSource) Remaining() int { return len(s.Records) - s.i }
+
 // Next copies the next record into rec.
 func (s *SliceSource) Next(rec *Record) error {
 	if s.i >= len(s.Records) {

@@ -54,6 +54,12 @@ func (s *Store) IngestUsage(ctx context.Context, req usage.IngestRequest) (usage
 		if ins.viaCopy {
 			size = usageCopyBatch
 		}
+		if src, ok := req.Source.(interface{ Remaining() int }); ok {
+			// A NATS fetch or an HTTP batch holds far fewer records than
+			// a staging batch: no 100,000-record buffer to allocate and
+			// clear for them.
+			size = max(1, min(size, src.Remaining()))
+		}
 		batch := make([]usage.Record, 0, size)
 		// A record's identity (see identity) without formatting its time:
 		// seconds and nanoseconds, since UnixNano overflows past 2262.

@@ -3,6 +3,7 @@ package risk
 import (
 	"context"
 	"fmt"
+	"iter"
 	"runtime"
 	"slices"
 
@@ -45,7 +46,7 @@ func buildFacts(ctx context.Context, v view, acct *vigil.Account) ([]*Facts, err
 		c := unknownContext(territory)
 		// The subdivision's own row wins; without one the country's row
 		// applies, since a country at war is at war in its regions too.
-		for _, t := range territoryRows(territory) {
+		for t := range territoryRows(territory) {
 			row, err := v.context(ctx, t)
 			if err != nil {
 				ctxErr = err
@@ -126,10 +127,13 @@ func buildFacts(ctx context.Context, v view, acct *vigil.Account) ([]*Facts, err
 			f.Parents = append(f.Parents, partyFact(p, "parent", ctxOf))
 		}
 		// The chain, each party once, and the contexts of its territories.
-		seen := map[string]bool{}
+		// A chain holds a handful of parties, so the de-duplication below
+		// scans short slices: a map each would be most of the allocations
+		// of the full run.
+		f.Chain = make([]PartyFact, 0, 2+len(f.Intermediaries)+len(f.Parents))
+		f.deps = make([]string, 0, cap(f.Chain))
 		add := func(p PartyFact) {
-			if !seen[p.ID] {
-				seen[p.ID] = true
+			if !slices.Contains(f.deps, p.ID) {
 				f.Chain = append(f.Chain, p)
 				f.deps = append(f.deps, p.ID)
 			}
@@ -142,13 +146,14 @@ func buildFacts(ctx context.Context, v view, acct *vigil.Account) ([]*Facts, err
 		for _, p := range f.Parents {
 			add(p)
 		}
-		seenT := map[string]bool{}
+		var seenT [8]string
+		territories := seenT[:0]
 		for _, p := range f.Chain {
-			for _, t := range territoryRows(p.Territory) {
-				if seenT[t] {
+			for t := range territoryRows(p.Territory) {
+				if slices.Contains(territories, t) {
 					continue
 				}
-				seenT[t] = true
+				territories = append(territories, t)
 				if row, err := v.context(ctx, t); err != nil {
 					return nil, fmt.Errorf("facts of account %s: %w", acct.ID, err)
 				} else if row != nil {
@@ -160,10 +165,8 @@ func buildFacts(ctx context.Context, v view, acct *vigil.Account) ([]*Facts, err
 		if err != nil {
 			return nil, fmt.Errorf("facts of account %s: %w", acct.ID, err)
 		}
-		seenS := map[string]bool{}
 		for _, s := range srcs {
-			if !seenS[s.ID] {
-				seenS[s.ID] = true
+			if !slices.ContainsFunc(f.Sources, func(have SourceFact) bool { return have.ID == s.ID }) {
 				f.Sources = append(f.Sources, sourceFact(s))
 			}
 		}
@@ -187,16 +190,17 @@ func cmpString(a, b string) int {
 	return 0
 }
 
-// territoryRows lists the context rows that may describe a territory, most
+// territoryRows yields the context rows that may describe a territory, most
 // specific first: a subdivision's own row, then its country's.
-func territoryRows(t string) []string {
-	if t == "" {
-		return nil
+func territoryRows(t string) iter.Seq[string] {
+	return func(yield func(string) bool) {
+		if t == "" || !yield(t) {
+			return
+		}
+		if c := vigil.CountryOf(t); c != t {
+			yield(c)
+		}
 	}
-	if c := vigil.CountryOf(t); c != t {
-		return []string{t, c}
-	}
-	return []string{t}
 }
 
 // memView is the whole portfolio in memory, for the full run.

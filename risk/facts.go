@@ -206,19 +206,20 @@ func unknownContext(territory string) ContextFact {
 
 // finish sorts the derived lists and replaces nil lists by empty ones.
 func (f *Facts) finish() {
-	capSet := map[string]bool{}
-	regSet := map[string]bool{}
+	// Sorted and compacted slices rather than sets: an account has a few
+	// services, and finish runs for every relationship of the full run.
+	caps, regions := []string{}, []string{}
 	for _, s := range f.Services {
 		if s.Status != string(vigil.SubscriptionActive) && s.Status != string(vigil.SubscriptionRestricted) {
 			continue
 		}
-		for _, c := range s.Capabilities {
-			capSet[c] = true
-		}
-		regSet[s.Region] = true
+		caps = append(caps, s.Capabilities...)
+		regions = append(regions, s.Region)
 	}
-	f.Capabilities = sortedKeys(capSet)
-	f.Regions = sortedKeys(regSet)
+	slices.Sort(caps)
+	slices.Sort(regions)
+	f.Capabilities = slices.Clip(slices.Compact(caps))
+	f.Regions = slices.Clip(slices.Compact(regions))
 	if f.Intermediaries == nil {
 		f.Intermediaries = []PartyFact{}
 	}
@@ -249,13 +250,4 @@ func (f *Facts) finish() {
 	if f.Declarations == nil {
 		f.Declarations = []DeclarationFact{}
 	}
-}
-
-func sortedKeys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
 }

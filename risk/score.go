@@ -8,6 +8,7 @@ import (
 	"math"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -171,7 +172,9 @@ func (p *Policy) Assess(f *Facts) (*Assessment, error) {
 	// Severity: each dimension is the highest any fired flag gives it.
 	a.Scale, a.Scope, a.Irremediability = sc.Baseline.Scale, sc.Baseline.Scope, sc.Baseline.Irremediability
 	baseL := sc.Baseline.Likelihood
-	why := map[string][]string{}
+	// The fired flags' contribution to each dimension, for the derivation:
+	// scale, scope, irremediability, likelihood.
+	var why [4][]string
 	invRank := slices.Index(sc.Involvement.Order, sc.Involvement.Default)
 	a.Involvement = sc.Involvement.Default
 	for _, fr := range p.flags {
@@ -184,10 +187,10 @@ func (p *Policy) Assess(f *Facts) (*Assessment, error) {
 		}
 		a.Flags = append(a.Flags, *r)
 		m := fr.meta
-		why["scale"] = append(why["scale"], fmt.Sprintf("%s %d", r.ID, m.Scale))
-		why["scope"] = append(why["scope"], fmt.Sprintf("%s %d", r.ID, m.Scope))
-		why["irremediability"] = append(why["irremediability"], fmt.Sprintf("%s %d", r.ID, m.Irremediability))
-		why["likelihood"] = append(why["likelihood"], fmt.Sprintf("%s %d", r.ID, m.Likelihood))
+		why[0] = append(why[0], r.ID+" "+strconv.Itoa(m.Scale))
+		why[1] = append(why[1], r.ID+" "+strconv.Itoa(m.Scope))
+		why[2] = append(why[2], r.ID+" "+strconv.Itoa(m.Irremediability))
+		why[3] = append(why[3], r.ID+" "+strconv.Itoa(m.Likelihood))
 		a.Scale, a.Scope, a.Irremediability = max(a.Scale, m.Scale), max(a.Scope, m.Scope), max(a.Irremediability, m.Irremediability)
 		baseL = max(baseL, m.Likelihood)
 		if m.Involvement != "" {
@@ -196,16 +199,17 @@ func (p *Policy) Assess(f *Facts) (*Assessment, error) {
 			}
 		}
 	}
-	dim := func(name string, v, base int) string {
-		if len(why[name]) == 0 {
-			return fmt.Sprintf("%s %d: baseline, no red flag fired", name, v)
+	dim := func(name string, d, v, base int) string {
+		if len(why[d]) == 0 {
+			return name + " " + strconv.Itoa(v) + ": baseline, no red flag fired"
 		}
-		return fmt.Sprintf("%s %d = highest of baseline %d and the red flags (%s)", name, v, base, strings.Join(why[name], ", "))
+		return fmt.Sprintf("%s %d = highest of baseline %d and the red flags (%s)", name, v, base, strings.Join(why[d], ", "))
 	}
+	a.Derivation = make([]string, 0, 9)
 	a.Derivation = append(a.Derivation,
-		dim("scale", a.Scale, sc.Baseline.Scale),
-		dim("scope", a.Scope, sc.Baseline.Scope),
-		dim("irremediability", a.Irremediability, sc.Baseline.Irremediability))
+		dim("scale", 0, a.Scale, sc.Baseline.Scale),
+		dim("scope", 1, a.Scope, sc.Baseline.Scope),
+		dim("irremediability", 2, a.Irremediability, sc.Baseline.Irremediability))
 	a.Severity = a.Scale * a.Scope * a.Irremediability
 	a.Severe = a.Scale >= sc.SevereAt || a.Scope >= sc.SevereAt || a.Irremediability >= sc.SevereAt
 	a.Derivation = append(a.Derivation, fmt.Sprintf("severity %d = scale %d x scope %d x irremediability %d; severe: %v (any dimension >= %d)",
@@ -214,7 +218,7 @@ func (p *Policy) Assess(f *Facts) (*Assessment, error) {
 	// Likelihood: the highest a flag gives, raised by the likelihood rules
 	// and by several flags, capped.
 	a.Likelihood = baseL
-	steps := []string{dim("likelihood", baseL, sc.Baseline.Likelihood)}
+	steps := []string{dim("likelihood", 3, baseL, sc.Baseline.Likelihood)}
 	for _, fr := range p.raisers {
 		r, err := fire(fr)
 		if err != nil {

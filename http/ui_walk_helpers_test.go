@@ -32,7 +32,7 @@ func userSession(t *testing.T, browser context.Context) context.Context {
 	// each session gets its own.
 	ctx, cancel := chromedp.NewContext(context.WithoutCancel(browser), chromedp.WithNewBrowserContext())
 	t.Cleanup(cancel)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
 	t.Cleanup(cancelTimeout)
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(walkWidth, walkHeight)); err != nil {
 		t.Fatalf("open a browser session: %v", err)
@@ -128,5 +128,6 @@ func doSteps(ctx context.Context, steps ...chromedp.Action[chromedp.Void]) error
 }
 
 // stepTimeout bounds one step of the walk: a page load, a click and the
-// wait for its answer.
-const stepTimeout = 20 * time.Second
+// wait for its answer. Generous, because a 2-core CI machine running the
+// whole suite can be several times slower than a quiet one.
+const stepTimeout = 45 * time.Second

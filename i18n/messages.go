@@ -302,6 +302,7 @@ var messages = []msg{
 	m("filter.apply", "Filter", "Filtrer"),
 	p("list.shown", 0, "%d record shown|%d records shown", "%d fiche affichée|%d fiches affichées"),
 	m("list.empty", "Nothing matches these filters.", "Aucune fiche ne correspond à ces filtres."),
+	m("grv.inbox.none", "No grievance has been received yet.", "Aucune réclamation n’a encore été reçue."),
 	m("list.next", "Next page", "Page suivante"),
 	m("list.subs", "Subscriptions", "Abonnements"),
 

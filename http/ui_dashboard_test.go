@@ -52,7 +52,7 @@ func TestUIDashboardWork(t *testing.T) {
 	if err := gs.RecordEngagement(ctx, eng, "test"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := gs.Promise(ctx, eng.ID, "Answer the letter in writing", vigil.Date{Time: time.Now().UTC().Truncate(24 * time.Hour).AddDate(0, 0, 10)}, "test"); err != nil {
+	if _, err := gs.Promise(ctx, eng.ID, "Answer the letter in writing", vigil.Date{Time: time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, 10)}, "test"); err != nil {
 		t.Fatal(err)
 	}
 

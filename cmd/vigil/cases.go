@@ -36,6 +36,22 @@ func caseService(s vigil.Store) (*casework.Service, error) {
 	return casework.NewService(s, casework.Config{})
 }
 
+// withCaseActor opens the store and the casework service and looks up the
+// user named by --as: the frame of every command that changes a case.
+func (g *globals) withCaseActor(cmd *cobra.Command, as string, fn func(ctx context.Context, svc *casework.Service, u *vigil.User) error) error {
+	return g.withStore(cmd, func(ctx context.Context, s vigil.Store) error {
+		u, err := caseActor(ctx, s, as)
+		if err != nil {
+			return err
+		}
+		svc, err := caseService(s)
+		if err != nil {
+			return err
+		}
+		return fn(ctx, svc, u)
+	})
+}
+
 func addAs(cmd *cobra.Command, as *string) {
 	cmd.Flags().StringVar(as, "as", os.Getenv("VIGIL_USER"), "the Vigil user acting (env VIGIL_USER)")
 }
@@ -228,15 +244,7 @@ func newCasesOpenCmd(g *globals) *cobra.Command {
 		Example: "  vigil cases open --as amira --title 'Grievance about border checks' --priority high --parties P0000007 --subscriptions S0000012",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return g.withStore(cmd, func(ctx context.Context, s vigil.Store) error {
-				u, err := caseActor(ctx, s, as)
-				if err != nil {
-					return err
-				}
-				svc, err := caseService(s)
-				if err != nil {
-					return err
-				}
+			return g.withCaseActor(cmd, as, func(ctx context.Context, svc *casework.Service, u *vigil.User) error {
 				req.Links = lf.links()
 				c, err := svc.Open(ctx, u, req)
 				if err != nil {
@@ -268,15 +276,7 @@ func newCasesMoveCmd(g *globals) *cobra.Command {
 			"  vigil cases move 01JEXAMPLE investigating --reason 'usage went on after the suspension' --as amira",
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return g.withStore(cmd, func(ctx context.Context, s vigil.Store) error {
-				u, err := caseActor(ctx, s, as)
-				if err != nil {
-					return err
-				}
-				svc, err := caseService(s)
-				if err != nil {
-					return err
-				}
+			return g.withCaseActor(cmd, as, func(ctx context.Context, svc *casework.Service, u *vigil.User) error {
 				c, err := svc.Move(ctx, u, args[0], version, casework.Status(args[1]), casework.Outcome(outcome), reason)
 				if err != nil {
 					return err
@@ -302,15 +302,7 @@ func newCasesAssignCmd(g *globals) *cobra.Command {
 		Example: "  vigil cases assign 01JEXAMPLE amira --as bruno",
 		Args:    cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return g.withStore(cmd, func(ctx context.Context, s vigil.Store) error {
-				u, err := caseActor(ctx, s, as)
-				if err != nil {
-					return err
-				}
-				svc, err := caseService(s)
-				if err != nil {
-					return err
-				}
+			return g.withCaseActor(cmd, as, func(ctx context.Context, svc *casework.Service, u *vigil.User) error {
 				assignee := args[1]
 				if assignee == "-" {
 					assignee = ""
@@ -337,15 +329,7 @@ func newCasesCommentCmd(g *globals) *cobra.Command {
 		Example: "  vigil cases comment 01JEXAMPLE 'The reseller confirmed the end user.' --as amira",
 		Args:    cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return g.withStore(cmd, func(ctx context.Context, s vigil.Store) error {
-				u, err := caseActor(ctx, s, as)
-				if err != nil {
-					return err
-				}
-				svc, err := caseService(s)
-				if err != nil {
-					return err
-				}
+			return g.withCaseActor(cmd, as, func(ctx context.Context, svc *casework.Service, u *vigil.User) error {
 				c, err := svc.Comment(ctx, u, args[0], args[1])
 				if err != nil {
 					return err
@@ -367,15 +351,7 @@ func newCasesAttachCmd(g *globals) *cobra.Command {
 		Example: "  vigil cases attach 01JEXAMPLE minutes.pdf --as amira",
 		Args:    cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return g.withStore(cmd, func(ctx context.Context, s vigil.Store) error {
-				u, err := caseActor(ctx, s, as)
-				if err != nil {
-					return err
-				}
-				svc, err := caseService(s)
-				if err != nil {
-					return err
-				}
+			return g.withCaseActor(cmd, as, func(ctx context.Context, svc *casework.Service, u *vigil.User) error {
 				content, err := readLimited(args[1], svc.MaxAttachment())
 				if err != nil {
 					return err
@@ -424,15 +400,7 @@ func newCasesLinkCmd(g *globals) *cobra.Command {
 		Example: "  vigil cases link 01JEXAMPLE --grievances G0000003 --sources SRC12 --as amira",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return g.withStore(cmd, func(ctx context.Context, s vigil.Store) error {
-				u, err := caseActor(ctx, s, as)
-				if err != nil {
-					return err
-				}
-				svc, err := caseService(s)
-				if err != nil {
-					return err
-				}
+			return g.withCaseActor(cmd, as, func(ctx context.Context, svc *casework.Service, u *vigil.User) error {
 				c, err := svc.Link(ctx, u, args[0], 0, lf.links())
 				if err != nil {
 					return err
@@ -537,15 +505,7 @@ func newDecideProposeCmd(g *globals) *cobra.Command {
 			"      --notice-days 90 --rights-holder-effects '...' --data-handling 'returned, then deleted' --as amira",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return g.withStore(cmd, func(ctx context.Context, s vigil.Store) error {
-				u, err := caseActor(ctx, s, as)
-				if err != nil {
-					return err
-				}
-				svc, err := caseService(s)
-				if err != nil {
-					return err
-				}
+			return g.withCaseActor(cmd, as, func(ctx context.Context, svc *casework.Service, u *vigil.User) error {
 				p.CaseID, p.Type, p.SubscriptionIDs, p.Capabilities = args[0], casework.DecisionType(typ), caseIDs(subs), caseIDs(caps)
 				if cmd.Flags().Changed("notice-days") || plan.RightsHolderEffects != "" || plan.DataHandling != "" {
 					p.Disengagement = &plan
@@ -589,16 +549,9 @@ func newDecideVerdictCmd(g *globals, status casework.DecisionStatus) *cobra.Comm
 		Example: "  vigil decide " + verb + " 01JDECISION --note '...' --as bruno",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return g.withStore(cmd, func(ctx context.Context, s vigil.Store) error {
-				u, err := caseActor(ctx, s, as)
-				if err != nil {
-					return err
-				}
-				svc, err := caseService(s)
-				if err != nil {
-					return err
-				}
+			return g.withCaseActor(cmd, as, func(ctx context.Context, svc *casework.Service, u *vigil.User) error {
 				var d *casework.Decision
+				var err error
 				switch status {
 				case casework.DecisionApproved:
 					d, err = svc.Approve(ctx, u, args[0], note)
@@ -678,15 +631,7 @@ fires the refused-assurances red flag at the next recompute.`,
 		Example: "  vigil decide respond 01JDECISION --response refused --kind end_use_assurance --note 'counsel declined by letter' --as amira",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return g.withStore(cmd, func(ctx context.Context, s vigil.Store) error {
-				u, err := caseActor(ctx, s, as)
-				if err != nil {
-					return err
-				}
-				svc, err := caseService(s)
-				if err != nil {
-					return err
-				}
+			return g.withCaseActor(cmd, as, func(ctx context.Context, svc *casework.Service, u *vigil.User) error {
 				d, err := svc.RecordResponse(ctx, u, args[0], casework.ResponseRequest{Kind: casework.AssuranceKind(kind), Answer: casework.Answer(response), Note: note})
 				if err != nil {
 					return err

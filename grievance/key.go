@@ -12,6 +12,7 @@ import (
 
 	"filippo.io/age"
 	"github.com/vigil-hrdd/vigil"
+	"github.com/vigil-hrdd/vigil/internal/passkey"
 )
 
 // PassphraseEnv names the environment variable the commands read the
@@ -57,50 +58,21 @@ func GenerateKeyWorkFactor(dir, passphrase string, workFactor int) (string, erro
 	if err != nil {
 		return "", fmt.Errorf("grievance key: generate: %w", err)
 	}
-	rcpt, err := age.NewScryptRecipient(passphrase)
+	sealed, err := passkey.Seal([]byte(id.String()), passphrase, workFactor)
 	if err != nil {
 		return "", fmt.Errorf("grievance key: %w", err)
-	}
-	rcpt.SetWorkFactor(workFactor)
-	var sealed bytes.Buffer
-	w, err := age.Encrypt(&sealed, rcpt)
-	if err != nil {
-		return "", fmt.Errorf("grievance key: seal: %w", err)
-	}
-	if _, err := io.WriteString(w, id.String()); err != nil {
-		return "", fmt.Errorf("grievance key: seal: %w", err)
-	}
-	if err := w.Close(); err != nil {
-		return "", fmt.Errorf("grievance key: seal: %w", err)
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", fmt.Errorf("grievance key: %w", err)
 	}
-	if err := writeNew(filepath.Join(dir, IdentityFile), sealed.Bytes(), 0o600); err != nil {
+	if err := passkey.WriteNew(filepath.Join(dir, IdentityFile), sealed, 0o600); err != nil {
 		return "", fmt.Errorf("grievance key: %w", err)
 	}
 	recipient := id.Recipient().String()
-	if err := writeNew(filepath.Join(dir, RecipientFile), []byte(recipient+"\n"), 0o644); err != nil {
+	if err := passkey.WriteNew(filepath.Join(dir, RecipientFile), []byte(recipient+"\n"), 0o644); err != nil {
 		return "", fmt.Errorf("grievance key: %w", err)
 	}
 	return recipient, nil
-}
-
-// writeNew writes a file that must not exist yet and syncs it.
-func writeNew(path string, data []byte, perm os.FileMode) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
 }
 
 // LoadRecipient reads the recipient in dir; ENOTFOUND when there is no key
@@ -133,21 +105,12 @@ func LoadIdentity(dir, passphrase string) (*age.X25519Identity, error) {
 	if passphrase == "" {
 		return nil, vigil.FieldError("passphrase", "the grievance key's passphrase is needed")
 	}
-	pid, err := age.NewScryptIdentity(passphrase)
+	raw, err := passkey.Open(sealed, passphrase)
+	if errors.Is(err, passkey.ErrWrongPassphrase) {
+		return nil, vigil.Errorf(vigil.EFORBIDDEN, "wrong passphrase for the grievance key")
+	}
 	if err != nil {
 		return nil, fmt.Errorf("load grievance key: %w", err)
-	}
-	r, err := age.Decrypt(bytes.NewReader(sealed), pid)
-	if err != nil {
-		var noMatch *age.NoIdentityMatchError
-		if errors.As(err, &noMatch) || strings.Contains(err.Error(), "incorrect passphrase") {
-			return nil, vigil.Errorf(vigil.EFORBIDDEN, "wrong passphrase for the grievance key")
-		}
-		return nil, fmt.Errorf("load grievance key: unseal: %w", err)
-	}
-	raw, err := io.ReadAll(r)
-	if err != nil {
-		return nil, fmt.Errorf("load grievance key: unseal: %w", err)
 	}
 	id, err := age.ParseX25519Identity(strings.TrimSpace(string(raw)))
 	if err != nil {

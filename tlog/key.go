@@ -1,18 +1,16 @@
 package tlog
 
 import (
-	"bytes"
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
 
-	"filippo.io/age"
+	"github.com/vigil-hrdd/vigil/internal/passkey"
 	"golang.org/x/mod/sumdb/note"
 )
 
@@ -49,46 +47,17 @@ func InitKey(dir, origin, passphrase string) (string, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", fmt.Errorf("init log key: %w", err)
 	}
-	rcpt, err := age.NewScryptRecipient(passphrase)
+	sealed, err := passkey.Seal([]byte(skey), passphrase, 0)
 	if err != nil {
 		return "", fmt.Errorf("init log key: %w", err)
 	}
-	var sealed bytes.Buffer
-	w, err := age.Encrypt(&sealed, rcpt)
-	if err != nil {
-		return "", fmt.Errorf("init log key: seal: %w", err)
-	}
-	if _, err := io.WriteString(w, skey); err != nil {
-		return "", fmt.Errorf("init log key: seal: %w", err)
-	}
-	if err := w.Close(); err != nil {
-		return "", fmt.Errorf("init log key: seal: %w", err)
-	}
-	if err := writeNew(filepath.Join(dir, PrivateKeyFile), sealed.Bytes(), 0o600); err != nil {
+	if err := passkey.WriteNew(filepath.Join(dir, PrivateKeyFile), sealed, 0o600); err != nil {
 		return "", fmt.Errorf("init log key: %w", err)
 	}
-	if err := writeNew(filepath.Join(dir, PublicKeyFile), []byte(vkey+"\n"), 0o644); err != nil {
+	if err := passkey.WriteNew(filepath.Join(dir, PublicKeyFile), []byte(vkey+"\n"), 0o644); err != nil {
 		return "", fmt.Errorf("init log key: %w", err)
 	}
 	return vkey, nil
-}
-
-// writeNew writes a file that must not exist yet and syncs it, so that a
-// key is either fully on disk or absent.
-func writeNew(path string, data []byte, perm os.FileMode) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
 }
 
 // Signer is a note signer that also knows its public verifier key, which
@@ -132,17 +101,9 @@ func LoadSigner(dir, passphrase string) (*Signer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load log key: %w", err)
 	}
-	id, err := age.NewScryptIdentity(passphrase)
+	skey, err := passkey.Open(sealed, passphrase)
 	if err != nil {
-		return nil, fmt.Errorf("load log key: %w", err)
-	}
-	r, err := age.Decrypt(bytes.NewReader(sealed), id)
-	if err != nil {
-		return nil, fmt.Errorf("load log key: unseal (wrong %s?): %w", PassphraseEnv, err)
-	}
-	skey, err := io.ReadAll(r)
-	if err != nil {
-		return nil, fmt.Errorf("load log key: unseal: %w", err)
+		return nil, fmt.Errorf("load log key: %w (wrong %s?)", err, PassphraseEnv)
 	}
 	s, err := NewSigner(strings.TrimSpace(string(skey)))
 	if err != nil {

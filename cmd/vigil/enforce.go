@@ -108,8 +108,9 @@ func newEnforcer(s vigil.Store, adapter enforce.Adapter, graceDays, maxAttempts 
 }
 
 // step plans, dispatches (with a control plane), verifies and announces
-// due monitoring tasks, once.
-func (e *enforcer) step(ctx context.Context, w io.Writer) error {
+// due monitoring tasks, once. It reports whether the round changed
+// anything, so that a server's background rounds log only those that did.
+func (e *enforcer) step(ctx context.Context, w io.Writer) (changed bool, err error) {
 	// A decision that cannot be planned is reported after the round: the
 	// others are planned, sent and verified meanwhile.
 	plan, planErr := e.planner.Run(ctx)
@@ -121,7 +122,7 @@ func (e *enforcer) step(ctx context.Context, w io.Writer) error {
 		for range 50 {
 			d, err := e.dispatcher.RunOnce(ctx)
 			if err != nil {
-				return err
+				return false, err
 			}
 			total.Sent += d.Sent
 			total.Confirmed += d.Confirmed
@@ -132,12 +133,13 @@ func (e *enforcer) step(ctx context.Context, w io.Writer) error {
 				break
 			}
 		}
+		changed = total.Sent > 0
 		fmt.Fprintf(w, "dispatched: %d sent, %d confirmed, %d pending confirmation, %d to retry, %d failed\n",
 			total.Sent, total.Confirmed, total.Pending, total.Retrying, total.Failed)
 	}
 	v, err := e.verifier.Run(ctx)
 	if err != nil {
-		return err
+		return false, err
 	}
 	fmt.Fprintf(w, "verified: %d checked, %d verified, %d not verified (case reopened), %d waiting\n", v.Checked, v.Verified, v.Unverified, v.Waiting)
 	for _, f := range v.Findings {
@@ -145,12 +147,13 @@ func (e *enforcer) step(ctx context.Context, w io.Writer) error {
 	}
 	n, err := e.store.MarkMonitoringDue(ctx, time.Now(), e.actor)
 	if err != nil {
-		return err
+		return false, err
 	}
 	if n > 0 {
 		fmt.Fprintf(w, "monitoring: %d task(s) fell due\n", n)
 	}
-	return planErr
+	changed = changed || plan.Actions > 0 || v.Verified+v.Unverified > 0 || n > 0
+	return changed, planErr
 }
 
 func newEnforceCmd(g *globals) *cobra.Command {
@@ -197,7 +200,7 @@ func newEnforceRunCmd(g *globals) *cobra.Command {
 				}
 				w := cmd.OutOrStdout()
 				for {
-					err := e.step(ctx, w)
+					_, err := e.step(ctx, w)
 					if !watch {
 						return err
 					}

@@ -168,9 +168,9 @@ func keepEnforced(ctx context.Context, s vigil.Store, logger *slog.Logger) {
 	defer tick.Stop()
 	for {
 		var out strings.Builder
-		if err := e.step(ctx, &out); err != nil && ctx.Err() == nil {
+		if changed, err := e.step(ctx, &out); err != nil && ctx.Err() == nil {
 			logger.Warn("enforcement round", "err", err)
-		} else if !strings.Contains(out.String(), "planned: 0 action(s) from 0 decision(s)\ndispatched: 0 sent") {
+		} else if changed {
 			logger.Info("enforcement round", "summary", strings.ReplaceAll(strings.TrimSpace(out.String()), "\n", "; "))
 		}
 		select {

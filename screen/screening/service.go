@@ -105,6 +105,12 @@ type ImportRequest struct {
 	// Kind says what the list is about (default: DefaultKinds).
 	Kind  string
 	Actor string
+	// File is the name recorded with the version (default: the path's
+	// base name); an upload gives the names it was sent with.
+	File string
+	// shown replaces the temporary directory of an upload in errors,
+	// which then name the file as it was sent.
+	shown string
 }
 
 // ImportSummary is what an import stored.
@@ -167,13 +173,23 @@ func (s *Service) Import(ctx context.Context, req ImportRequest) (*ImportSummary
 	if err != nil {
 		var pe *lists.ParseError
 		if errors.As(err, &pe) {
-			e := vigil.Errorf(vigil.EINVALID, "%s", pe.Error())
+			shown := *pe
+			if req.shown != "" {
+				if rel, err := filepath.Rel(req.shown, pe.File); err == nil && !strings.HasPrefix(rel, "..") {
+					shown.File = filepath.ToSlash(rel)
+				}
+			}
+			// The field goes in the error's Field (the problem document's
+			// field member), so the message says it once.
+			shown.Field = ""
+			e := vigil.Errorf(vigil.EINVALID, "%s", shown.Error())
+			e.Field = pe.Field
 			return nil, e
 		}
-		return nil, vigil.Errorf(vigil.EINVALID, "list %s: %v", req.Path, err)
+		return nil, vigil.Errorf(vigil.EINVALID, "list %s: %v", req.displayPath(), err)
 	}
 	if len(ents) == 0 {
-		return nil, vigil.Errorf(vigil.EINVALID, "list %s: no entries", req.Path)
+		return nil, vigil.Errorf(vigil.EINVALID, "list %s: no entries", req.displayPath())
 	}
 	contentDigest, hashes := digestEntities(ents)
 
@@ -195,7 +211,11 @@ func (s *Service) Import(ctx context.Context, req ImportRequest) (*ImportSummary
 	}
 	ch := lists.Diff(old, ents)
 	version := base + 1
-	v := NewVersion{Base: base, Version: ListVersion{List: name, Version: version, Format: format, Kind: kind, File: filepath.Base(req.Path),
+	file := req.File
+	if file == "" {
+		file = filepath.Base(req.Path)
+	}
+	v := NewVersion{Base: base, Version: ListVersion{List: name, Version: version, Format: format, Kind: kind, File: file,
 		FileDigest: fileDigest, ContentDigest: contentDigest, Entries: len(hashes), Added: len(ch.Added), Changed: len(ch.Changed),
 		Removed: len(ch.Removed), ImportedAt: s.now().UTC(), ImportedBy: req.Actor, Current: true}}
 	for _, e := range ch.Added {
@@ -218,6 +238,14 @@ func (s *Service) Import(ctx context.Context, req ImportRequest) (*ImportSummary
 	s.log.Info("screening: list imported", "list", name, "version", version, "entries", len(hashes),
 		"added", len(ch.Added), "changed", len(ch.Changed), "removed", len(ch.Removed))
 	return &ImportSummary{ListVersion: v.Version}, nil
+}
+
+// displayPath is the path as errors show it.
+func (r ImportRequest) displayPath() string {
+	if r.shown != "" && r.File != "" {
+		return r.File
+	}
+	return r.Path
 }
 
 // digestPath hashes a file, or every regular file under a directory with
@@ -384,6 +412,18 @@ func QueryOf(p *vigil.Party, parents []string) screen.Query {
 	return q
 }
 
+// parentEdge returns the child and the parent body a link joins, or false
+// for a link that is not about a parent body (resells_to, acts_for).
+func parentEdge(l *vigil.Link) (child, parent string, ok bool) {
+	switch l.Type {
+	case vigil.LinkOwns, vigil.LinkControls:
+		return l.To, l.From, true
+	case vigil.LinkUnitOf:
+		return l.From, l.To, true
+	}
+	return "", "", false
+}
+
 // partyQueries reads every party and the names of its direct parents.
 func (s *Service) partyQueries(ctx context.Context) ([]screen.Query, map[string]string, error) {
 	var parties []*vigil.Party
@@ -414,13 +454,8 @@ func (s *Service) partyQueries(ctx context.Context) ([]screen.Query, map[string]
 			return nil, nil, fmt.Errorf("links of parties: %w", err)
 		}
 		for _, l := range links {
-			child, parent := "", ""
-			switch l.Type {
-			case vigil.LinkOwns, vigil.LinkControls:
-				child, parent = l.To, l.From
-			case vigil.LinkUnitOf:
-				child, parent = l.From, l.To
-			default:
+			child, parent, ok := parentEdge(l)
+			if !ok {
 				continue
 			}
 			if n, ok := names[parent]; ok && !slices.Contains(parentsOf[child], n) {
@@ -435,13 +470,117 @@ func (s *Service) partyQueries(ctx context.Context) ([]screen.Query, map[string]
 	return qs, names, nil
 }
 
+// linksOf returns the links of the parties, asked in slices the stores
+// take in one query.
+func (s *Service) linksOf(ctx context.Context, ids []string) ([]*vigil.Link, error) {
+	var out []*vigil.Link
+	for lo := 0; lo < len(ids); lo += 500 {
+		links, err := s.recs.LinksOf(ctx, ids[lo:min(lo+500, len(ids))])
+		if err != nil {
+			return nil, fmt.Errorf("links of parties: %w", err)
+		}
+		out = append(out, links...)
+	}
+	return out, nil
+}
+
+// queriesFor reads the named parties and the parties directly under them
+// (whose queries carry their parents' names, so a renamed parent body
+// changes them too), with the names of each one's parents. A party that no
+// longer exists is left out.
+func (s *Service) queriesFor(ctx context.Context, ids []string) ([]screen.Query, map[string]string, error) {
+	ids = slices.Clone(ids)
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	links, err := s.linksOf(ctx, ids)
+	if err != nil {
+		return nil, nil, err
+	}
+	named := map[string]bool{}
+	for _, id := range ids {
+		named[id] = true
+	}
+	var children []string
+	for _, l := range links {
+		if child, parent, ok := parentEdge(l); ok && named[parent] && !named[child] && !slices.Contains(children, child) {
+			children = append(children, child)
+		}
+	}
+	if len(children) > 0 {
+		more, err := s.linksOf(ctx, children)
+		if err != nil {
+			return nil, nil, err
+		}
+		links = append(links, more...)
+	}
+	targets := append(ids, children...)
+	parties := map[string]*vigil.Party{}
+	get := func(id string) (*vigil.Party, error) {
+		if p, ok := parties[id]; ok {
+			return p, nil
+		}
+		p, err := vigil.GetAs[*vigil.Party](ctx, s.recs, vigil.KindParty, id)
+		if vigil.ErrorCode(err) == vigil.ENOTFOUND {
+			parties[id] = nil
+			return nil, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("party %s: %w", id, err)
+		}
+		parties[id] = p
+		return p, nil
+	}
+	inTargets := map[string]bool{}
+	for _, id := range targets {
+		inTargets[id] = true
+	}
+	parentsOf := map[string][]string{}
+	seen := map[string]bool{}
+	for _, l := range links {
+		child, parent, ok := parentEdge(l)
+		if !ok || !inTargets[child] || seen[l.ID] {
+			continue
+		}
+		seen[l.ID] = true
+		p, err := get(parent)
+		if err != nil {
+			return nil, nil, err
+		}
+		if p != nil && !slices.Contains(parentsOf[child], p.Name) {
+			parentsOf[child] = append(parentsOf[child], p.Name)
+		}
+	}
+	var qs []screen.Query
+	names := map[string]string{}
+	for _, id := range targets {
+		p, err := get(id)
+		if err != nil {
+			return nil, nil, err
+		}
+		if p == nil {
+			continue
+		}
+		names[p.ID] = p.Name
+		qs = append(qs, QueryOf(p, parentsOf[p.ID]))
+	}
+	return qs, names, nil
+}
+
 // RunRequest starts a portfolio run.
 type RunRequest struct {
 	// Delta screens only parties whose screened content changed since the
 	// last run (against every entry) and every party against only the
 	// entries added or changed since the last run. The first run is full.
 	Delta bool
-	Actor string
+	// Parties, with Delta, narrows the run to these parties and the
+	// parties directly under them: each whose screened content changed
+	// since it was last screened is screened against every current entry,
+	// and nothing else is. List versions not screened yet stay unscreened
+	// for the rest of the portfolio. Before any run it is ignored (the
+	// first run is full). A narrowed run that finds nothing to screen
+	// stores nothing and returns a Run without an ID.
+	Parties []string
+	Actor   string
 }
 
 // Run screens the portfolio against the current list versions and stores
@@ -460,15 +599,18 @@ func (s *Service) Run(ctx context.Context, req RunRequest) (*Run, error) {
 	for _, l := range lists {
 		kinds[l.List] = l.Kind
 	}
+	cur, err := s.st.ScreeningCursor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if req.Delta && len(req.Parties) > 0 && len(cur.Parties) > 0 {
+		return s.runParties(ctx, req, cur, lists, kinds, start)
+	}
 	queries, names, err := s.partyQueries(ctx)
 	if err != nil {
 		return nil, err
 	}
 	s.log.Debug("screening: parties read", "parties", len(queries), "took", time.Since(start))
-	cur, err := s.st.ScreeningCursor(ctx)
-	if err != nil {
-		return nil, err
-	}
 	full := !req.Delta || len(cur.Parties) == 0
 	res := RunResult{All: full, Run: Run{ID: runID(start), Mode: "full", StartedAt: start, Actor: req.Actor,
 		Lists: map[string]int{}, Parties: len(queries)}}
@@ -540,11 +682,6 @@ func (s *Service) Run(ctx context.Context, req RunRequest) (*Run, error) {
 		}
 	}
 	s.log.Debug("screening: index ready", "took", time.Since(start))
-	type job struct {
-		q  int
-		ix *screen.Index
-		by map[EntryKey]Entry
-	}
 	jobs := make([]job, 0, len(fullQ)+len(deltaQ))
 	for _, i := range fullQ {
 		jobs = append(jobs, job{i, c.ix, c.entries})
@@ -552,6 +689,68 @@ func (s *Service) Run(ctx context.Context, req RunRequest) (*Run, error) {
 	for _, i := range deltaQ {
 		jobs = append(jobs, job{i, deltaIx, deltaEntries})
 	}
+	if res.Findings, err = s.screenJobs(ctx, jobs, queries, hashes, names, kinds); err != nil {
+		return nil, err
+	}
+	return s.saveRun(ctx, res)
+}
+
+// runParties is the narrowed delta run of RunRequest.Parties.
+func (s *Service) runParties(ctx context.Context, req RunRequest, cur *Cursor, lists []ListVersion, kinds map[string]string, start time.Time) (*Run, error) {
+	queries, names, err := s.queriesFor(ctx, req.Parties)
+	if err != nil {
+		return nil, err
+	}
+	res := RunResult{Run: Run{ID: runID(start), Mode: "delta", StartedAt: start, Actor: req.Actor, Lists: map[string]int{}, Parties: len(queries)}}
+	// The versions recorded as screened stay what they were: the rest of
+	// the portfolio has not met a newer version's entries yet.
+	for _, l := range lists {
+		if v, ok := cur.Lists[l.List]; ok {
+			res.Run.Lists[l.List] = v
+		}
+	}
+	hashes := make([]string, len(queries))
+	var todo []int
+	for i, q := range queries {
+		hashes[i] = QueryHash(q)
+		if cur.Parties[q.ID] != hashes[i] {
+			todo = append(todo, i)
+			res.Parties = append(res.Parties, PartyState{PartyID: q.ID, Hash: hashes[i]})
+		}
+	}
+	res.Run.PartiesScreened = len(todo)
+	if len(todo) == 0 {
+		res.Run.ID = ""
+		res.Run.FinishedAt = s.now().UTC()
+		return &res.Run, nil
+	}
+	c, err := s.index(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, l := range c.lists {
+		kinds[l.List] = l.Kind
+	}
+	jobs := make([]job, len(todo))
+	for j, i := range todo {
+		jobs[j] = job{i, c.ix, c.entries}
+	}
+	if res.Findings, err = s.screenJobs(ctx, jobs, queries, hashes, names, kinds); err != nil {
+		return nil, err
+	}
+	return s.saveRun(ctx, res)
+}
+
+// job is one party (an index into the run's queries) to screen against an
+// index whose entries are in by.
+type job struct {
+	q  int
+	ix *screen.Index
+	by map[EntryKey]Entry
+}
+
+// screenJobs screens the jobs on the service's workers.
+func (s *Service) screenJobs(ctx context.Context, jobs []job, queries []screen.Query, hashes []string, names, kinds map[string]string) ([]Finding, error) {
 	found := make([][]Finding, len(jobs))
 	var wg sync.WaitGroup
 	next := make(chan int)
@@ -584,10 +783,15 @@ func (s *Service) Run(ctx context.Context, req RunRequest) (*Run, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	var out []Finding
 	for _, f := range found {
-		res.Findings = append(res.Findings, f...)
+		out = append(out, f...)
 	}
-	s.log.Debug("screening: screened", "findings", len(res.Findings), "took", time.Since(start))
+	return out, nil
+}
+
+func (s *Service) saveRun(ctx context.Context, res RunResult) (*Run, error) {
+	s.log.Debug("screening: screened", "findings", len(res.Findings), "took", time.Since(res.Run.StartedAt))
 	res.Run.FinishedAt = s.now().UTC()
 	run, err := s.st.SaveRun(ctx, res)
 	if err != nil {

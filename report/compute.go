@@ -79,6 +79,9 @@ func Build(ctx context.Context, s Store, opt Options) (*Document, error) {
 		}
 	}
 	doc.Figures = hiddenLast(figs)
+	if doc.Named, err = namedDecisions(ctx, s, doc.Period); err != nil {
+		return nil, err
+	}
 	return doc, nil
 }
 

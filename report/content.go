@@ -141,6 +141,18 @@ func (w *writer) decisions() table {
 	return w.compare("", rows...)
 }
 
+// named lists the decisions the provider chose to make public by name.
+func (w *writer) named() table {
+	t := table{Caption: w.t("C1.named"), Head: []string{w.t("col.date"), w.t("col.decision"), w.t("col.customer"), w.t("col.capabilities")}}
+	for _, n := range w.doc.Named {
+		t.Rows = append(t.Rows, []string{w.loc.Date(n.DecidedAt), label(w.lang, "decision", n.Type), strings.Join(n.Parties, "; "), strings.Join(n.Capabilities, ", ")})
+	}
+	if len(t.Rows) == 0 {
+		t.Rows = [][]string{{w.t("C1.named.none"), "", "", ""}}
+	}
+	return t
+}
+
 func (w *writer) breakdowns() []table {
 	var out []table
 	if g := w.groupTable("decisions.by_country", w.t("col.country"), "country"); len(g.Rows) > 0 {
@@ -246,7 +258,7 @@ func layout(doc *Document, tmpl, lang string) (*content, error) {
 			{Title: w.t("B"), Paras: []string{w.t("B.text")}, Tables: []table{salient, flags}},
 			{Title: w.t("B.geo"), Sub: true, Charts: []string{"heatmap"}},
 			{Title: w.t("C")},
-			{Title: w.t("C1"), Sub: true, Paras: []string{w.t("C1.text")}, Tables: []table{w.decisions()}, Charts: []string{"decisions"}},
+			{Title: w.t("C1"), Sub: true, Paras: []string{w.t("C1.text")}, Tables: []table{w.decisions(), w.named()}, Charts: []string{"decisions"}},
 			{Title: w.t("C2"), Sub: true, Paras: []string{w.t("C2.text")}, Tables: []table{w.engagement()}},
 			{Title: w.t("C3"), Sub: true, Paras: []string{w.t("C3.text")}, Tables: w.assessing(), Charts: []string{"timeseries"}},
 			{Title: w.t("C4"), Sub: true, Paras: []string{w.t("C4.text")}, Tables: w.breakdownsAfter(w.enforcement())},
@@ -258,7 +270,7 @@ func layout(doc *Document, tmpl, lang string) (*content, error) {
 		c.Sections = []section{
 			{Title: w.t("S1"), Paras: []string{w.t("S1.text"), w.t("A.text")}},
 			{Title: w.t("S2"), Paras: []string{w.t("B.text"), w.t("C3.text")}, Tables: append([]table{salient, flags}, w.assessing()...), Charts: []string{"heatmap"}},
-			{Title: w.t("S3"), Paras: []string{w.t("C1.text")}, Tables: append([]table{w.decisions()}, w.breakdownsAfter(w.enforcement())...), Charts: []string{"decisions"}},
+			{Title: w.t("S3"), Paras: []string{w.t("C1.text")}, Tables: append([]table{w.decisions(), w.named()}, w.breakdownsAfter(w.enforcement())...), Charts: []string{"decisions"}},
 			{Title: w.t("S4"), Paras: []string{w.t("C6.text")}, Tables: grv},
 			{Title: w.t("S5"), Paras: []string{w.t("C2.text")}, Tables: []table{w.engagement()}},
 			{Title: w.t("S6"), Tables: []table{w.changes()}, Charts: []string{"timeseries"}},

@@ -49,6 +49,9 @@ type Document struct {
 	// the report was rendered without a log, which makes it unverifiable.
 	Checkpoint *Checkpoint `json:"checkpoint,omitempty"`
 	Figures    []Figure    `json:"figures"`
+	// Named are the public decisions of the period (see NamedDecision);
+	// they are content the provider chose to publish, not figures.
+	Named []NamedDecision `json:"named_decisions,omitempty"`
 }
 
 // Checkpoint is a signed C2SP checkpoint and what it says.

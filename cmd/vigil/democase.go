@@ -146,6 +146,8 @@ func demoCase(ctx context.Context, s vigil.Store, w io.Writer) error {
 		fmt.Fprintf(w, "  case %s opened by %s (%s, due %s), linking %d subscription(s)\n", c.ID, analyst.ID, c.Priority, c.Due.Format(time.DateOnly), len(subs))
 	}
 	d, err := svc.Propose(ctx, analyst, casework.Proposal{CaseID: c.ID, Type: casework.DecisionSuspend, SubscriptionIDs: subs,
+		// Public: the transparency report names this customer, to show the choice a provider makes case by case.
+		Public:  true,
 		Reasons: fmt.Sprintf("Assessment %s v%d: %s tier, recommended action %s; suspend the services at risk while the heightened review runs.", row.ID, row.Version, row.Tier, row.Action)})
 	if err != nil {
 		return fmt.Errorf("demo case: propose: %w", err)

@@ -80,6 +80,9 @@ type dictionary struct {
 	concepts  []string
 	conceptID map[string]uint16
 	nick      map[string][]uint16 // nickname groups of a romanised given name
+	// particleNick: nickname groups of words the dictionary reads as
+	// name particles
+	particleNick map[string][]uint16
 }
 
 var (
@@ -277,6 +280,21 @@ func buildDictionary(raw []byte) *dictionary {
 			d.nick[key] = appendUnique(d.nick[key], id)
 		}
 	}
+	for i, g := range hypocorisms {
+		id := d.concept("H:" + strconv.Itoa(i))
+		for _, w := range strings.FieldsFunc(g, func(r rune) bool { return r == ',' || r == ':' }) {
+			key, _ := phraseKey(w)
+			d.nick[key] = appendUnique(d.nick[key], id)
+		}
+	}
+	// A nickname that is also a name particle ("Ben", the Hebrew "son
+	// of") is found through particleNick: analysis gives it no Nick.
+	d.particleNick = map[string][]uint16{}
+	for k, ids := range d.nick {
+		if p, ok := d.phrases[k]; ok && p.kind == KindPersonPart {
+			d.particleNick[k] = ids
+		}
+	}
 	// Generic person names (Muhammad, Abu Ali) stay words; their rarity is
 	// what the index weighs.
 	return d
@@ -326,3 +344,78 @@ func sortedKeys(m map[string][]string) []string {
 	sort.Strings(ks)
 	return ks
 }
+
+// regionWords are one-word names of world regions that organisations add
+// to the name of a branch or subsidiary ("Faberlic Europe", "Acme Asia
+// Pacific"), in English and the main languages of company registers.
+// Countries are found by countryWord; these are the regions above them.
+var regionWords = map[string]bool{
+	"europe": true, "europa": true, "evropa": true, "asia": true, "azija": true, "aziya": true, "asien": true, "asie": true,
+	"africa": true, "afrika": true, "afrique": true, "america": true, "americas": true, "amerika": true, "amerique": true,
+	"eurasia": true, "evraziya": true, "oceania": true, "pacific": true, "pazifik": true, "pacifique": true,
+	"emea": true, "apac": true, "mena": true, "latam": true, "benelux": true, "nordic": true, "nordics": true,
+	"scandinavia": true, "skandinavien": true, "baltic": true, "baltics": true, "balkans": true, "caribbean": true,
+	"levant": true, "maghreb": true, "iberia": true, "mideast": true,
+}
+
+func isRegionWord(s string) bool { return regionWords[s] }
+
+// hypocorisms are common given names with their short and familiar forms
+// (hypocorisms, diminutives) in the languages most frequent on risk lists,
+// one group per full name: "full name spellings: short forms". A short
+// form shared by several names belongs to each group (Sasha is Aleksandr
+// and Aleksandra), while the full names of different groups never meet
+// through it. Compiled from the usual naming conventions of each language
+// (standard references on English, German, French, Italian, Spanish,
+// Portuguese, Russian, Ukrainian, Polish, Hebrew and Arabic given names);
+// it extends rigour's person_nick table.
+var hypocorisms = []string{
+	// English
+	"Abraham: Abe, Abie", "Albert: Al, Bert, Bertie", "Alexander: Alex, Alec, Sandy, Xander", "Alexandra: Alex, Sandra, Sandy, Lexi",
+	"Alfred: Alf, Alfie, Fred", "Allan, Alan: Al", "Anthony, Antony: Tony, Ant", "Arthur: Art, Artie", "Barbara: Barb, Babs",
+	"Bartholomew: Bart", "Benjamin: Ben, Benny, Benji", "Bernard: Bernie", "Catherine, Katherine, Kathryn: Cathy, Kathy, Kate, Katie, Kay, Kit",
+	"Charles: Charlie, Chuck, Chas, Chaz", "Christina, Christine: Chris, Tina, Christy", "Clifford: Cliff", "Cynthia: Cindy",
+	"Daniel: Dan, Danny", "Donald: Don, Donnie", "Dorothy: Dot, Dottie", "Edward: Ed, Eddie, Ned, Ted", "Elizabeth: Liz, Lizzie, Beth, Betty, Betsy, Eliza, Libby",
+	"Eugene: Gene", "Frances: Fran, Frankie", "Francis: Frank", "Franklin: Frank", "Frederick: Fred, Freddie", "Gerald: Gerry, Jerry",
+	"Gregory: Greg", "Harold: Harry, Hal", "Henry: Harry, Hank", "Herbert: Herb, Bert", "Isaac: Ike", "Jacob: Jake", "James: Jim, Jimmy, Jamie",
+	"Jeffrey, Geoffrey: Jeff, Geoff", "Jennifer: Jen, Jenny", "Jerome: Jerry", "John: Johnny, Jack", "Jonathan: Jon, Jonny", "Joseph: Joe, Joey",
+	"Joshua: Josh", "Judith: Judy", "Kenneth: Ken, Kenny", "Lawrence, Laurence: Larry, Laurie", "Leonard: Leo, Len, Lenny", "Louis, Lewis: Lou",
+	"Margaret: Maggie, Meg, Peggy, Marge, Margie", "Matthew: Matt", "Michael: Mike, Mikey, Mick, Mickey", "Nathaniel, Nathan: Nate, Nat",
+	"Nicholas: Nick, Nicky", "Oliver: Ollie", "Patricia: Pat, Patty, Trish", "Patrick: Pat, Paddy", "Peter: Pete", "Philip, Phillip: Phil",
+	"Rebecca: Becky", "Richard: Rick, Ricky, Rich, Dick", "Robert: Rob, Bob, Bobby, Robbie, Bert", "Ronald: Ron, Ronnie", "Samuel: Sam, Sammy",
+	"Stephen, Steven: Steve", "Susan: Sue, Susie", "Theodore: Ted, Teddy, Theo", "Thomas: Tom, Tommy", "Timothy: Tim", "Victoria: Vicky, Tori",
+	"Vincent: Vince, Vinnie", "Walter: Walt, Wally", "William: Will, Bill, Billy, Willie, Liam", "Zachary: Zach, Zack",
+	// German and Dutch
+	"Michael: Michi", "Michaela: Michi", "Johannes: Hans, Hannes, Jo", "Wolfgang: Wolf", "Friedrich: Fritz", "Joachim: Achim",
+	"Matthias: Hias", "Franziska: Franzi", "Andreas: Andi", "Katharina: Kathi, Käthe", "Elisabeth: Lisa, Liesl, Elsbeth", "Maximilian: Max", "Jakob: Jakl",
+	"Margarete: Grete, Gretel", "Susanne: Susi", "Stefanie: Steffi", "Christian: Chris", "Gerhard: Gerd", "Bernhard: Bernd", "Heinrich: Heinz, Hein",
+	"Dietrich: Dieter", "Ludwig: Lutz", "Ulrich: Ulli, Uli", "Willem: Wim", "Hendrik: Henk",
+	// French, Italian, Spanish, Portuguese
+	"Dominique: Dom", "Giuseppe: Beppe, Peppe, Pino", "Giovanni: Gianni, Nino", "Francesco: Checco",
+	"Salvatore: Totò, Turi", "Antonio: Toni, Tonio, Tonino, Toño", "José: Pepe, Chepe", "Francisco: Paco, Pancho, Curro, Cisco", "Ignacio: Nacho",
+	"Jesús: Chucho, Chuy", "Manuel: Manolo, Manu", "Guillermo: Memo", "Enrique: Quique", "Alejandro: Alejo, Jandro", "Rosario: Charo",
+	"Concepción: Concha, Conchita", "Dolores: Lola", "Mercedes: Meche", "Eduardo: Lalo", "Roberto: Beto", "Alberto: Beto", "Luis: Lucho",
+	"Gonzalo: Chalo", "Ramón: Moncho", "Federico: Fede", "Fernando: Nando", "Luiz: Lula",
+	// Russian, Ukrainian, Belarusian (with the usual Latin spellings)
+	"Aleksandr, Alexandr, Oleksandr, Aliaksandr: Sasha, Sanya, Shura", "Aleksandra, Alexandra, Oleksandra: Sasha, Shura", "Aleksey, Alexey, Alexei, Aleksei, Oleksiy: Alyosha, Lyosha",
+	"Anatoly, Anatoliy: Tolya", "Andrey, Andrei, Andriy: Andryusha", "Boris: Borya", "Vladimir, Volodymyr: Volodya, Vova, Vlad", "Vyacheslav, Viacheslav: Slava",
+	"Vladislav: Vlad, Slava", "Stanislav: Stas, Slava", "Grigory, Grigoriy, Hryhoriy: Grisha", "Dmitry, Dmitriy, Dmitri, Dmytro: Dima, Mitya",
+	"Yevgeny, Yevgeniy, Evgeny, Evgeniy, Yevhen: Zhenya", "Yevgenia, Evgenia, Yevgeniya: Zhenya", "Ivan: Vanya", "Konstantin, Kostiantyn: Kostya",
+	"Leonid: Lyonya", "Mikhail, Mykhailo: Misha", "Nikolay, Nikolai, Mykola: Kolya", "Pavel, Pavlo: Pasha", "Pyotr, Petr, Petro: Petya",
+	"Sergey, Sergei, Serhiy, Serhii: Seryozha", "Stepan: Styopa", "Fyodor, Fedor: Fedya", "Yuri, Yuriy, Yury: Yura", "Viktor: Vitya",
+	"Vasily, Vasiliy, Vasyl: Vasya", "Gennady, Gennadiy: Gena", "Valery, Valeriy: Valera", "Yaroslav: Yarik, Slava", "Maksim, Maxim: Max",
+	"Roman: Roma", "Semyon: Senya", "Timofey: Tima", "Anastasia, Anastasiya: Nastya", "Anna: Anya", "Darya, Daria: Dasha", "Yekaterina, Ekaterina: Katya",
+	"Yelena, Elena: Lena", "Irina: Ira", "Lyudmila, Ludmila: Lyuda, Mila", "Mariya, Maria: Masha", "Natalya, Natalia: Natasha", "Nadezhda: Nadya",
+	"Olga: Olya", "Svetlana: Sveta", "Tatyana, Tatiana: Tanya", "Yuliya, Yulia, Julia: Yulya", "Kseniya, Ksenia: Ksyusha", "Valentina: Valya",
+	"Galina: Galya", "Lyubov: Lyuba",
+	// Polish, Czech, South Slavic
+	"Aleksander: Olek, Olo", "Małgorzata: Gosia, Małgosia", "Katarzyna: Kasia", "Wojciech: Wojtek", "Józef: Józek", "Stanisław: Staszek",
+	"Jarosław: Jarek", "Tomasz: Tomek", "Włodzimierz: Włodek", "Zbigniew: Zbyszek", "Jiří: Jirka", "Josip: Joža", "Slobodan: Boban", "Aleksandar: Aco, Saša",
+	// Hebrew
+	"Binyamin, Benjamin, Benyamin: Bibi, Beni, Benny", "Avraham, Abraham: Avi, Avrum", "Yosef, Joseph: Yossi, Yossef", "Yitzhak, Yitzchak, Itzhak: Itzik, Tzachi",
+	"Yaakov, Yakov, Jacob: Kobi, Yanki", "Mordechai: Motti, Moti", "Shmuel, Samuel: Shmulik, Muli", "David: Dudu", "Moshe: Moshiko", "Yehoshua: Shuki",
+	"Eliyahu: Eli", "Refael, Raphael: Rafi", "Tzipora: Tzipi", "Yehuda: Yudi", "Ehud: Udi",
+	// Arabic, Persian, Turkish
+	"Mustafa: Musti", "Muhammad, Mohammed, Mohamed, Mohammad: Hamada, Hamoudi, Mido", "Ahmad, Ahmed: Hamdi", "Abdullah: Abboud, Abdo",
+	"Abdelaziz, Abdulaziz: Azouz", "Abdelrahman, Abdulrahman, Abdurrahman: Abdo", "Hussein, Husayn: Hassouna", "Mahmoud: Hamouda", "Reza: Rez",
+	"Mehmet: Memo"}

@@ -186,6 +186,13 @@ func TestGeneralRules(t *testing.T) {
 		{"digits next to digits stay apart", "organization", "Unit 40 4", "Unit 44", false},
 		{"same word count: joined text hides a substitution", "person", "Omar Khalid Ahmed Saleh", "Omar Khalid Mohamed Saleh", false},
 		{"a stopword-like word pairing a name word is a name", "person", "Si Wenhao", "Xi Wenhao", true},
+		{"a world region after a company name is a regional branch", "organization", "Tarvesko", "Tarvesko Europe GmbH", true},
+		{"a country after a company name is another company", "organization", "Tarvesko Trading", "Tarvesko Trading Mexico", false},
+		{"a short form of a given name", "person", "Kolya Vardanyan", "Nikolay Vardanyan", true},
+		{"short forms of two different names", "person", "Sasha Vardanyan", "Misha Vardanyan", false},
+		{"a particle that is also a short form", "person", "Ben Tavorian", "Benjamin Tavorian", true},
+		{"Latvian masculine endings", "person", "Aleksandrs Korotkovs", "Aleksandr Korotkov", true},
+		{"Lithuanian masculine endings", "person", "Vladimiras Korotkovas", "Vladimir Korotkov", true},
 	}
 	for _, c := range cases {
 		r := Compare(Query{Name: c.q, Type: c.typ}, Entity{ID: "x", Type: c.typ, Names: []Name{{Value: c.e, Kind: "primary"}}}, DefaultConfig())
@@ -201,6 +208,12 @@ func TestGeneralRules(t *testing.T) {
 	}
 	if s := tokSim(tok("andrea"), tok("andre"), 0.7); s >= 0.9 {
 		t.Errorf("ending andrea/andre similarity %.3f, want < 0.9", s)
+	}
+	// Only names whose every word has a Baltic ending are stemmed.
+	for in, want := range map[string]string{"Sergejs Lavrovs": "sergej lavrov", "Jonas Petraitis": "jon petrait", "Peter Hollins": "", "James Jones": "", "Anna Ozola": ""} {
+		if got := balticStem(in); got != want {
+			t.Errorf("balticStem(%q) = %q, want %q", in, got, want)
+		}
 	}
 	// The name after "bin" may pair with an ancestor further up the chain.
 	r := Compare(Query{Name: "Hamad bin Rashid", Type: "person"}, Entity{ID: "x", Type: "person", Names: []Name{{Value: "Hamad bin Salim ibn Rashid", Kind: "primary"}}}, DefaultConfig())

@@ -91,6 +91,11 @@ func phoneticKey(s string) string {
 			b = append(b, 'v')
 		case c == 'y', c == 'e':
 			b = append(b, 'i')
+		case c == 'j' && i == n-1 && i > 0 && (s[i-1] == 'e' || s[i-1] == 'o'):
+			// A final й is written j, y or i (Sergej, Sergey, Sergei;
+			// Andrej, Andrei). Not after a or i: Arabic names end in -aj, -ij
+			// (Haj, Faraj, Khadij) where j is the consonant.
+			b = append(b, 'i')
 		case c == 'o':
 			b = append(b, 'u')
 		case c == 'h':

@@ -264,3 +264,45 @@ func NormalizeText(s string) string {
 	}
 	return strings.Join(parts, " ")
 }
+
+// balticStem is a name in the Latvian or Lithuanian form (Sergejs Lavrovs,
+// Vladimiras Putinas) with the masculine endings taken off, the form
+// other languages write (Sergej Lavrov, Vladimir Putin); "" when the name
+// does not have that form. Those languages end every masculine name in
+// -s (Latvian after a consonant or j, Lithuanian -as, -is, -ys, -us) and
+// feminine ones in a vowel: a name counts when each of its words of three
+// letters or more ends so, and one at least in -s.
+func balticStem(name string) string {
+	toks := rawTokens(name)
+	if len(toks) < 2 {
+		return ""
+	}
+	out := make([]string, 0, len(toks))
+	stemmed := 0
+	for _, t := range toks {
+		w := t.text
+		if t.sc != scLatin || len(w) < 3 {
+			out = append(out, w)
+			continue
+		}
+		n := len(w)
+		switch last := w[n-1]; {
+		case last == 'a' || last == 'e':
+			out = append(out, w)
+		case last != 's' || n < 5:
+			return ""
+		case strings.IndexByte("aiuy", w[n-2]) >= 0:
+			out = append(out, w[:n-2])
+			stemmed++
+		case strings.IndexByte("aeiouy", w[n-2]) < 0:
+			out = append(out, w[:n-1])
+			stemmed++
+		default:
+			return ""
+		}
+	}
+	if stemmed == 0 {
+		return ""
+	}
+	return strings.Join(out, " ")
+}

@@ -156,7 +156,7 @@ func tokSimRaw(a, b *Token, minSim float64) float64 {
 			return 0
 		}
 	}
-	if len(a.Nick) > 0 && len(b.Nick) > 0 && sharesConcept(a.Nick, b.Nick) {
+	if isNickPair(a, b) {
 		return 0.9
 	}
 	la, lb := len(a.Text), len(b.Text)
@@ -212,6 +212,26 @@ func tokSimRaw(a, b *Token, minSim float64) float64 {
 		return 0
 	}
 	return s
+}
+
+// nickOf is the nickname groups of a token: analysis sets them on name
+// words; a word the dictionary reads as a particle ("Ben") is looked up
+// here.
+func nickOf(t *Token) []uint16 {
+	if t.Nick != nil || t.Kind != KindPersonPart {
+		return t.Nick
+	}
+	return getDict().particleNick[t.Text]
+}
+
+// isNickPair tells whether two tokens are forms of one given name (Bill
+// and William, Sasha and Aleksandr).
+func isNickPair(a, b *Token) bool {
+	if a.Kind != KindPersonPart && b.Kind != KindPersonPart && (len(a.Nick) == 0 || len(b.Nick) == 0) {
+		return false
+	}
+	na, nb := nickOf(a), nickOf(b)
+	return len(na) > 0 && len(nb) > 0 && sharesConcept(na, nb)
 }
 
 // typoShape reshapes the similarity of two spellings in one script by
@@ -510,7 +530,10 @@ func compareNamesCached(q, c *aname, cfg *Config, cls string, keepPairs bool, ca
 		if k, qk := c.toks[p.c].Kind, q.toks[p.q].Kind; (k == KindWord || k == KindNumber) && (qk == KindWord || qk == KindNumber) ||
 			// A short word some language lists as a stopword ("Si") is
 			// a name when it pairs with a name word in a person's name.
-			cls == "person" && (k == KindWord && qk == KindStop || k == KindStop && qk == KindWord) {
+			cls == "person" && (k == KindWord && qk == KindStop || k == KindStop && qk == KindWord) ||
+			// A particle that is also a given name's short form ("Ben"
+			// for Benjamin) is that name.
+			(k == KindWord && qk == KindPersonPart || k == KindPersonPart && qk == KindWord) && isNickPair(q.toks[p.q], c.toks[p.c]) {
 			r := 1.0
 			if c.rare != nil {
 				r = c.rare[p.c]
@@ -652,16 +675,16 @@ func compareNamesCached(q, c *aname, cfg *Config, cls string, keepPairs bool, ca
 			}
 		}
 	}
-	if q.sumW > 0 {
-		res.covQ = matchedQ / q.sumW
-	}
-	if c.sumW > 0 {
-		res.covC = matchedC / c.sumW
-	}
 	// Unmatched content words on both sides contradict each other (Hans
 	// Joachim / Hans O.), which is worse than one side saying more.
 	var leftQ, leftC, ctryQ, ctryC, legQ, legC bool
 	var leftWQ, leftWC float64
+	// In an organisation's name, a world region on one side only
+	// ("Faberlic Europe", "Acme Asia Pacific") names a regional branch of
+	// the same group: it weighs less than a word. A country does not:
+	// "Banco Santander México" is a bank of its own.
+	var placeWQ, placeWC float64
+	org := cls == "org"
 	var legalQ, legalC *Token
 	for i, t := range q.toks {
 		if t.Kind == KindLegal {
@@ -671,6 +694,9 @@ func compareNamesCached(q, c *aname, cfg *Config, cls string, keepPairs bool, ca
 			switch {
 			case t.Country != "":
 				ctryQ = true
+			case org && t.Kind == KindWord && isRegionWord(t.Text):
+				ctryQ = true
+				placeWQ += q.w[i]
 			case t.Kind == KindWord, t.Kind == KindPersonPart && len(t.Text) >= 3 && !isPatronymParticle(t) && !prefixLeft(t, c, usedC):
 				// An unmatched "Abdul" or "Abu" starts a name of its own.
 				leftQ = true
@@ -693,6 +719,9 @@ func compareNamesCached(q, c *aname, cfg *Config, cls string, keepPairs bool, ca
 			switch {
 			case t.Country != "":
 				ctryC = true
+			case org && t.Kind == KindWord && isRegionWord(t.Text):
+				ctryC = true
+				placeWC += c.w[j]
 			case t.Kind == KindWord, t.Kind == KindPersonPart && len(t.Text) >= 3 && !isPatronymParticle(t) && !prefixLeft(t, q, usedQ):
 				leftC = true
 				leftWC += c.w[j]
@@ -715,6 +744,19 @@ func compareNamesCached(q, c *aname, cfg *Config, cls string, keepPairs bool, ca
 		if (t.Kind == KindWord || t.Kind == KindNumber) && len(t.Text) > 1 {
 			res.contentC++
 		}
+	}
+	sumQ, sumC := q.sumW, c.sumW
+	if ctryQ != ctryC && res.informative > 0 {
+		// Only when a name word agrees: "Ministry of Defence of Ukraine"
+		// is not a branch of "Ministry of Defence".
+		sumQ -= placeWQ * placeDiscount
+		sumC -= placeWC * placeDiscount
+	}
+	if sumQ > 0 {
+		res.covQ = min(1, matchedQ/sumQ)
+	}
+	if sumC > 0 {
+		res.covC = min(1, matchedC/sumC)
 	}
 	res.leftQ, res.leftC = leftQ, leftC
 	hi, lo := res.covQ, res.covC
@@ -818,6 +860,10 @@ func compareNamesCached(q, c *aname, cfg *Config, cls string, keepPairs bool, ca
 	}
 	return res
 }
+
+// placeDiscount is the share of a one-sided region qualifier's weight
+// that does not count against an organisation name's coverage.
+const placeDiscount = 0.8
 
 // initialsAgree tells whether one name is the other with its given
 // names cut to initials ("V. Putin", "J.-C. Juncker"): one full word and
@@ -1245,10 +1291,16 @@ func prepare(q Query, rarity func(*Token) float64) *pquery {
 	for _, v := range nameVariants(q.Name) {
 		add(v, "primary")
 	}
+	if v := balticStem(q.Name); v != "" {
+		add(v, "primary")
+	}
 	for _, a := range q.Aliases {
 		if strings.TrimSpace(a) != "" {
 			add(a, "alias")
 			for _, v := range nameVariants(a) {
+				add(v, "alias")
+			}
+			if v := balticStem(a); v != "" {
 				add(v, "alias")
 			}
 		}
@@ -1265,7 +1317,11 @@ func Compare(q Query, e Entity, cfg Config) Result {
 	bestSet := false
 	var ens []*aname
 	for _, n0 := range e.Names {
-		for _, v := range append([]string{n0.Value}, nameVariants(n0.Value)...) {
+		vs := append([]string{n0.Value}, nameVariants(n0.Value)...)
+		if v := balticStem(n0.Value); v != "" {
+			vs = append(vs, v)
+		}
+		for _, v := range vs {
 			n := Name{Value: v, Kind: n0.Kind}
 			toks := analyse(n.Value)
 			ptrs := make([]*Token, len(toks))

@@ -193,6 +193,9 @@ func TestGeneralRules(t *testing.T) {
 		{"a particle that is also a short form", "person", "Ben Tavorian", "Benjamin Tavorian", true},
 		{"Latvian masculine endings", "person", "Aleksandrs Korotkovs", "Aleksandr Korotkov", true},
 		{"Lithuanian masculine endings", "person", "Vladimiras Korotkovas", "Vladimir Korotkov", true},
+		{"katakana spells a foreign name's sounds", "person", "Dorian Kasprak", "ドリアン・カスプラク", true},
+		{"katakana of another name", "person", "Dorian Kasprak", "ドリアン・カステロ", false},
+		{"Wade-Giles and pinyin", "person", "Kuo Hsiu-ch'üan", "Guo Xiuquan", true},
 	}
 	for _, c := range cases {
 		r := Compare(Query{Name: c.q, Type: c.typ}, Entity{ID: "x", Type: c.typ, Names: []Name{{Value: c.e, Kind: "primary"}}}, DefaultConfig())
@@ -213,6 +216,12 @@ func TestGeneralRules(t *testing.T) {
 	for in, want := range map[string]string{"Sergejs Lavrovs": "sergej lavrov", "Jonas Petraitis": "jon petrait", "Peter Hollins": "", "James Jones": "", "Anna Ozola": ""} {
 		if got := balticStem(in); got != want {
 			t.Errorf("balticStem(%q) = %q, want %q", in, got, want)
+		}
+	}
+	// Only names with a spelling pinyin never uses are read as Wade-Giles.
+	for in, want := range map[string]string{"Teng Hsiao-p'ing": "deng xiaoping", "Mao Zedong": "", "Nguyen Van Hung": "", "Li Peng": "", "Hsu Su-ming": "xu suming"} {
+		if got := wadeGilesVariant(in); got != want {
+			t.Errorf("wadeGilesVariant(%q) = %q, want %q", in, got, want)
 		}
 	}
 	// The name after "bin" may pair with an ancestor further up the chain.

@@ -3,6 +3,7 @@ package screen
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
 )
@@ -305,4 +306,149 @@ func balticStem(name string) string {
 		return ""
 	}
 	return strings.Join(out, " ")
+}
+
+// Wade–Giles, the romanisation of Chinese before pinyin (still used in
+// Taiwan and in older lists), writes the same syllables differently:
+// Mao Tse-tung is Mao Zedong, Hsi Chin-p'ing is Xi Jinping.
+var (
+	wgInitials = []string{"ch", "hs", "sh", "ss", "sz", "ts", "tz", "b", "c", "d", "f", "g", "h", "j", "k", "l", "m", "n", "p", "q", "r", "s", "t", "w", "x", "y", "z", ""}
+	wgFinals   = map[string]bool{
+		"a": true, "ai": true, "an": true, "ang": true, "ao": true, "e": true, "eh": true, "ei": true, "en": true, "eng": true, "erh": true, "er": true,
+		"i": true, "ia": true, "iang": true, "iao": true, "ieh": true, "ie": true, "ien": true, "ian": true, "ih": true, "in": true, "ing": true,
+		"iu": true, "iung": true, "iong": true, "o": true, "ou": true, "u": true, "ua": true, "uai": true, "uan": true, "uang": true, "ui": true,
+		"uei": true, "un": true, "ung": true, "ong": true, "uo": true, "ueh": true, "ue": true, "ü": true, "üan": true, "üeh": true, "ün": true,
+	}
+)
+
+// wgSyllable splits one romanised syllable into initial, aspiration and
+// final, or ok=false when it is not a Mandarin syllable in Wade–Giles or
+// pinyin spelling.
+func wgSyllable(s string) (ini string, asp bool, fin string, ok bool) {
+	for _, in := range wgInitials {
+		if !strings.HasPrefix(s, in) {
+			continue
+		}
+		rest := s[len(in):]
+		a := false
+		if in != "" && rest != "" && isApostrophe([]rune(rest)[0]) {
+			a = true
+			_, n := utf8.DecodeRuneInString(rest)
+			rest = rest[n:]
+		}
+		if wgFinals[rest] {
+			return in, a, rest, true
+		}
+	}
+	return "", false, "", false
+}
+
+// wadeGilesVariant is a name written in Wade–Giles rewritten in pinyin,
+// or "" when the name is not Wade–Giles: every word must be made of
+// Mandarin syllables and one at least must be spelt in a way pinyin never
+// writes (hs, ts, tz, an apostrophe, ch before i, the finals -ih, -ieh,
+// -ien, -ung, -erh, -ueh, -uei). Syllables joined by a hyphen are written
+// together, as pinyin does. Without the apostrophe an aspirated
+// consonant reads as the plain one (p'ing as bing): one letter off.
+func wadeGilesVariant(name string) string {
+	name = strings.ToLower(norm.NFC.String(name))
+	words := strings.Fields(strings.NewReplacer(",", " ", ".", " ").Replace(name))
+	if len(words) < 2 {
+		return ""
+	}
+	marked := false
+	out := make([]string, 0, len(words))
+	for _, w := range words {
+		var b strings.Builder
+		for _, syl := range strings.Split(w, "-") {
+			if syl == "" {
+				return ""
+			}
+			ini, asp, fin, ok := wgSyllable(syl)
+			if !ok {
+				return ""
+			}
+			front := fin[0] == 'i' || strings.HasPrefix(fin, "ü")
+			switch {
+			case asp, ini == "hs", ini == "ts", ini == "tz", ini == "ss", ini == "sz",
+				ini == "ch" && front && fin != "i",
+				fin == "ih", fin == "ieh", fin == "ien", fin == "ung", fin == "iung", fin == "erh", fin == "ueh", fin == "uei", fin == "üeh":
+				marked = true
+			}
+			orig := ini
+			switch ini {
+			case "p":
+				ini = map[bool]string{false: "b", true: "p"}[asp]
+			case "t":
+				ini = map[bool]string{false: "d", true: "t"}[asp]
+			case "k":
+				ini = map[bool]string{false: "g", true: "k"}[asp]
+			case "ts", "tz":
+				ini = map[bool]string{false: "z", true: "c"}[asp]
+			case "ch":
+				switch {
+				case front && fin != "ih":
+					ini = map[bool]string{false: "j", true: "q"}[asp]
+				case asp:
+					ini = "ch"
+				default:
+					ini = "zh"
+				}
+			case "hs":
+				ini = "x"
+			case "ss", "sz":
+				ini = "s"
+			case "j":
+				ini = "r"
+			}
+			switch fin {
+			case "ih":
+				fin = "i"
+			case "ieh":
+				fin = "ie"
+			case "ien":
+				fin = "ian"
+			case "ung":
+				fin = "ong"
+			case "iung":
+				fin = "iong"
+			case "erh":
+				fin = "er"
+			case "ueh", "üeh":
+				fin = "ue"
+			case "uei":
+				fin = "ui"
+			case "eh":
+				fin = "e"
+			case "o":
+				if ini == "g" || ini == "k" || ini == "h" {
+					fin = "e"
+				}
+			case "u":
+				if orig == "ss" || orig == "sz" || orig == "tz" || orig == "ts" {
+					fin = "i" // ssu, tzu, tz'u
+				}
+			}
+			b.WriteString(ini + strings.ReplaceAll(fin, "ü", "u"))
+		}
+		out = append(out, b.String())
+	}
+	if !marked {
+		return ""
+	}
+	return strings.Join(out, " ")
+}
+
+// spellingVariants are the other spellings of a name that its language's
+// conventions imply: the Latvian or Lithuanian form without its endings,
+// a Wade–Giles name in pinyin.
+func spellingVariants(name string) []string {
+	var out []string
+	if v := balticStem(name); v != "" {
+		out = append(out, v)
+	}
+	if v := wadeGilesVariant(name); v != "" {
+		out = append(out, v)
+	}
+	return out
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"unicode/utf8"
 )
 
 // aname is an analysed name ready for comparison: tokens with their
@@ -121,12 +122,45 @@ func sharesConcept(a, b []uint16) bool {
 func tokSim(a, b *Token, minSim float64) float64 {
 	s := tokSimRaw(a, b, minSim)
 	if a.Han != b.Han && s > 0.85 {
-		// A Han, Hangul or kana syllable's romanisation is one of several
+		// A Han or Hangul syllable's romanisation is one of several
 		// readings (Mandarin, Korean, Japanese, Cantonese): even an exact
-		// Latin equal is never certain.
-		s = 0.85
+		// Latin equal is never certain. Kana spell sounds: a katakana
+		// word and its Latin original differ by the vowels kana add and
+		// by l/r, v/b, which the comparison models.
+		lim := 0.85
+		if isKana(a) || isKana(b) {
+			lim = 0.92
+		}
+		s = min(s, lim)
 	}
 	return s
+}
+
+// isKana tells whether a token is written in hiragana or katakana.
+func isKana(t *Token) bool {
+	if t.Script != scSyllabic || t.Orig == "" {
+		return false
+	}
+	r, _ := utf8.DecodeRuneInString(t.Orig)
+	return r >= 0x3040 && r <= 0x30FF
+}
+
+// kanaCore takes out of a kana word's romanisation the vowels that
+// Japanese adds to a foreign name's consonants: u after most consonants,
+// o after t and d, when another consonant or the end follows (baraku
+// -> barak, toranpu -> tranp, donarudo -> donard).
+func kanaCore(s string) string {
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if i > 0 && !isVowel(s[i-1]) && s[i-1] != 'n' && (i+1 == len(s) || !isVowel(s[i+1])) {
+			if c == 'u' || c == 'o' && (s[i-1] == 't' || s[i-1] == 'd') {
+				continue
+			}
+		}
+		b = append(b, c)
+	}
+	return string(b)
 }
 
 func tokSimRaw(a, b *Token, minSim float64) float64 {
@@ -205,6 +239,15 @@ func tokSimRaw(a, b *Token, minSim float64) float64 {
 			s = v
 		}
 		if v := crossPair(a.Key, b.Key, max(s, minSim)); v > s {
+			s = v
+		}
+	}
+	if a.Han != b.Han && (isKana(a) && b.Script == scLatin || isKana(b) && a.Script == scLatin) {
+		k, l := a, b
+		if isKana(b) {
+			k, l = b, a
+		}
+		if v := crossPair(kanaCore(k.Text), l.Text, max(s, minSim)); v > s {
 			s = v
 		}
 	}
@@ -1291,7 +1334,7 @@ func prepare(q Query, rarity func(*Token) float64) *pquery {
 	for _, v := range nameVariants(q.Name) {
 		add(v, "primary")
 	}
-	if v := balticStem(q.Name); v != "" {
+	for _, v := range spellingVariants(q.Name) {
 		add(v, "primary")
 	}
 	for _, a := range q.Aliases {
@@ -1300,7 +1343,7 @@ func prepare(q Query, rarity func(*Token) float64) *pquery {
 			for _, v := range nameVariants(a) {
 				add(v, "alias")
 			}
-			if v := balticStem(a); v != "" {
+			for _, v := range spellingVariants(a) {
 				add(v, "alias")
 			}
 		}
@@ -1318,9 +1361,7 @@ func Compare(q Query, e Entity, cfg Config) Result {
 	var ens []*aname
 	for _, n0 := range e.Names {
 		vs := append([]string{n0.Value}, nameVariants(n0.Value)...)
-		if v := balticStem(n0.Value); v != "" {
-			vs = append(vs, v)
-		}
+		vs = append(vs, spellingVariants(n0.Value)...)
 		for _, v := range vs {
 			n := Name{Value: v, Kind: n0.Kind}
 			toks := analyse(n.Value)

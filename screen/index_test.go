@@ -196,6 +196,11 @@ func TestGeneralRules(t *testing.T) {
 		{"katakana spells a foreign name's sounds", "person", "Dorian Kasprak", "ドリアン・カスプラク", true},
 		{"katakana of another name", "person", "Dorian Kasprak", "ドリアン・カステロ", false},
 		{"Wade-Giles and pinyin", "person", "Kuo Hsiu-ch'üan", "Guo Xiuquan", true},
+		{"a chain of ancestors cut to the family name", "person", "Tareq bin Zaid", "Tariq bin Salim ibn Hamdan ibn Zayid", true},
+		{"the same, the longer name as the query", "person", "Tariq bin Salim ibn Hamdan ibn Zayid", "Tareq bin Zaid", true},
+		{"the name after bin differs", "person", "Tareq bin Zaid", "Tariq bin Salim ibn Hamdan ibn Mansur", false},
+		{"one name word and a field of activity on one side", "organization", "Vardessa Systems Ltd", "Vardessa Ltd", false},
+		{"one name word and a region on one side", "organization", "Vardessa Asia Ltd", "Vardessa Ltd", true},
 	}
 	for _, c := range cases {
 		r := Compare(Query{Name: c.q, Type: c.typ}, Entity{ID: "x", Type: c.typ, Names: []Name{{Value: c.e, Kind: "primary"}}}, DefaultConfig())

@@ -438,6 +438,10 @@ type nameCmp struct {
 	// order check of initialsAgree
 	initQ, initC, wordQ, wordC int
 	leftQ, leftC               bool // a word of the name found no partner
+	// organisation words (field of activity, generic body words) paired,
+	// and left unpaired on each side
+	orgPaired          int
+	orgLeftQ, orgLeftC bool
 }
 
 // compareNames aligns the tokens of two names greedily, best pairs first,
@@ -546,9 +550,9 @@ func compareNamesCached(q, c *aname, cfg *Config, cls string, keepPairs bool, ca
 	var usedQ, usedC uint64
 	var matchedQ, matchedC float64
 	numQ, numC := 0, 0
-	var pairOf [64]int8 // query token -> entity token, for the particle rule
+	var pairOf, pairOfC [64]int8 // query token <-> entity token, for the particle rule
 	for i := range pairOf {
-		pairOf[i] = -1
+		pairOf[i], pairOfC[i] = -1, -1
 	}
 	for _, p := range cands {
 		if p.q >= 64 || p.c >= 64 {
@@ -559,13 +563,16 @@ func compareNamesCached(q, c *aname, cfg *Config, cls string, keepPairs bool, ca
 		}
 		usedQ |= 1 << p.q
 		usedC |= 1 << p.c
-		pairOf[p.q] = int8(p.c)
+		pairOf[p.q], pairOfC[p.c] = int8(p.c), int8(p.q)
 		v := p.sim
 		if cfg.SimExponent != 1 && v < 1 {
 			v = math.Pow(v, cfg.SimExponent)
 		}
 		matchedQ += q.w[p.q] * v
 		matchedC += c.w[p.c] * v
+		if isOrgWord(q.toks[p.q].Kind) || isOrgWord(c.toks[p.c].Kind) {
+			res.orgPaired++
+		}
 		if q.toks[p.q].Kind == KindNumber {
 			numQ++
 			numC++
@@ -740,6 +747,8 @@ func compareNamesCached(q, c *aname, cfg *Config, cls string, keepPairs bool, ca
 			case org && t.Kind == KindWord && isRegionWord(t.Text):
 				ctryQ = true
 				placeWQ += q.w[i]
+			case org && isOrgWord(t.Kind):
+				res.orgLeftQ = true
 			case t.Kind == KindWord, t.Kind == KindPersonPart && len(t.Text) >= 3 && !isPatronymParticle(t) && !prefixLeft(t, c, usedC):
 				// An unmatched "Abdul" or "Abu" starts a name of its own.
 				leftQ = true
@@ -765,6 +774,8 @@ func compareNamesCached(q, c *aname, cfg *Config, cls string, keepPairs bool, ca
 			case org && t.Kind == KindWord && isRegionWord(t.Text):
 				ctryC = true
 				placeWC += c.w[j]
+			case org && isOrgWord(t.Kind):
+				res.orgLeftC = true
 			case t.Kind == KindWord, t.Kind == KindPersonPart && len(t.Text) >= 3 && !isPatronymParticle(t) && !prefixLeft(t, q, usedQ):
 				leftC = true
 				leftWC += c.w[j]
@@ -789,6 +800,23 @@ func compareNamesCached(q, c *aname, cfg *Config, cls string, keepPairs bool, ca
 		}
 	}
 	sumQ, sumC := q.sumW, c.sumW
+	// "Osama bin Laden" cuts "Usama bin Muhammad ibn Awad ibn Ladin"
+	// to the family's name: the ancestors left out are not missing words.
+	var skipQ, skipC uint64
+	if cls != "org" && (hasPatronymParticle(q) || hasPatronymParticle(c)) {
+		skipC = ancestorSkip(q, c, &pairOf) &^ usedC
+		skipQ = ancestorSkip(c, q, &pairOfC) &^ usedQ
+		for m := range min(nc, 64) {
+			if skipC&(1<<m) != 0 {
+				sumC -= c.w[m] * ancestorDiscount
+			}
+		}
+		for m := range min(nq, 64) {
+			if skipQ&(1<<m) != 0 {
+				sumQ -= q.w[m] * ancestorDiscount
+			}
+		}
+	}
 	if ctryQ != ctryC && res.informative > 0 {
 		// Only when a name word agrees: "Ministry of Defence of Ukraine"
 		// is not a branch of "Ministry of Defence".
@@ -890,7 +918,7 @@ func compareNamesCached(q, c *aname, cfg *Config, cls string, keepPairs bool, ca
 		// Articles between the particle and the name are skipped ("bin
 		// al-Din").
 		qi, cj := nameAfter(q.toks, i), nameAfter(c.toks, int(j))
-		if qi < 0 || cj < 0 || qi >= 64 {
+		if qi < 0 || cj < 0 || qi >= 64 || skipQ&(1<<qi) != 0 {
 			continue
 		}
 		k := int(pairOf[qi])
@@ -904,9 +932,49 @@ func compareNamesCached(q, c *aname, cfg *Config, cls string, keepPairs bool, ca
 	return res
 }
 
+func isOrgWord(k TokenKind) bool { return k == KindOrgTerm || k == KindDomain }
+
 // placeDiscount is the share of a one-sided region qualifier's weight
 // that does not count against an organisation name's coverage.
 const placeDiscount = 0.8
+
+// ancestorDiscount is the share of a left-out ancestor's weight that does
+// not count against coverage.
+const ancestorDiscount = 0.8
+
+func hasPatronymParticle(a *aname) bool {
+	for _, t := range a.toks {
+		if t.Kind == KindPersonPart && isPatronymParticle(t) {
+			return true
+		}
+	}
+	return false
+}
+
+// ancestorSkip finds, for each "X bin Y" of a whose Y pairs with a name
+// further up b's chain ("X bin Y1 ibn Y2 ibn Y"), the words of b between
+// them: ancestors a leaves out. It returns them as a set of b's tokens.
+func ancestorSkip(a, b *aname, pairA *[64]int8) uint64 {
+	var mask uint64
+	for i := 0; i+1 < len(a.toks) && i < 63; i++ {
+		t := a.toks[i]
+		if t.Kind != KindPersonPart || !isPatronymParticle(t) || pairA[i] < 0 {
+			continue
+		}
+		ai, bj := nameAfter(a.toks, i), nameAfter(b.toks, int(pairA[i]))
+		if ai < 0 || bj < 0 || ai >= 64 {
+			continue
+		}
+		k := int(pairA[ai])
+		if k <= bj || k >= 64 || !isPatronymParticle(b.toks[prevName(b.toks, k)]) {
+			continue
+		}
+		for m := bj; m < k; m++ {
+			mask |= 1 << m
+		}
+	}
+	return mask
+}
 
 // initialsAgree tells whether one name is the other with its given
 // names cut to initials ("V. Putin", "J.-C. Juncker"): one full word and
@@ -1217,6 +1285,12 @@ func evalEntityX(cfg *Config, q *pquery, qn *aname, e *Entity, en *aname, cmp na
 		// lead to review, not a match.
 		if cls := pairClass(q.q.Type, e.Type, qn, en); cls == "person" && cmp.contentMatched < 2 && max(cmp.contentQ, cmp.contentC) >= 2 && !cmp.joined && !initialsAgree(cmp) {
 			caps = append(caps, "a single name word agrees")
+		}
+		// One name word and nothing else agreeing, while one side adds
+		// what the body does ("Crystalord Systems Ltd" / "Crystalord
+		// Ltd"): groups name their companies brand plus line of business.
+		if cmp.contentMatched == 1 && cmp.orgPaired == 0 && cmp.orgLeftQ != cmp.orgLeftC && !cmp.leftQ && !cmp.leftC && pairClass(q.q.Type, e.Type, qn, en) == "org" {
+			caps = append(caps, "one name word agrees and one name adds a field of activity")
 		}
 		if len(caps) > 0 {
 			score = capAt

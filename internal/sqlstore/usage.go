@@ -1,12 +1,15 @@
 package sqlstore
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strings"
 	"time"
 
@@ -50,64 +53,14 @@ func (s *Store) IngestUsage(ctx context.Context, req usage.IngestRequest) (usage
 		ins := s.newUsageInserter(tx, s.now())
 		defer ins.close()
 		totals := usage.NewTotals()
-		size := usageBatch
-		if ins.viaCopy {
-			size = usageCopyBatch
+		var err error
+		if ins.copier != nil {
+			err = ins.ingestStreamed(ctx, req.Source, totals, &sum)
+		} else {
+			err = ins.ingestBatches(ctx, req.Source, totals, &sum)
 		}
-		if src, ok := req.Source.(interface{ Remaining() int }); ok {
-			// A NATS fetch or an HTTP batch holds far fewer records than
-			// a staging batch: no 100,000-record buffer to allocate and
-			// clear for them.
-			size = max(1, min(size, src.Remaining()))
-		}
-		batch := make([]usage.Record, 0, size)
-		// A record's identity (see identity) without formatting its time:
-		// seconds and nanoseconds, since UnixNano overflows past 2262.
-		type ident struct {
-			sec  int64
-			nsec int
-			key  string
-		}
-		inBatch := make(map[ident]struct{}, size)
-		for done := false; !done; {
-			batch = batch[:0]
-			clear(inBatch)
-			for len(batch) < size {
-				batch = append(batch, usage.Record{})
-				err := req.Source.Next(&batch[len(batch)-1])
-				if errors.Is(err, io.EOF) {
-					batch = batch[:len(batch)-1]
-					done = true
-					break
-				}
-				if err != nil {
-					return err
-				}
-				sum.Received++
-				r := &batch[len(batch)-1]
-				k := ident{r.Start.Unix(), r.Start.Nanosecond(), r.Key}
-				if _, dup := inBatch[k]; dup {
-					batch = batch[:len(batch)-1]
-					sum.Duplicates++
-					continue
-				}
-				inBatch[k] = struct{}{}
-			}
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			isNew, err := ins.insert(ctx, batch)
-			if err != nil {
-				return err
-			}
-			for i := range batch {
-				if isNew[i] {
-					totals.Add(&batch[i])
-					sum.Created++
-				} else {
-					sum.Duplicates++
-				}
-			}
+		if err != nil {
+			return err
 		}
 		if sum.Created == 0 {
 			// Nothing new: a redelivery or a re-import changes nothing,
@@ -133,6 +86,80 @@ func (s *Store) IngestUsage(ctx context.Context, req usage.IngestRequest) (usage
 	return sum, nil
 }
 
+// ident is a record's identity (see identity) without formatting its
+// time: seconds and nanoseconds, since UnixNano overflows past 2262.
+type ident struct {
+	sec  int64
+	nsec int
+	key  string
+}
+
+func identOf(r *usage.Record) ident { return ident{r.Start.Unix(), r.Start.Nanosecond(), r.Key} }
+
+// batchSize is how many records a batch holds: size, or fewer when the
+// source says it holds fewer.
+func batchSize(src usage.Source, size int) int {
+	if s, ok := src.(interface{ Remaining() int }); ok {
+		// A NATS fetch or an HTTP batch holds far fewer records than
+		// a staging batch: no 100,000-record buffer to allocate and
+		// clear for them.
+		size = max(1, min(size, s.Remaining()))
+	}
+	return size
+}
+
+// ingestBatches reads the source a batch at a time, drops the batch's
+// repeated keys and inserts the rest (SQLite).
+func (u *usageInserter) ingestBatches(ctx context.Context, src usage.Source, totals *usage.Totals, sum *usage.IngestSummary) error {
+	size := batchSize(src, usageBatch)
+	batch := make([]usage.Record, 0, size)
+	inBatch := make(map[ident]struct{}, size)
+	for done := false; !done; {
+		batch = batch[:0]
+		clear(inBatch)
+		for len(batch) < size {
+			batch = append(batch, usage.Record{})
+			err := src.Next(&batch[len(batch)-1])
+			if errors.Is(err, io.EOF) {
+				batch = batch[:len(batch)-1]
+				done = true
+				break
+			}
+			if err != nil {
+				return err
+			}
+			sum.Received++
+			k := identOf(&batch[len(batch)-1])
+			if _, dup := inBatch[k]; dup {
+				batch = batch[:len(batch)-1]
+				sum.Duplicates++
+				continue
+			}
+			inBatch[k] = struct{}{}
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		isNew, err := u.insert(ctx, batch)
+		if err != nil {
+			return err
+		}
+		countNew(batch, isNew, totals, sum)
+	}
+	return nil
+}
+
+func countNew(batch []usage.Record, isNew []bool, totals *usage.Totals, sum *usage.IngestSummary) {
+	for i := range batch {
+		if isNew[i] {
+			totals.Add(&batch[i])
+			sum.Created++
+		} else {
+			sum.Duplicates++
+		}
+	}
+}
+
 // usageInserter inserts records whose key is new and returns the new keys,
 // in the way that is fastest on the database.
 type usageInserter struct {
@@ -143,20 +170,25 @@ type usageInserter struct {
 	base   time.Time
 	chunks int
 	stamp  string
-	// viaCopy: PostgreSQL, whose Dialect.InsertRows is COPY, gets the
-	// records into a temporary table by COPY and moves the new ones with
-	// one INSERT ... SELECT; SQLite, in process, does better with a
-	// prepared multi-row INSERT.
-	viaCopy bool
-	full    *sql.Stmt // the prepared statement for a full chunk
-	ready   bool
+	// copier: PostgreSQL streams binary COPY data (see ingestStreamed);
+	// SQLite, in process, does better with a prepared multi-row INSERT.
+	copier copyInDialect
+	full   *sql.Stmt // the prepared statement for a full chunk
+	ready  bool
 	// sawDuplicate: a batch of this request held a stored key.
 	sawDuplicate bool
 }
 
+// copyInDialect is a dialect that runs COPY ... FROM STDIN with the data
+// read from an io.Reader (PostgreSQL, postgres/usage_copy.go).
+type copyInDialect interface {
+	CopyIn(ctx context.Context, conn *sql.Conn, stmt string, r io.Reader) (int64, error)
+}
+
 func (s *Store) newUsageInserter(tx *tx, now time.Time) *usageInserter {
-	// Of the dialects, only PostgreSQL rebinds placeholders to $n.
-	return &usageInserter{tx: tx, base: now.UTC(), stamp: ts(now), viaCopy: s.dialect.Rebind("?") != "?"}
+	u := &usageInserter{tx: tx, base: now.UTC(), stamp: ts(now)}
+	u.copier, _ = s.dialect.(copyInDialect)
+	return u
 }
 
 func (u *usageInserter) close() {
@@ -178,14 +210,9 @@ func (u *usageInserter) rows(recs []usage.Record) [][]any {
 	return out
 }
 
+// insert inserts a batch by multi-row INSERTs (SQLite).
 func (u *usageInserter) insert(ctx context.Context, recs []usage.Record) ([]bool, error) {
 	isNew := make([]bool, len(recs))
-	if u.viaCopy {
-		if err := u.insertViaCopy(ctx, recs, isNew); err != nil {
-			return nil, err
-		}
-		return isNew, nil
-	}
 	for start := 0; start < len(recs); start += usageRowsPerStatement {
 		end := min(start+usageRowsPerStatement, len(recs))
 		if err := u.insertChunk(ctx, recs[start:end], isNew[start:end]); err != nil {
@@ -281,63 +308,261 @@ func scanKeys(rows *sql.Rows, fresh map[string]struct{}) error {
 // parameter of the insert rather than a column copied a million times.
 var stagedCols = append([]string{"n"}, usageCols[:len(usageCols)-1]...)
 
-// insertViaCopy moves a batch into usage_records.
+// ingestStreamed moves the source into usage_records on PostgreSQL, a
+// batch of up to usageCopyBatch records at a time.
 //
-// A stream of new records, the common case, is copied straight into
-// usage_records (binary COPY) under a savepoint. COPY inserts rows a page
-// at a time with one WAL record per page, where INSERT ... SELECT writes
-// one per row, and ON CONFLICT a third per row for its speculative
-// insertion (see BENCHMARKS-usage.md). When a key is stored already the
-// COPY fails on the primary key, the savepoint undoes it, and the batch
-// takes the staged way: COPY into a temporary table, then INSERT ... ON
-// CONFLICT DO NOTHING, which answers with the positions of the duplicates
-// (rather than with the new keys, sparing the server sending and the
-// client hashing a row per new record). The duplicates are found against
-// the RETURNING rows of that very insert, so a concurrent ingest of the
-// same keys cannot make a record count as new twice. Once a request has
-// met a duplicate its later batches go the staged way at once: a
-// redelivery or a re-import is likely to hold more.
-func (u *usageInserter) insertViaCopy(ctx context.Context, recs []usage.Record, isNew []bool) error {
-	for i := range isNew {
-		isNew[i] = true
-	}
-	// A stream's records share their periods: each distinct time is
-	// formatted once.
-	var times periodStrings
-	if !u.sawDuplicate {
-		rows := make([][]any, len(recs))
-		flat := make([]any, len(recs)*len(usageCols))
-		for i := range recs {
-			r := &recs[i]
-			row := flat[i*len(usageCols) : (i+1)*len(usageCols) : (i+1)*len(usageCols)]
-			row[0], row[1], row[2], row[3], row[4] = r.Key, r.Subscription, r.Meter, r.Quantity, r.Unit
-			row[5], row[6], row[7], row[8] = times.format(r.Start), times.format(r.End), r.Region, u.stamp
-			rows[i] = row
+// A batch of new records, the common case, is copied straight into
+// usage_records by binary COPY under a savepoint. The records are read
+// from the source, checked against the batch's earlier keys and encoded
+// while the COPY runs (copyReader), so the server inserts one part of the
+// batch while this side decodes and encodes the next, instead of the two
+// taking turns. COPY inserts rows a page at a time with one WAL record per
+// page, where INSERT ... SELECT writes one per row, and ON CONFLICT a third
+// per row for its speculative insertion (see BENCHMARKS-usage.md).
+//
+// When a key is stored already the COPY fails on the primary key, the
+// savepoint undoes it, the rest of the batch is read, and the batch takes
+// the staged way (insertStaged). Once a request has met a duplicate its
+// later batches go the staged way at once: a redelivery or a re-import is
+// likely to hold more.
+func (u *usageInserter) ingestStreamed(ctx context.Context, src usage.Source, totals *usage.Totals, sum *usage.IngestSummary) error {
+	size := batchSize(src, usageCopyBatch)
+	r := &copyReader{src: src, stamp: u.stamp, size: size,
+		batch: make([]usage.Record, 0, size), seen: make(map[ident]struct{}, size)}
+	stmt := "COPY usage_records (" + strings.Join(usageCols, ", ") + ") FROM STDIN (FORMAT binary)"
+	for {
+		r.reset()
+		// The first record before any statement: a source that has
+		// ended sends no empty COPY.
+		if !r.pull() {
+			if r.srcErr != nil {
+				return r.srcErr
+			}
+			if len(r.batch) == 0 {
+				break
+			}
 		}
-		if _, err := u.tx.exec(ctx, "SAVEPOINT vigil_usage_batch"); err != nil {
-			return fmt.Errorf("ingest usage: insert: %w", err)
+		if err := ctx.Err(); err != nil {
+			return err
 		}
-		err := u.tx.s.dialect.InsertRows(ctx, u.tx.conn, "usage_records", usageCols, rows)
-		if err == nil {
-			if _, err := u.tx.exec(ctx, "RELEASE SAVEPOINT vigil_usage_batch"); err != nil {
+		if !u.sawDuplicate {
+			if _, err := u.tx.exec(ctx, "SAVEPOINT vigil_usage_batch"); err != nil {
 				return fmt.Errorf("ingest usage: insert: %w", err)
 			}
-			return nil
+			r.encode = true
+			_, err := u.copier.CopyIn(ctx, u.tx.conn, stmt, r)
+			if r.srcErr != nil {
+				// A bad line: the COPY was abandoned with it, and the
+				// whole request rolls back.
+				return r.srcErr
+			}
+			if err == nil {
+				if _, err := u.tx.exec(ctx, "RELEASE SAVEPOINT vigil_usage_batch"); err != nil {
+					return fmt.Errorf("ingest usage: insert: %w", err)
+				}
+				sum.Received += r.received
+				sum.Duplicates += r.dups
+				sum.Created += int64(len(r.batch))
+				for i := range r.batch {
+					totals.Add(&r.batch[i])
+				}
+				continue
+			}
+			if !u.tx.s.dialect.IsUniqueViolation(err) {
+				return fmt.Errorf("ingest usage: insert: %w", err)
+			}
+			if _, err := u.tx.exec(ctx, "ROLLBACK TO SAVEPOINT vigil_usage_batch; RELEASE SAVEPOINT vigil_usage_batch"); err != nil {
+				return fmt.Errorf("ingest usage: insert: %w", err)
+			}
+			u.sawDuplicate = true
 		}
-		if !u.tx.s.dialect.IsUniqueViolation(err) {
-			return fmt.Errorf("ingest usage: insert: %w", err)
+		// The staged way needs the whole batch.
+		r.encode = false
+		for r.pull() {
 		}
-		if _, err := u.tx.exec(ctx, "ROLLBACK TO SAVEPOINT vigil_usage_batch; RELEASE SAVEPOINT vigil_usage_batch"); err != nil {
-			return fmt.Errorf("ingest usage: insert: %w", err)
+		if r.srcErr != nil {
+			return r.srcErr
 		}
-		u.sawDuplicate = true
+		isNew, err := u.insertStaged(ctx, r.batch)
+		if err != nil {
+			return err
+		}
+		sum.Received += r.received
+		sum.Duplicates += r.dups
+		countNew(r.batch, isNew, totals, sum)
+	}
+	return nil
+}
+
+// copyReader reads a batch of records from a source and yields them as the
+// data of a binary COPY into usage_records. pgconn calls Read on a
+// goroutine of its own while the server inserts what was sent before; the
+// caller touches the reader only once CopyIn has returned.
+type copyReader struct {
+	src   usage.Source
+	stamp string
+	size  int
+	// batch holds the records read, without the batch's repeated keys
+	// (seen); received counts every record read, dups the repeats.
+	batch          []usage.Record
+	seen           map[ident]struct{}
+	received, dups int64
+	// eof: the source has ended; srcErr: it failed (a bad line).
+	eof    bool
+	srcErr error
+	// encode: Read yields the batch as COPY data (else only pull is used).
+	encode  bool
+	encoded int // records of batch encoded so far
+	state   int // 0: the COPY header is not written yet, 1: rows, 2: the trailer is written
+	buf     []byte
+	off     int
+	times   periodStrings
+}
+
+func (r *copyReader) reset() {
+	r.batch = r.batch[:0]
+	clear(r.seen)
+	r.received, r.dups = 0, 0
+	r.encoded, r.state = 0, 0
+	r.buf, r.off = r.buf[:0], 0
+}
+
+// pull reads the next new record of the batch into it; false when the
+// batch is full, the source has ended, or it failed (srcErr).
+func (r *copyReader) pull() bool {
+	for len(r.batch) < r.size && !r.eof && r.srcErr == nil {
+		r.batch = append(r.batch, usage.Record{})
+		rec := &r.batch[len(r.batch)-1]
+		err := r.src.Next(rec)
+		if err != nil {
+			r.batch = r.batch[:len(r.batch)-1]
+			if errors.Is(err, io.EOF) {
+				r.eof = true
+			} else {
+				r.srcErr = err
+			}
+			return false
+		}
+		r.received++
+		k := identOf(rec)
+		if _, dup := r.seen[k]; dup {
+			r.batch = r.batch[:len(r.batch)-1]
+			r.dups++
+			continue
+		}
+		r.seen[k] = struct{}{}
+		return true
+	}
+	return false
+}
+
+// copyHeader starts binary COPY data: the signature, no flags, no header
+// extension.
+const copyHeader = "PGCOPY\n\xff\r\n\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+
+func (r *copyReader) Read(p []byte) (int, error) {
+	if r.off > 0 {
+		r.buf = r.buf[:copy(r.buf, r.buf[r.off:])]
+		r.off = 0
+	}
+	for len(r.buf) < len(p) && r.state < 2 {
+		switch {
+		case r.state == 0:
+			r.buf = append(r.buf, copyHeader...)
+			r.state = 1
+		case r.encoded < len(r.batch):
+			r.buf = r.appendRecord(r.buf, &r.batch[r.encoded])
+			r.encoded++
+		case r.pull():
+		case r.srcErr != nil:
+			// pgconn abandons the COPY with this error.
+			return 0, r.srcErr
+		default:
+			r.buf = binary.BigEndian.AppendUint16(r.buf, 0xffff) // the trailer: -1
+			r.state = 2
+		}
+	}
+	n := copy(p, r.buf)
+	r.off = n
+	if r.state == 2 && n == len(r.buf) {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+// appendRecord appends one row of usageCols.
+func (r *copyReader) appendRecord(b []byte, rec *usage.Record) []byte {
+	b = binary.BigEndian.AppendUint16(b, uint16(len(usageCols)))
+	b = appendText(b, rec.Key)
+	b = appendText(b, rec.Subscription)
+	b = appendText(b, rec.Meter)
+	b = appendFloat8(b, rec.Quantity)
+	b = appendText(b, rec.Unit)
+	b = appendText(b, r.times.format(rec.Start))
+	b = appendText(b, r.times.format(rec.End))
+	b = appendText(b, rec.Region)
+	return appendText(b, r.stamp)
+}
+
+// The binary COPY encodings of text, float8, int4 and int8 fields: a
+// length, then the value in network byte order.
+func appendText(b []byte, s string) []byte {
+	b = binary.BigEndian.AppendUint32(b, uint32(len(s)))
+	return append(b, s...)
+}
+
+func appendFloat8(b []byte, f float64) []byte {
+	b = binary.BigEndian.AppendUint32(b, 8)
+	return binary.BigEndian.AppendUint64(b, math.Float64bits(f))
+}
+
+func appendInt4(b []byte, v int32) []byte {
+	b = binary.BigEndian.AppendUint32(b, 4)
+	return binary.BigEndian.AppendUint32(b, uint32(v))
+}
+
+func appendInt8(b []byte, v int64) []byte {
+	b = binary.BigEndian.AppendUint32(b, 8)
+	return binary.BigEndian.AppendUint64(b, uint64(v))
+}
+
+// copyRows runs a binary COPY of n rows, each appended by row, into table.
+func (u *usageInserter) copyRows(ctx context.Context, table string, cols []string, n int, row func(b []byte, i int) []byte) error {
+	b := make([]byte, 0, len(copyHeader)+2+n*(2+16*len(cols)))
+	b = append(b, copyHeader...)
+	for i := range n {
+		b = binary.BigEndian.AppendUint16(b, uint16(len(cols)))
+		b = row(b, i)
+	}
+	b = binary.BigEndian.AppendUint16(b, 0xffff)
+	got, err := u.copier.CopyIn(ctx, u.tx.conn, "COPY "+table+" ("+strings.Join(cols, ", ")+") FROM STDIN (FORMAT binary)", bytes.NewReader(b))
+	if err != nil {
+		return err
+	}
+	if got != int64(n) {
+		return fmt.Errorf("copy into %s: wrote %d rows of %d", table, got, n)
+	}
+	return nil
+}
+
+// insertStaged inserts the new records of a batch that may hold stored
+// keys: COPY into a temporary table, then one INSERT ... ON CONFLICT DO
+// NOTHING, which answers with the positions of the duplicates (rather than
+// with the new keys, sparing the server sending and the client hashing a
+// row per new record). The duplicates are found against the RETURNING
+// rows of that very insert, so a concurrent ingest of the same keys cannot
+// make a record count as new twice.
+func (u *usageInserter) insertStaged(ctx context.Context, recs []usage.Record) ([]bool, error) {
+	isNew := make([]bool, len(recs))
+	for i := range isNew {
+		isNew[i] = true
 	}
 	if !u.ready {
 		// A temporary table lives as long as the connection; ON COMMIT
 		// DELETE ROWS empties it after each transaction.
 		if _, err := u.tx.exec(ctx, "CREATE TEMPORARY TABLE IF NOT EXISTS usage_incoming (n INTEGER, key TEXT, subscription_id TEXT, meter TEXT,"+
 			" quantity DOUBLE PRECISION, unit TEXT, period_start TEXT, period_end TEXT, region TEXT) ON COMMIT DELETE ROWS"); err != nil {
-			return fmt.Errorf("ingest usage: staging table: %w", err)
+			return nil, fmt.Errorf("ingest usage: staging table: %w", err)
 		}
 		u.ready = true
 	}
@@ -346,19 +571,23 @@ func (u *usageInserter) insertViaCopy(ctx context.Context, recs []usage.Record, 
 	// may also hold an earlier transaction's rows: a failed COPY is not a
 	// commit.
 	if _, err := u.tx.exec(ctx, "TRUNCATE usage_incoming"); err != nil {
-		return fmt.Errorf("ingest usage: staging table: %w", err)
+		return nil, fmt.Errorf("ingest usage: staging table: %w", err)
 	}
-	rows := make([][]any, len(recs))
-	flat := make([]any, len(recs)*len(stagedCols))
-	for i := range recs {
+	var times periodStrings
+	err := u.copyRows(ctx, "usage_incoming", stagedCols, len(recs), func(b []byte, i int) []byte {
 		r := &recs[i]
-		row := flat[i*len(stagedCols) : (i+1)*len(stagedCols) : (i+1)*len(stagedCols)]
-		row[0], row[1], row[2], row[3], row[4], row[5] = int32(i), r.Key, r.Subscription, r.Meter, r.Quantity, r.Unit
-		row[6], row[7], row[8] = times.format(r.Start), times.format(r.End), r.Region
-		rows[i] = row
-	}
-	if err := u.tx.s.dialect.InsertRows(ctx, u.tx.conn, "usage_incoming", stagedCols, rows); err != nil {
-		return fmt.Errorf("ingest usage: staging: %w", err)
+		b = appendInt4(b, int32(i))
+		b = appendText(b, r.Key)
+		b = appendText(b, r.Subscription)
+		b = appendText(b, r.Meter)
+		b = appendFloat8(b, r.Quantity)
+		b = appendText(b, r.Unit)
+		b = appendText(b, times.format(r.Start))
+		b = appendText(b, times.format(r.End))
+		return appendText(b, r.Region)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("ingest usage: staging: %w", err)
 	}
 	q := "WITH ins AS (INSERT INTO usage_records (" + strings.Join(usageCols, ", ") + ") SELECT " + strings.Join(stagedCols[1:], ", ") + ", ? FROM usage_incoming" +
 		" ON CONFLICT (period_start, key) DO NOTHING RETURNING period_start, key)" +
@@ -366,23 +595,23 @@ func (u *usageInserter) insertViaCopy(ctx context.Context, recs []usage.Record, 
 		" AND NOT EXISTS (SELECT 1 FROM ins WHERE ins.period_start = s.period_start AND ins.key = s.key)"
 	dups, err := u.tx.query(ctx, q, u.stamp, int64(len(recs)))
 	if err != nil {
-		return fmt.Errorf("ingest usage: insert: %w", err)
+		return nil, fmt.Errorf("ingest usage: insert: %w", err)
 	}
 	defer dups.Close()
 	for dups.Next() {
 		var n int
 		if err := dups.Scan(&n); err != nil {
-			return fmt.Errorf("ingest usage: insert: %w", err)
+			return nil, fmt.Errorf("ingest usage: insert: %w", err)
 		}
 		if n < 0 || n >= len(recs) {
-			return fmt.Errorf("ingest usage: insert: the server named record %d of %d", n, len(recs))
+			return nil, fmt.Errorf("ingest usage: insert: the server named record %d of %d", n, len(recs))
 		}
 		isNew[n] = false
 	}
 	if err := dups.Err(); err != nil {
-		return fmt.Errorf("ingest usage: insert: %w", err)
+		return nil, fmt.Errorf("ingest usage: insert: %w", err)
 	}
-	return nil
+	return isNew, nil
 }
 
 // periodStrings formats period times, remembering the last two (a
@@ -411,19 +640,31 @@ const addDailySet = " ON CONFLICT (subscription_id, meter, region, unit, day) DO
 // addDaily grows the daily totals: on PostgreSQL by COPY into a staging
 // table and one upsert from it, on SQLite by multi-row upserts.
 func (u *usageInserter) addDaily(ctx context.Context, ds []usage.Daily) error {
-	if !u.viaCopy {
+	if u.copier == nil {
 		return u.tx.addDaily(ctx, ds)
 	}
 	if _, err := u.tx.exec(ctx, "CREATE TEMPORARY TABLE IF NOT EXISTS usage_daily_incoming (subscription_id TEXT, meter TEXT, region TEXT,"+
 		" unit TEXT, day TEXT, quantity DOUBLE PRECISION, records BIGINT) ON COMMIT DELETE ROWS"); err != nil {
 		return fmt.Errorf("ingest usage: daily staging table: %w", err)
 	}
-	rows := make([][]any, len(ds))
-	for i, d := range ds {
-		rows[i] = []any{d.Subscription, d.Meter, d.Region, d.Unit, d.Day.String(), d.Quantity, d.Records}
-	}
 	cols := []string{"subscription_id", "meter", "region", "unit", "day", "quantity", "records"}
-	if err := u.tx.s.dialect.InsertRows(ctx, u.tx.conn, "usage_daily_incoming", cols, rows); err != nil {
+	// A stream's cells share few days: each formatted once.
+	var day usage.Day
+	var dayStr string
+	err := u.copyRows(ctx, "usage_daily_incoming", cols, len(ds), func(b []byte, i int) []byte {
+		d := &ds[i]
+		if dayStr == "" || d.Day != day {
+			day, dayStr = d.Day, d.Day.String()
+		}
+		b = appendText(b, d.Subscription)
+		b = appendText(b, d.Meter)
+		b = appendText(b, d.Region)
+		b = appendText(b, d.Unit)
+		b = appendText(b, dayStr)
+		b = appendFloat8(b, d.Quantity)
+		return appendInt8(b, d.Records)
+	})
+	if err != nil {
 		return fmt.Errorf("ingest usage: daily staging: %w", err)
 	}
 	list := strings.Join(cols, ", ")

@@ -36,8 +36,29 @@ func (dialect) UpdateRows(ctx context.Context, conn *sql.Conn, table string, col
 	return (&importWriter{conn: conn, table: table}).UpdateRows(ctx, cols, rows)
 }
 
-func (dialect) BeginImport(ctx context.Context, conn *sql.Conn, table string, cols []string) (sqlstore.ImportWriter, error) {
-	return &importWriter{conn: conn, table: table, cols: cols, existing: -1}, nil
+// The import's bulk path: a dialect that stops implementing these would
+// quietly fall back to a slower one.
+var (
+	_ sqlstore.ImportBeginner = dialect{}
+	_ sqlstore.RefLookup      = (*importWriter)(nil)
+)
+
+// BeginImport starts one import. When the source promises unique ids and
+// the table is empty, the import asks for no stored hashes: none of its
+// ids can be there but by another transaction inserting them meanwhile,
+// which the COPY then reports as a conflict, as it does when that happens
+// after a lookup.
+func (dialect) BeginImport(ctx context.Context, conn *sql.Conn, table string, cols []string, opt sqlstore.ImportOptions) (sqlstore.ImportWriter, error) {
+	w := &importWriter{conn: conn, table: table, cols: cols, existing: -1}
+	if opt.UniqueIDs {
+		err := withPgx(conn, func(c *pgx.Conn) error {
+			return c.QueryRow(ctx, "SELECT NOT EXISTS (SELECT 1 FROM "+w.ident()+")").Scan(&w.fresh)
+		})
+		if err != nil {
+			return nil, fmt.Errorf("look into %s: %w", table, err)
+		}
+	}
+	return w, nil
 }
 
 // importWriter writes one import's batches on the connection of its
@@ -54,6 +75,9 @@ type importWriter struct {
 	// and foreign keys dropped for this import, run by Finish.
 	deferred []string
 	staged   bool
+	// fresh is true when the table was empty at the start of an import
+	// whose ids are unique: nothing to look up.
+	fresh bool
 }
 
 func (w *importWriter) ident() string { return pgx.Identifier{w.table}.Sanitize() }
@@ -62,6 +86,9 @@ func (w *importWriter) ident() string { return pgx.Identifier{w.table}.Sanitize(
 // 10,000 placeholders would make the server parse and plan a statement as
 // long as the batch.
 func (w *importWriter) LookupHashes(ctx context.Context, ids []string) (map[string]string, error) {
+	if w.fresh {
+		return map[string]string{}, nil
+	}
 	out := make(map[string]string, len(ids))
 	err := withPgx(w.conn, func(c *pgx.Conn) error {
 		rows, err := c.Query(ctx, "SELECT id, hash FROM "+w.ident()+" WHERE id = ANY($1)", ids)

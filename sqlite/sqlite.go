@@ -186,20 +186,64 @@ func (dialect) UpdateRows(ctx context.Context, conn *sql.Conn, table string, col
 	return nil
 }
 
+// The import's bulk path: a dialect that stops implementing these would
+// quietly fall back to a slower one.
+var (
+	_ sqlstore.ImportBeginner = dialect{}
+	_ sqlstore.RefEnforcer    = (*importWriter)(nil)
+)
+
+// deferIndexesAfter is the smallest first batch, in new rows, for which an
+// import into an empty table builds the table's secondary indexes after
+// its rows instead of inserting into them row by row.
+const deferIndexesAfter = 1000
+
 // BeginImport starts one import. An import into a table that is empty when
-// it starts (the first load of a portfolio, the case that must be fast) asks
-// the database only about ids it has itself inserted before: nothing else
-// can exist, since the transaction holds SQLite's only write lock.
-func (d dialect) BeginImport(ctx context.Context, conn *sql.Conn, table string, cols []string) (sqlstore.ImportWriter, error) {
+// it starts (the first load of a portfolio, the case that must be fast)
+// asks the database only about ids it has itself inserted before, and not
+// even that when the source promises unique ids: nothing else can exist,
+// since the transaction holds SQLite's only write lock.
+func (d dialect) BeginImport(ctx context.Context, conn *sql.Conn, table string, cols []string, opt sqlstore.ImportOptions) (sqlstore.ImportWriter, error) {
 	var exists int
 	if err := conn.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM "+table+")").Scan(&exists); err != nil {
 		return nil, err
 	}
-	w := &importWriter{d: d, conn: conn, table: table, cols: cols}
-	if exists == 0 {
+	w := &importWriter{d: d, conn: conn, table: table, cols: cols, empty: exists == 0}
+	if w.empty && !opt.UniqueIDs {
 		w.inserted = map[string]struct{}{}
 	}
+	fks, err := foreignKeyColumns(ctx, conn, table)
+	if err != nil {
+		return nil, err
+	}
+	w.fks = fks
 	return w, nil
+}
+
+// foreignKeyColumns is the set of table's columns that SQLite checks as
+// foreign keys on this connection: none when enforcement is off.
+func foreignKeyColumns(ctx context.Context, conn *sql.Conn, table string) (map[string]bool, error) {
+	out := map[string]bool{}
+	var on int
+	if err := conn.QueryRowContext(ctx, "PRAGMA foreign_keys").Scan(&on); err != nil {
+		return nil, fmt.Errorf("foreign keys: %w", err)
+	}
+	if on == 0 {
+		return out, nil
+	}
+	rows, err := conn.QueryContext(ctx, "SELECT \"from\" FROM pragma_foreign_key_list(?)", table)
+	if err != nil {
+		return nil, fmt.Errorf("foreign keys of %s: %w", table, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var col string
+		if err := rows.Scan(&col); err != nil {
+			return nil, fmt.Errorf("foreign keys of %s: %w", table, err)
+		}
+		out[col] = true
+	}
+	return out, rows.Err()
 }
 
 type importWriter struct {
@@ -207,13 +251,20 @@ type importWriter struct {
 	conn  *sql.Conn
 	table string
 	cols  []string
+	// empty is true when the table held no row at the import's start.
+	empty bool
 	// inserted holds the ids this import inserted, when the table was
-	// empty at its start; nil otherwise.
+	// empty at its start and the source may repeat an id; nil otherwise.
 	inserted map[string]struct{}
+	// fks is the set of columns SQLite checks as foreign keys.
+	fks map[string]bool
+	// deferred holds the statements that recreate the secondary indexes
+	// dropped for this import, run by Finish; nil until decided.
+	deferred []string
 }
 
 func (w *importWriter) LookupHashes(ctx context.Context, ids []string) (map[string]string, error) {
-	if w.inserted == nil {
+	if !w.empty {
 		return w.d.LookupHashes(ctx, w.conn, w.table, ids)
 	}
 	var again []string
@@ -229,6 +280,9 @@ func (w *importWriter) LookupHashes(ctx context.Context, ids []string) (map[stri
 }
 
 func (w *importWriter) InsertRows(ctx context.Context, rows [][]any) error {
+	if err := w.maybeDeferIndexes(ctx, len(rows)); err != nil {
+		return err
+	}
 	if err := w.d.InsertRows(ctx, w.conn, w.table, w.cols, rows); err != nil {
 		return err
 	}
@@ -240,8 +294,72 @@ func (w *importWriter) InsertRows(ctx context.Context, rows [][]any) error {
 	return nil
 }
 
+// maybeDeferIndexes drops the secondary indexes of a table that was empty
+// at the import's start, when the first batch is large, for Finish to
+// build again. An index built from all rows at once is filled by a sort;
+// kept during the import it takes an insert at a random place of its
+// B-tree per row, and once it outgrows the page cache, pages written to
+// the WAL again and again (the country index of parties, the party ends of
+// links). The drop is part of the import's transaction: a failed import
+// leaves the indexes as they were, and readers keep seeing the committed
+// schema until the commit.
+func (w *importWriter) maybeDeferIndexes(ctx context.Context, n int) error {
+	if w.deferred != nil {
+		return nil
+	}
+	w.deferred = []string{}
+	if !w.empty || n < deferIndexesAfter {
+		return nil
+	}
+	// sql is NULL for the indexes behind PRIMARY KEY and UNIQUE, which
+	// stay.
+	rows, err := w.conn.QueryContext(ctx, "SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL ORDER BY name", w.table)
+	if err != nil {
+		return fmt.Errorf("defer indexes of %s: %w", w.table, err)
+	}
+	var names, defs []string
+	for rows.Next() {
+		var name, def string
+		if err := rows.Scan(&name, &def); err != nil {
+			rows.Close()
+			return fmt.Errorf("defer indexes of %s: %w", w.table, err)
+		}
+		names, defs = append(names, name), append(defs, def)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("defer indexes of %s: %w", w.table, err)
+	}
+	for _, name := range names {
+		if _, err := w.conn.ExecContext(ctx, "DROP INDEX "+quoteIdent(name)); err != nil {
+			return fmt.Errorf("defer index %s: %w", name, err)
+		}
+	}
+	w.deferred = defs
+	return nil
+}
+
+func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+
 func (w *importWriter) UpdateRows(ctx context.Context, cols []string, rows [][]any) error {
 	return w.d.UpdateRows(ctx, w.conn, w.table, cols, rows)
 }
 
-func (w *importWriter) Finish(context.Context) error { return nil }
+// Finish builds the indexes the import deferred.
+func (w *importWriter) Finish(ctx context.Context) error {
+	for _, def := range w.deferred {
+		if _, err := w.conn.ExecContext(ctx, def); err != nil {
+			return fmt.Errorf("build index (%s): %w", def, err)
+		}
+	}
+	return nil
+}
+
+// EnforcedColumns lets the import leave the references SQLite checks as
+// foreign keys to SQLite (sqlstore.RefEnforcer).
+func (w *importWriter) EnforcedColumns() map[string]bool { return w.fks }
+
+func (w *importWriter) IsRefViolation(err error) bool {
+	var se *sqlite3.Error
+	return errors.As(err, &se) && se.Code() == sqlite3lib.SQLITE_CONSTRAINT_FOREIGNKEY
+}

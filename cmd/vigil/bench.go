@@ -1,13 +1,20 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"io"
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
 	"runtime/metrics"
+	"runtime/pprof"
+	"strings"
+	"syscall"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/spf13/cobra"
 	"github.com/vigil-hrdd/vigil"
 	"github.com/vigil-hrdd/vigil/demo"
@@ -24,16 +31,25 @@ func newBenchCmd(g *globals) *cobra.Command {
 	var parties int
 	var seed uint64
 	var keep bool
+	var from, cpuProfile string
 	imp := &cobra.Command{
 		Use:   "import",
 		Short: "Generate a synthetic portfolio and time its import into the --db database",
 		Long: `Generate --parties parties (and their links, accounts, subscriptions...) and
-import them all into the database named by --db (a fresh SQLite file in a
-temporary directory when --db is not given), then print rows per second and
-the Go heap's peak. Peak resident memory of the whole process is best read
-with /usr/bin/time -v around this command.`,
+import them all into the database named by --db, then print records per
+second and CPU seconds per million records, for the whole portfolio and for
+each kind, and the Go heap's peak. Peak resident memory of the whole process
+is best read with /usr/bin/time -v around this command.
+
+Without --db the import goes into a fresh SQLite file in a temporary
+directory. With a postgres:// URL it goes into a fresh database created on
+that server for the run (vigil_bench_<pid>) and dropped after it, unless
+--keep: the URL names the server and the database to connect to for the
+CREATE DATABASE. The CPU figures count this process only, not the
+PostgreSQL server's.`,
 		Example: `  /usr/bin/time -v vigil bench import --parties 1000000
-  vigil bench import --parties 1000000 --db postgres://postgres@127.0.0.1/test`,
+  vigil bench import --parties 1000000 --db postgres://postgres@127.0.0.1/test
+  vigil demo generate --parties 1000000 --out /tmp/p1m && vigil bench import --from /tmp/p1m`,
 		Args: exactArgs(0),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
@@ -44,39 +60,72 @@ with /usr/bin/time -v around this command.`,
 			if !keep {
 				defer os.RemoveAll(tmp)
 			}
-			dir := filepath.Join(tmp, "portfolio")
 			w := cmd.OutOrStdout()
-			start := time.Now()
-			counts, err := demo.Generate(dir, demo.Options{Parties: parties, Seed: seed})
-			if err != nil {
-				return err
+			dir := from
+			var total int64
+			if dir == "" {
+				dir = filepath.Join(tmp, "portfolio")
+				start := time.Now()
+				counts, err := demo.Generate(dir, demo.Options{Parties: parties, Seed: seed})
+				if err != nil {
+					return err
+				}
+				total = int64(counts.Total())
+				fmt.Fprintf(w, "generated %d records (%d parties) in %.1fs\n", total, parties, time.Since(start).Seconds())
 			}
-			fmt.Fprintf(w, "generated %d records (%d parties) in %.1fs\n", counts.Total(), parties, time.Since(start).Seconds())
-			url := g.db
-			if url == "" {
-				url = "sqlite:" + filepath.Join(tmp, "bench.db")
+			dbURL := g.db
+			if dbURL == "" {
+				dbURL = "sqlite:" + filepath.Join(tmp, "bench.db")
 			}
-			s, err := openStore(ctx, url)
+			if isPostgresURL(dbURL) {
+				fresh, drop, err := freshPostgres(ctx, dbURL, keep)
+				if err != nil {
+					return err
+				}
+				defer drop()
+				dbURL = fresh
+				fmt.Fprintf(w, "importing into %s\n", redactURL(dbURL))
+			}
+			s, err := openStore(ctx, dbURL)
 			if err != nil {
 				return err
 			}
 			defer s.Close()
-			start = time.Now()
-			sums, err := transfer.ImportDir(ctx, s, dir, "bench", nil)
+			if cpuProfile != "" {
+				f, err := os.Create(cpuProfile)
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				if err := pprof.StartCPUProfile(f); err != nil {
+					return err
+				}
+				defer pprof.StopCPUProfile()
+			}
+			t := &kindTimer{}
+			sums, err := transfer.ImportDir(ctx, s, dir, "bench", t.start)
+			t.stop()
+			pprof.StopCPUProfile()
 			if err != nil {
 				return err
 			}
-			elapsed := time.Since(start)
-			if err := printSummaries(w, "table", sums, elapsed); err != nil {
+			total = 0
+			for _, sum := range sums {
+				total += sum.Total()
+			}
+			if err := printSummaries(w, "table", sums, 0); err != nil {
 				return err
 			}
+			t.print(w, sums)
 			// Re-import: every record unchanged.
-			start = time.Now()
+			start := time.Now()
+			cpu0 := processCPU()
 			if _, err := transfer.ImportDir(ctx, s, dir, "bench", nil); err != nil {
 				return err
 			}
-			re := time.Since(start)
-			fmt.Fprintf(w, "re-import (all unchanged): %.1fs (%.0f records/s)\n", re.Seconds(), float64(counts.Total())/re.Seconds())
+			re, reCPU := time.Since(start), processCPU()-cpu0
+			fmt.Fprintf(w, "re-import (all unchanged): %.1fs (%.0f records/s, %.2f CPU s per million records)\n",
+				re.Seconds(), float64(total)/re.Seconds(), reCPU.Seconds()/float64(total)*1e6)
 			fmt.Fprintf(w, "Go heap peak (approx.): %d MiB; GOMAXPROCS %d\n", heapPeakMiB(), runtime.GOMAXPROCS(0))
 			return nil
 		},
@@ -84,8 +133,110 @@ with /usr/bin/time -v around this command.`,
 	imp.Flags().IntVar(&parties, "parties", 1000000, "number of parties")
 	imp.Flags().Uint64Var(&seed, "seed", 1, "random seed")
 	imp.Flags().BoolVar(&keep, "keep", false, "keep the generated files and database")
+	imp.Flags().StringVar(&from, "from", "", "import this portfolio directory instead of generating one")
+	imp.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the first import to this file")
 	cmd.AddCommand(imp)
 	return cmd
+}
+
+// kindTimer times each file of an ImportDir, through its progress hook,
+// which is called as each file starts.
+type kindTimer struct {
+	files       []string
+	walls, cpus []time.Duration
+	at          time.Time
+	cpu0        time.Duration
+}
+
+func (t *kindTimer) start(file string) transfer.Progress {
+	t.stop()
+	t.files = append(t.files, file)
+	t.at, t.cpu0 = time.Now(), processCPU()
+	return nil
+}
+
+func (t *kindTimer) stop() {
+	if len(t.walls) < len(t.files) {
+		t.walls = append(t.walls, time.Since(t.at))
+		t.cpus = append(t.cpus, processCPU()-t.cpu0)
+	}
+}
+
+func (t *kindTimer) print(w io.Writer, sums []vigil.ImportSummary) {
+	var n int64
+	var wall, cpu time.Duration
+	for i, s := range sums {
+		if i >= len(t.walls) {
+			break
+		}
+		n += s.Total()
+		wall += t.walls[i]
+		cpu += t.cpus[i]
+		fmt.Fprintf(w, "  %-18s %9d records %7.2fs %9.0f records/s %6.2f CPU s per million\n",
+			t.files[i], s.Total(), t.walls[i].Seconds(), float64(s.Total())/t.walls[i].Seconds(), t.cpus[i].Seconds()/float64(max(s.Total(), 1))*1e6)
+	}
+	fmt.Fprintf(w, "import: %d records in %.1fs = %.0f records/s; %.1f CPU s = %.2f CPU s per million records (this process)\n",
+		n, wall.Seconds(), float64(n)/wall.Seconds(), cpu.Seconds(), cpu.Seconds()/float64(max(n, 1))*1e6)
+}
+
+// processCPU is the user and system CPU this process has used.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func isPostgresURL(u string) bool {
+	return strings.HasPrefix(u, "postgres://") || strings.HasPrefix(u, "postgresql://")
+}
+
+// freshPostgres creates an empty database on the server of admin for one
+// benchmark run, so that a run never meets rows of another, and returns
+// its URL and a function that drops it (or leaves it, with keep).
+func freshPostgres(ctx context.Context, admin string, keep bool) (string, func(), error) {
+	name := fmt.Sprintf("vigil_bench_%d", os.Getpid())
+	c, err := pgx.Connect(ctx, admin)
+	if err != nil {
+		return "", nil, fmt.Errorf("bench: connect to %s: %w", redactURL(admin), err)
+	}
+	defer c.Close(ctx)
+	ident := pgx.Identifier{name}.Sanitize()
+	if _, err := c.Exec(ctx, "CREATE DATABASE "+ident); err != nil {
+		return "", nil, fmt.Errorf("bench: create database %s: %w", name, err)
+	}
+	u, err := url.Parse(admin)
+	if err != nil {
+		return "", nil, fmt.Errorf("bench: %w", err)
+	}
+	u.Path = "/" + name
+	drop := func() {
+		if keep {
+			return
+		}
+		// A fresh context: the command's may be cancelled by now.
+		ctx := context.Background()
+		c, err := pgx.Connect(ctx, admin)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "bench: drop database %s: %v\n", name, err)
+			return
+		}
+		defer c.Close(ctx)
+		if _, err := c.Exec(ctx, "DROP DATABASE IF EXISTS "+ident+" WITH (FORCE)"); err != nil {
+			fmt.Fprintf(os.Stderr, "bench: drop database %s: %v\n", name, err)
+		}
+	}
+	return u.String(), drop, nil
+}
+
+// redactURL hides a password in a database URL that is printed.
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return "(database URL)"
+	}
+	return u.Redacted()
 }
 
 // heapPeakMiB reports the Go runtime's total mapped memory, an upper bound

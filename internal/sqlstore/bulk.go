@@ -39,7 +39,60 @@ type BulkImporter interface {
 type ImportBeginner interface {
 	// BeginImport returns the writer of one import into table, whose
 	// columns are cols (id first), inside the transaction open on conn.
-	BeginImport(ctx context.Context, conn *sql.Conn, table string, cols []string) (ImportWriter, error)
+	BeginImport(ctx context.Context, conn *sql.Conn, table string, cols []string, opt ImportOptions) (ImportWriter, error)
+}
+
+// ImportOptions tell an ImportWriter what it may assume of an import.
+type ImportOptions struct {
+	// UniqueIDs is true when no id comes twice in the import, so that a
+	// table empty at the start holds none of the batch's ids.
+	UniqueIDs bool
+}
+
+// CheckedSource is a vigil.RecordSource that validates every record before
+// yielding it and never yields one id twice (transfer's file reader, which
+// must do both to report every bad line of a file): the import then does
+// neither again. Validation was a tenth of a whole-portfolio import's CPU
+// when done twice.
+type CheckedSource interface {
+	RecordsChecked() bool
+}
+
+func checkedSource(src vigil.RecordSource) bool {
+	c, ok := src.(CheckedSource)
+	return ok && c.RecordsChecked()
+}
+
+// RefEnforcer is an optional ImportWriter extension for a database that
+// checks references itself as it inserts or updates a row (SQLite's
+// foreign keys, one probe of the parent's primary key beside the insert).
+// The import then leaves those references to the database instead of
+// asking for each batch's referenced ids first, and checks them itself
+// only when the database refuses a batch, to name the record and field at
+// fault as it always does.
+type RefEnforcer interface {
+	// EnforcedColumns is the set of the table's columns whose references
+	// the database checks.
+	EnforcedColumns() map[string]bool
+	// IsRefViolation tells whether err is the database refusing a
+	// reference.
+	IsRefViolation(err error) bool
+}
+
+// enforcedRefs is the set of Ref.Fields of t that w's database checks.
+func enforcedRefs(w ImportWriter, t *table) map[string]bool {
+	re, ok := w.(RefEnforcer)
+	if !ok {
+		return nil
+	}
+	cols := re.EnforcedColumns()
+	out := map[string]bool{}
+	for field, col := range t.refColumns() {
+		if cols[col] {
+			out[field] = true
+		}
+	}
+	return out
 }
 
 // ImportWriter writes the batches of one import.
@@ -66,11 +119,14 @@ type RefLookup interface {
 
 // checkRefsWith is tx.checkRefs through a RefLookup, with the same error:
 // the first record in recs, and its first reference, that points nowhere.
-func checkRefsWith(ctx context.Context, rl RefLookup, recs []vigil.Record) error {
+func checkRefsWith(ctx context.Context, rl RefLookup, recs []vigil.Record, skip map[string]bool) error {
 	want := map[vigil.Kind][]string{}
 	seen := map[vigil.Ref]bool{}
 	for _, r := range recs {
 		for _, ref := range r.Refs() {
+			if skip[ref.Field] {
+				continue
+			}
 			key := vigil.Ref{Kind: ref.Kind, ID: ref.ID}
 			if !seen[key] {
 				seen[key] = true
@@ -93,7 +149,7 @@ func checkRefsWith(ctx context.Context, rl RefLookup, recs []vigil.Record) error
 	}
 	for i, r := range recs {
 		for _, ref := range r.Refs() {
-			if !found[ref.Kind][ref.ID] {
+			if !skip[ref.Field] && !found[ref.Kind][ref.ID] {
 				return &vigil.Error{Code: vigil.EINVALID, Field: ref.Field, Row: i,
 					Message: fmt.Sprintf("refers to %s %q, which does not exist (import %s first)", ref.Kind.Singular(), ref.ID, ref.Kind)}
 			}
@@ -126,9 +182,9 @@ func (w *dialectWriter) UpdateRows(ctx context.Context, cols []string, rows [][]
 
 func (w *dialectWriter) Finish(context.Context) error { return nil }
 
-func (s *Store) beginImport(ctx context.Context, bi BulkImporter, conn *sql.Conn, t *table) (ImportWriter, error) {
+func (s *Store) beginImport(ctx context.Context, bi BulkImporter, conn *sql.Conn, t *table, opt ImportOptions) (ImportWriter, error) {
 	if b, ok := bi.(ImportBeginner); ok {
-		return b.BeginImport(ctx, conn, t.name, t.rowColumns())
+		return b.BeginImport(ctx, conn, t.name, t.rowColumns(), opt)
 	}
 	return &dialectWriter{d: s.dialect, bi: bi, conn: conn, table: t.name, cols: t.rowColumns()}, nil
 }
@@ -151,11 +207,13 @@ func (s *Store) bulkImport(ctx context.Context, bi BulkImporter, req vigil.Impor
 		return sum, err
 	}
 	size := max(bi.ImportBatchSize(), 1)
+	checked := checkedSource(req.Source)
 	err = s.inTx(ctx, func(tx *tx) error {
-		w, err := s.beginImport(ctx, bi, tx.conn, t)
+		w, err := s.beginImport(ctx, bi, tx.conn, t, ImportOptions{UniqueIDs: checked})
 		if err != nil {
 			return fmt.Errorf("import %s: %w", t.kind, err)
 		}
+		enforced := enforcedRefs(w, t)
 		// The reader stops when the writer does (stop), and Import waits
 		// for it, so the caller's source is never read after Import
 		// returns.
@@ -166,7 +224,7 @@ func (s *Store) bulkImport(ctx context.Context, bi BulkImporter, req vigil.Impor
 		go func() {
 			defer wg.Done()
 			defer close(batches)
-			s.readBatches(req, t, size, batches, stop)
+			s.readBatches(req, t, size, !checked, batches, stop)
 		}()
 		defer wg.Wait()
 		defer close(stop)
@@ -177,7 +235,7 @@ func (s *Store) bulkImport(ctx context.Context, bi BulkImporter, req vigil.Impor
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			if err := tx.writeBulkBatch(ctx, w, t, b, req.Actor, &sum); err != nil {
+			if err := tx.writeBulkBatch(ctx, w, t, b, enforced, &sum); err != nil {
 				return err
 			}
 		}
@@ -202,7 +260,8 @@ func (s *Store) bulkImport(ctx context.Context, bi BulkImporter, req vigil.Impor
 
 // readBatches reads the source into batches until it ends, fails or stop
 // closes. An error is sent as a batch of its own, and ends the reading.
-func (s *Store) readBatches(req vigil.ImportRequest, t *table, size int, out chan<- *bulkBatch, stop <-chan struct{}) {
+// validate is false when the source has validated the records itself.
+func (s *Store) readBatches(req vigil.ImportRequest, t *table, size int, validate bool, out chan<- *bulkBatch, stop <-chan struct{}) {
 	send := func(b *bulkBatch) bool {
 		select {
 		case out <- b:
@@ -230,7 +289,7 @@ func (s *Store) readBatches(req vigil.ImportRequest, t *table, size int, out cha
 		b := &bulkBatch{base: base, recs: recs}
 		// A bad record before the point where reading stopped is the
 		// first error in source order.
-		if err := s.encodeBatch(b, t, req.Actor); err != nil {
+		if err := s.encodeBatch(b, t, req.Actor, validate); err != nil {
 			send(&bulkBatch{err: err})
 			return
 		}
@@ -251,7 +310,7 @@ func (s *Store) readBatches(req vigil.ImportRequest, t *table, size int, out cha
 // many goroutines as there are processors: JSON encoding and hashing are
 // most of an import's work on our side. Its error is the one of the
 // lowest Row.
-func (s *Store) encodeBatch(b *bulkBatch, t *table, actor string) error {
+func (s *Store) encodeBatch(b *bulkBatch, t *table, actor string, validate bool) error {
 	n := len(b.recs)
 	b.hashes, b.rows = make([]string, n), make([][]any, n)
 	stamp := s.now().UTC()
@@ -263,13 +322,15 @@ func (s *Store) encodeBatch(b *bulkBatch, t *table, actor string) error {
 		wg.Go(func() {
 			for i := p * n / parts; i < (p+1)*n/parts; i++ {
 				rec := b.recs[i]
-				if err := rec.Validate(); err != nil {
-					var ve *vigil.Error
-					if errors.As(err, &ve) {
-						ve.Row = b.base + i
+				if validate {
+					if err := rec.Validate(); err != nil {
+						var ve *vigil.Error
+						if errors.As(err, &ve) {
+							ve.Row = b.base + i
+						}
+						errs[p] = err
+						return
 					}
-					errs[p] = err
-					return
 				}
 				doc, hash, err := document(rec)
 				if err != nil {
@@ -294,18 +355,35 @@ func (s *Store) encodeBatch(b *bulkBatch, t *table, actor string) error {
 // writeBulkBatch stores one batch: new records by InsertRows, changed ones
 // by UpdateRows, unchanged ones not at all. A record met twice counts as
 // the generic path counts it, in source order: the second time against the
-// first, and the last version is the one stored.
-func (tx *tx) writeBulkBatch(ctx context.Context, w ImportWriter, t *table, b *bulkBatch, actor string, sum *vigil.ImportSummary) error {
-	check := tx.checkRefs
+// first, and the last version is the one stored. References whose
+// Ref.Field is in enforced are left to the database.
+func (tx *tx) writeBulkBatch(ctx context.Context, w ImportWriter, t *table, b *bulkBatch, enforced map[string]bool, sum *vigil.ImportSummary) error {
+	check := tx.checkRefsBut
 	if rl, ok := w.(RefLookup); ok {
-		check = func(ctx context.Context, recs []vigil.Record) error { return checkRefsWith(ctx, rl, recs) }
+		check = func(ctx context.Context, recs []vigil.Record, skip map[string]bool) error {
+			return checkRefsWith(ctx, rl, recs, skip)
+		}
 	}
-	if err := check(ctx, b.recs); err != nil {
+	rowErr := func(err error) error {
 		var ve *vigil.Error
 		if errors.As(err, &ve) && ve.Row >= 0 {
 			ve.Row += b.base
 		}
 		return err
+	}
+	if err := check(ctx, b.recs, enforced); err != nil {
+		return rowErr(err)
+	}
+	// refused turns the database refusing a reference into the error the
+	// import's own check gives, which names the first bad record and
+	// field; nil when the check finds nothing to name.
+	refused := func(err error) error {
+		if re, ok := w.(RefEnforcer); ok && re.IsRefViolation(err) {
+			if cerr := check(ctx, b.recs, nil); cerr != nil {
+				return rowErr(cerr)
+			}
+		}
+		return nil
 	}
 	ids := make([]string, len(b.recs))
 	for i, r := range b.recs {
@@ -355,11 +433,17 @@ func (tx *tx) writeBulkBatch(ctx context.Context, w ImportWriter, t *table, b *b
 	}
 	if len(inserts) > 0 {
 		if err := w.InsertRows(ctx, inserts); err != nil {
+			if rerr := refused(err); rerr != nil {
+				return rerr
+			}
 			return fmt.Errorf("import %s: insert: %w", t.kind, err)
 		}
 	}
 	if len(updates) > 0 {
 		if err := w.UpdateRows(ctx, updCols, updates); err != nil {
+			if rerr := refused(err); rerr != nil {
+				return rerr
+			}
 			return fmt.Errorf("import %s: update: %w", t.kind, err)
 		}
 	}

@@ -19,7 +19,9 @@ type column struct {
 	filter string // name of the ListOptions filter that reads it, or ""
 	// list columns hold a list as ";a;b;" so that "contains" is a LIKE on
 	// both databases.
-	list  bool
+	list bool
+	// ref is the Ref.Field of the references the column holds, or "".
+	ref   string
 	value func(vigil.Record) string
 }
 
@@ -56,18 +58,18 @@ var tables = map[vigil.Kind]*table{
 		{name: "sectors", filter: "sector", list: true, value: func(r vigil.Record) string { return joinList(r.(*vigil.Party).Sectors) }},
 	}},
 	vigil.KindLink: {kind: vigil.KindLink, name: "links", cols: []column{
-		{name: "from_id", filter: "from", value: func(r vigil.Record) string { return r.(*vigil.Link).From }},
-		{name: "to_id", filter: "to", value: func(r vigil.Record) string { return r.(*vigil.Link).To }},
+		{name: "from_id", ref: "from", filter: "from", value: func(r vigil.Record) string { return r.(*vigil.Link).From }},
+		{name: "to_id", ref: "to", filter: "to", value: func(r vigil.Record) string { return r.(*vigil.Link).To }},
 		{name: "type", filter: "type", value: func(r vigil.Record) string { return string(r.(*vigil.Link).Type) }},
 	}},
 	vigil.KindAccount: {kind: vigil.KindAccount, name: "accounts", search: "name", cols: []column{
-		{name: "party_id", filter: "party_id", value: func(r vigil.Record) string { return r.(*vigil.Account).PartyID }},
+		{name: "party_id", ref: "party_id", filter: "party_id", value: func(r vigil.Record) string { return r.(*vigil.Account).PartyID }},
 		{name: "name", value: func(r vigil.Record) string { return r.(*vigil.Account).Name }},
 		{name: "billing_country", filter: "billing_country", value: func(r vigil.Record) string { return r.(*vigil.Account).BillingCountry }},
 	}},
 	vigil.KindSubscription: {kind: vigil.KindSubscription, name: "subscriptions", cols: []column{
-		{name: "account_id", filter: "account_id", value: func(r vigil.Record) string { return r.(*vigil.Subscription).AccountID }},
-		{name: "service_id", filter: "service_id", value: func(r vigil.Record) string { return r.(*vigil.Subscription).ServiceID }},
+		{name: "account_id", ref: "account_id", filter: "account_id", value: func(r vigil.Record) string { return r.(*vigil.Subscription).AccountID }},
+		{name: "service_id", ref: "service_id", filter: "service_id", value: func(r vigil.Record) string { return r.(*vigil.Subscription).ServiceID }},
 		{name: "region", filter: "region", value: func(r vigil.Record) string { return r.(*vigil.Subscription).Region }},
 		{name: "status", filter: "status", value: func(r vigil.Record) string { return string(r.(*vigil.Subscription).Status) }},
 	}},
@@ -83,7 +85,7 @@ var tables = map[vigil.Kind]*table{
 		{name: "title", value: func(r vigil.Record) string { return r.(*vigil.Source).Title }},
 		{name: "publisher", filter: "publisher", value: func(r vigil.Record) string { return r.(*vigil.Source).Publisher }},
 		{name: "reliability", filter: "reliability", value: func(r vigil.Record) string { return r.(*vigil.Source).Reliability }},
-		{name: "party_ids", filter: "party_id", list: true, value: func(r vigil.Record) string { return joinList(r.(*vigil.Source).PartyIDs) }},
+		{name: "party_ids", ref: "party_ids", filter: "party_id", list: true, value: func(r vigil.Record) string { return joinList(r.(*vigil.Source).PartyIDs) }},
 	}},
 }
 
@@ -102,4 +104,16 @@ func (t *table) rowColumns() []string {
 		cols = append(cols, c.name)
 	}
 	return append(cols, "doc", "hash", "created_at", "created_by", "updated_at", "updated_by")
+}
+
+// refColumns maps the Ref.Field of each reference t's rows hold to the
+// column that holds it.
+func (t *table) refColumns() map[string]string {
+	out := map[string]string{}
+	for _, c := range t.cols {
+		if c.ref != "" {
+			out[c.ref] = c.name
+		}
+	}
+	return out
 }

@@ -119,9 +119,18 @@ func (tx *tx) recordChange(ctx context.Context, rec vigil.Record, verb, actor st
 // checkRefs refuses records that point to missing records. The error's Row
 // is the index of the first offending record in recs.
 func (tx *tx) checkRefs(ctx context.Context, recs []vigil.Record) error {
+	return tx.checkRefsBut(ctx, recs, nil)
+}
+
+// checkRefsBut is checkRefs for the references but those whose Ref.Field
+// is in skip (ones the database checks itself).
+func (tx *tx) checkRefsBut(ctx context.Context, recs []vigil.Record, skip map[string]bool) error {
 	want := map[vigil.Kind]map[string]bool{}
 	for _, r := range recs {
 		for _, ref := range r.Refs() {
+			if skip[ref.Field] {
+				continue
+			}
 			if want[ref.Kind] == nil {
 				want[ref.Kind] = map[string]bool{}
 			}
@@ -162,7 +171,7 @@ func (tx *tx) checkRefs(ctx context.Context, recs []vigil.Record) error {
 	}
 	for i, r := range recs {
 		for _, ref := range r.Refs() {
-			if !want[ref.Kind][ref.ID] {
+			if !skip[ref.Field] && !want[ref.Kind][ref.ID] {
 				return &vigil.Error{Code: vigil.EINVALID, Field: ref.Field, Row: i,
 					Message: fmt.Sprintf("refers to %s %q, which does not exist (import %s first)", ref.Kind.Singular(), ref.ID, ref.Kind)}
 			}

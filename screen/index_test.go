@@ -199,6 +199,7 @@ func TestGeneralRules(t *testing.T) {
 		{"a chain of ancestors cut to the family name", "person", "Tareq bin Zaid", "Tariq bin Salim ibn Hamdan ibn Zayid", true},
 		{"the same, the longer name as the query", "person", "Tariq bin Salim ibn Hamdan ibn Zayid", "Tareq bin Zaid", true},
 		{"the name after bin differs", "person", "Tareq bin Zaid", "Tariq bin Salim ibn Hamdan ibn Mansur", false},
+		{"a whole syllable more is another name", "person", "Zahir Kovalani", "Zahathir Kovalani", false},
 		{"one name word and a field of activity on one side", "organization", "Vardessa Systems Ltd", "Vardessa Ltd", false},
 		{"one name word and a region on one side", "organization", "Vardessa Asia Ltd", "Vardessa Ltd", true},
 	}

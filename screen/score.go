@@ -303,7 +303,9 @@ func typoShape(a, b *Token, s float64, dT, dK int) float64 {
 		if dK < 0 {
 			dK = levenshtein(a.Key, b.Key)
 		}
-		if dK >= 2 {
+		// Keys two apart, or a whole syllable more (Mahir/Mahathir,
+		// Karim/Karimullah) whose sound differs too: another name.
+		if dK >= 2 || dK >= 1 && abs(len(a.Text)-len(b.Text)) >= 3 {
 			return 0
 		}
 	}
@@ -930,6 +932,13 @@ func compareNamesCached(q, c *aname, cfg *Config, cls string, keepPairs bool, ca
 		}
 	}
 	return res
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
 }
 
 func isOrgWord(k TokenKind) bool { return k == KindOrgTerm || k == KindDomain }

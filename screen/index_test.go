@@ -196,6 +196,8 @@ func TestGeneralRules(t *testing.T) {
 		{"katakana spells a foreign name's sounds", "person", "Dorian Kasprak", "ドリアン・カスプラク", true},
 		{"katakana of another name", "person", "Dorian Kasprak", "ドリアン・カステロ", false},
 		{"Wade-Giles and pinyin", "person", "Kuo Hsiu-ch'üan", "Guo Xiuquan", true},
+		{"Khmer script with its inherent vowels", "person", "កង ចន", "Kang Chan", true},
+		{"Khmer script, another name", "person", "កង ចន", "Keo Vannak", false},
 		{"a chain of ancestors cut to the family name", "person", "Tareq bin Zaid", "Tariq bin Salim ibn Hamdan ibn Zayid", true},
 		{"the same, the longer name as the query", "person", "Tariq bin Salim ibn Hamdan ibn Zayid", "Tareq bin Zaid", true},
 		{"the name after bin differs", "person", "Tareq bin Zaid", "Tariq bin Salim ibn Hamdan ibn Mansur", false},
@@ -222,6 +224,13 @@ func TestGeneralRules(t *testing.T) {
 	for in, want := range map[string]string{"Sergejs Lavrovs": "sergej lavrov", "Jonas Petraitis": "jon petrait", "Peter Hollins": "", "James Jones": "", "Anna Ozola": ""} {
 		if got := balticStem(in); got != want {
 			t.Errorf("balticStem(%q) = %q, want %q", in, got, want)
+		}
+	}
+	// Khmer consonants carry their series' vowel unless final or
+	// before a subscript.
+	for in, want := range map[string]string{"ពត": "pot", "សម្ដេច": "samdech", "ខ្មែរ": "khmaer"} {
+		if got := NormalizeText(in); got != want {
+			t.Errorf("NormalizeText(%q) = %q, want %q", in, got, want)
 		}
 	}
 	// Only names with a spelling pinyin never uses are read as Wade-Giles.

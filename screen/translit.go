@@ -200,6 +200,9 @@ func romanise(word []rune, sc script) string {
 			b.WriteByte(' ')
 		}
 	default:
+		if len(word) > 0 && isKhmer(word[0]) {
+			return romaniseKhmer(word)
+		}
 		for _, r := range word {
 			if r < 0x80 {
 				b.WriteRune(unicode.ToLower(r))
@@ -217,4 +220,65 @@ func isArabicVowelLetter(r rune) bool {
 		return true
 	}
 	return false
+}
+
+// Khmer consonants in the UNGEGN romanisation, and which of the two
+// series each belongs to: the series sets the inherent vowel a consonant
+// carries when no vowel sign follows (a for the first, o for the second).
+var khmerCons = map[rune]string{
+	'ក': "k", 'ខ': "kh", 'គ': "k", 'ឃ': "kh", 'ង': "ng", 'ច': "ch", 'ឆ': "chh", 'ជ': "ch", 'ឈ': "chh", 'ញ': "nh",
+	'ដ': "d", 'ឋ': "th", 'ឌ': "d", 'ឍ': "th", 'ណ': "n", 'ត': "t", 'ថ': "th", 'ទ': "t", 'ធ': "th", 'ន': "n",
+	'ប': "b", 'ផ': "ph", 'ព': "p", 'ភ': "ph", 'ម': "m", 'យ': "y", 'រ': "r", 'ល': "l", 'វ': "v", 'ឝ': "s",
+	'ឞ': "s", 'ស': "s", 'ហ': "h", 'ឡ': "l", 'អ': "",
+}
+
+var khmerSecond = map[rune]bool{
+	'គ': true, 'ឃ': true, 'ង': true, 'ជ': true, 'ឈ': true, 'ញ': true, 'ឌ': true, 'ឍ': true, 'ទ': true, 'ធ': true,
+	'ន': true, 'ព': true, 'ភ': true, 'ម': true, 'យ': true, 'រ': true, 'ល': true, 'វ': true,
+}
+
+var khmerVowels = map[rune]string{
+	'ា': "a", 'ិ': "i", 'ី': "i", 'ឹ': "oe", 'ឺ': "eu", 'ុ': "o", 'ូ': "u", 'ួ': "uo", 'ើ': "ae", 'ឿ': "oea",
+	'ៀ': "ie", 'េ': "e", 'ែ': "ae", 'ៃ': "ai", 'ោ': "ao", 'ៅ': "au", 'ំ': "am", 'ះ': "h", 'ៈ': "a",
+	// Independent vowels.
+	'ឥ': "e", 'ឦ': "ei", 'ឧ': "o", 'ឩ': "ou", 'ឪ': "ov", 'ឫ': "rue", 'ឬ': "rue", 'ឭ': "lue", 'ឮ': "lue",
+	'ឯ': "ae", 'ឰ': "ai", 'ឱ': "ao", 'ឲ': "ao", 'ឳ': "au",
+}
+
+func isKhmer(r rune) bool { return r >= 0x1780 && r <= 0x17FF }
+
+// romaniseKhmer spells a Khmer word in Latin letters: a consonant takes
+// the vowel sign after it, none when it is the word's last letter or
+// stands before a subscript (coeng), else its series' inherent vowel.
+// The generic table drops inherent vowels (ពត "bt" for Pot).
+func romaniseKhmer(word []rune) string {
+	var b strings.Builder
+	for i, r := range word {
+		c, ok := khmerCons[r]
+		if !ok {
+			if v, ok := khmerVowels[r]; ok {
+				b.WriteString(v)
+			}
+			continue // signs: musikatoan, triisap, bantoc, coeng, ...
+		}
+		if r == 'ប' && i+1 < len(word) && word[i+1] == '៉' {
+			c = "p"
+		}
+		b.WriteString(c)
+		j := i + 1
+		for j < len(word) && (word[j] == '៉' || word[j] == '៊' || word[j] == '់' || word[j] == '៌') {
+			j++
+		}
+		if j >= len(word) || word[j] == '្' || i > 0 && word[i-1] == '្' && j < len(word) && khmerVowels[word[j]] != "" {
+			continue
+		}
+		if _, cons := khmerCons[word[j]]; cons {
+			if khmerSecond[r] {
+				b.WriteString("o")
+			} else {
+				b.WriteString("a")
+			}
+		}
+	}
+	return b.String()
 }

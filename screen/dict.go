@@ -80,6 +80,7 @@ type dictionary struct {
 	concepts  []string
 	conceptID map[string]uint16
 	nick      map[string][]uint16 // nickname groups of a romanised given name
+	office    uint16              // concept of the titles of a head of state or government
 	// particleNick: nickname groups of words the dictionary reads as
 	// name particles
 	particleNick map[string][]uint16
@@ -177,6 +178,10 @@ func buildDictionary(raw []byte) *dictionary {
 	}
 	for _, w := range t.PersonPrefixes {
 		add(w, phrase{kind: KindTitle})
+	}
+	d.office = d.concept("OFFICE")
+	for _, w := range officeTitles {
+		add(w, phrase{kind: KindTitle, concepts: []uint16{d.office}})
 	}
 	for _, k := range sortedKeys(t.PersonSymbols) {
 		id := d.concept("P:" + k)
@@ -419,3 +424,18 @@ var hypocorisms = []string{
 	"Mustafa: Musti", "Muhammad, Mohammed, Mohamed, Mohammad: Hamada, Hamoudi, Mido", "Ahmad, Ahmed: Hamdi", "Abdullah: Abboud, Abdo",
 	"Abdelaziz, Abdulaziz: Azouz", "Abdelrahman, Abdulrahman, Abdurrahman: Abdo", "Hussein, Husayn: Hassouna", "Mahmoud: Hamouda", "Reza: Rez",
 	"Mehmet: Memo"}
+
+// officeTitles are the titles of offices held by one person at a time in
+// a state (head of state or government), in the languages of the lists:
+// "President Kagame" names one person where "Kagame" alone does not.
+var officeTitles = []string{
+	// Not the titles that are also given names or family names (Amir,
+	// Emir, Sultan, King, Malik, Rais; Arabic Al Sultan, Al Malik, Al
+	// Amir) or company words (Premier).
+	"President", "Vice President", "Prime Minister", "Chancellor", "Queen", "Emperor",
+	"Crown Prince", "Supreme Leader", "Head of State", "Chairman of the State Council",
+	"Président", "Premier ministre", "Presidente", "Primer ministro", "Präsident", "Bundespräsident", "Bundeskanzler",
+	"Президент", "Премьер-министр", "Председатель правительства", "Прем'єр-міністр",
+	"الرئيس", "رئيس الوزراء", "رئيس الجمهورية", "المرشد الأعلى",
+	"Cumhurbaşkanı", "Başbakan", "נשיא", "ראש הממשלה", "总统", "總統", "总理", "總理", "대통령", "총리",
+}

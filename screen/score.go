@@ -444,6 +444,7 @@ type nameCmp struct {
 	// and left unpaired on each side
 	orgPaired          int
 	orgLeftQ, orgLeftC bool
+	office             bool // one side is an office title and a name word, all paired
 }
 
 // compareNames aligns the tokens of two names greedily, best pairs first,
@@ -802,6 +803,17 @@ func compareNamesCached(q, c *aname, cfg *Config, cls string, keepPairs bool, ca
 		}
 	}
 	sumQ, sumC := q.sumW, c.sumW
+	// "President Erdogan": an office title and one name word name the
+	// holder; the given names the other side adds are not missing.
+	if cls != "org" {
+		if officeHeld(q, usedQ) {
+			sumC -= leftWords(c, usedC) * ancestorDiscount
+			res.office = true
+		} else if officeHeld(c, usedC) {
+			sumQ -= leftWords(q, usedQ) * ancestorDiscount
+			res.office = true
+		}
+	}
 	// "Osama bin Laden" cuts "Usama bin Muhammad ibn Awad ibn Ladin"
 	// to the family's name: the ancestors left out are not missing words.
 	var skipQ, skipC uint64
@@ -946,6 +958,36 @@ func isOrgWord(k TokenKind) bool { return k == KindOrgTerm || k == KindDomain }
 // placeDiscount is the share of a one-sided region qualifier's weight
 // that does not count against an organisation name's coverage.
 const placeDiscount = 0.8
+
+// officeHeld tells whether a name is an office title and one name word
+// ("President Kagame", "Prime Minister Orban"), the word paired.
+func officeHeld(a *aname, used uint64) bool {
+	office, words := false, 0
+	d := getDict()
+	for i, t := range a.toks {
+		switch {
+		case t.Kind == KindTitle && slices.Contains(t.Concepts, d.office):
+			office = true
+		case t.Kind == KindWord:
+			if i >= 64 || used&(1<<i) == 0 || len(t.Text) < 2 {
+				return false
+			}
+			words++
+		}
+	}
+	return office && words == 1
+}
+
+// leftWords is the weight of the unpaired name words of a.
+func leftWords(a *aname, used uint64) float64 {
+	w := 0.0
+	for i, t := range a.toks {
+		if i < 64 && used&(1<<i) == 0 && t.Kind == KindWord {
+			w += a.w[i]
+		}
+	}
+	return w
+}
 
 // ancestorDiscount is the share of a left-out ancestor's weight that does
 // not count against coverage.
@@ -1292,7 +1334,7 @@ func evalEntityX(cfg *Config, q *pquery, qn *aname, e *Entity, en *aname, cmp na
 		}
 		// One shared word of a person's name ("Dass", "Zulkarnain") is a
 		// lead to review, not a match.
-		if cls := pairClass(q.q.Type, e.Type, qn, en); cls == "person" && cmp.contentMatched < 2 && max(cmp.contentQ, cmp.contentC) >= 2 && !cmp.joined && !initialsAgree(cmp) {
+		if cls := pairClass(q.q.Type, e.Type, qn, en); cls == "person" && cmp.contentMatched < 2 && max(cmp.contentQ, cmp.contentC) >= 2 && !cmp.joined && !initialsAgree(cmp) && !cmp.office {
 			caps = append(caps, "a single name word agrees")
 		}
 		// One name word and nothing else agreeing, while one side adds

@@ -115,5 +115,5 @@ func benchBatch() int {
 	if _, err := fmt.Sscan(os.Getenv("VIGIL_BENCH_BATCH"), &n); err == nil && n > 0 {
 		return n
 	}
-	return 256
+	return 0 // the Config default
 }

@@ -56,10 +56,16 @@ type Config struct {
 	// Consumer is the durable consumer every worker shares, default
 	// vigil-usage.
 	Consumer string
-	// Batch is how many messages a worker fetches and stores in one
-	// transaction, default 256.
+	// Batch is the most messages a worker stores in one transaction,
+	// default 4096; it is also how many messages a worker keeps fetched
+	// ahead of its transactions. A transaction takes what has arrived
+	// while the one before it committed, so it is small when the stream
+	// is quiet and grows to Batch under load.
 	Batch int
-	// MaxWait is how long a fetch waits to fill a batch, default 500 ms.
+	// MaxRecords is the most records a worker stores in one transaction,
+	// default 50,000 (a bound for messages that carry batches).
+	MaxRecords int
+	// MaxWait is how long Once waits to fill a batch, default 500 ms.
 	MaxWait time.Duration
 	// AckWait is how long the server waits for an ack before redelivering,
 	// default 30 s. It must be longer than the slowest transaction.
@@ -79,7 +85,10 @@ func (c *Config) defaults() {
 		c.Consumer = "vigil-usage"
 	}
 	if c.Batch <= 0 {
-		c.Batch = 256
+		c.Batch = 4096
+	}
+	if c.MaxRecords <= 0 {
+		c.MaxRecords = 50_000
 	}
 	if c.MaxWait <= 0 {
 		c.MaxWait = 500 * time.Millisecond
@@ -138,10 +147,13 @@ func (c *Client) EnsureStream(ctx context.Context) (jetstream.Consumer, error) {
 		return nil, fmt.Errorf("create stream %s: %w", c.cfg.Stream, err)
 	}
 	cons, err := c.JS.CreateOrUpdateConsumer(ctx, c.cfg.Stream, jetstream.ConsumerConfig{
-		Durable:       c.cfg.Consumer,
-		AckPolicy:     jetstream.AckExplicitPolicy,
-		AckWait:       c.cfg.AckWait,
-		MaxAckPending: 64 * c.cfg.Batch,
+		Durable:   c.cfg.Consumer,
+		AckPolicy: jetstream.AckExplicitPolicy,
+		AckWait:   c.cfg.AckWait,
+		// Each worker holds up to four batches unacked: fetched ahead,
+		// being collected, being stored, and its messages' acks on the
+		// way; the rest is room for many workers.
+		MaxAckPending: max(64*c.cfg.Batch, 16384),
 		DeliverPolicy: jetstream.DeliverAllPolicy,
 	})
 	if err != nil {
@@ -183,9 +195,10 @@ func (c *Client) Publish(ctx context.Context, recs []usage.Record, perMessage in
 			h.Write([]byte(chunk[i].Key))
 			h.Write([]byte{0})
 		}
-		msg := &nats.Msg{Subject: c.cfg.Subject, Data: bytes.Clone(buf.Bytes()), Header: nats.Header{}}
-		msg.Header.Set(HeaderFormat, string(usage.JSONLines))
-		msg.Header.Set(HeaderCount, strconv.Itoa(len(chunk)))
+		// The header names are in canonical form already: a literal
+		// spares Set its canonicalisation on every message.
+		msg := &nats.Msg{Subject: c.cfg.Subject, Data: bytes.Clone(buf.Bytes()), Header: nats.Header{
+			HeaderFormat: {string(usage.JSONLines)}, HeaderCount: {strconv.Itoa(len(chunk))}}}
 		f, err := c.JS.PublishMsgAsync(msg, jetstream.WithMsgID(hex.EncodeToString(h.Sum(nil)[:16])))
 		if err != nil {
 			return fmt.Errorf("publish to %s: %w", c.cfg.Subject, err)
@@ -236,6 +249,7 @@ type Worker struct {
 	store  usage.Store
 	log    *slog.Logger
 	actor  string
+	dec    *msgDecoder // Once's; Run's collector has its own
 }
 
 // NewWorker returns a worker on the client's consumer (see EnsureStream).
@@ -243,7 +257,7 @@ func NewWorker(c *Client, cons jetstream.Consumer, store usage.Store, logger *sl
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Worker{client: c, cons: cons, store: store, log: logger, actor: "nats:" + c.cfg.Stream + "/" + c.cfg.Consumer}
+	return &Worker{client: c, cons: cons, store: store, log: logger, actor: "nats:" + c.cfg.Stream + "/" + c.cfg.Consumer, dec: newMsgDecoder()}
 }
 
 // Stats counts what a worker did.
@@ -251,13 +265,36 @@ type Stats struct {
 	Messages, Records, Created, Duplicates, Refused int64
 }
 
+// batch is the messages of one transaction and their records.
+type batch struct {
+	msgs    []jetstream.Msg
+	recs    []usage.Record
+	refused int64
+}
+
 // Run fetches and stores batches until ctx is done. Failures to store are
 // retried by redelivery (the messages are nak'ed); a message that is not
 // valid usage is terminated.
+//
+// Fetching and storing overlap: a collector goroutine takes messages from
+// a pull subscription that keeps Batch messages fetched ahead, decodes
+// each as it arrives and gathers them into a batch, which it hands to this
+// goroutine as soon as the transaction before has committed. So one
+// record a message costs no round trip of its own: a transaction holds
+// whatever arrived while the previous one ran, up to Batch messages and
+// MaxRecords records, and its messages are acked after its commit.
 func (w *Worker) Run(ctx context.Context) (Stats, error) {
 	var st Stats
-	for ctx.Err() == nil {
-		if _, err := w.Once(ctx, &st); err != nil && ctx.Err() == nil {
+	cctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	batches := make(chan *batch)
+	go w.collect(cctx, batches)
+	for b := range batches {
+		st.Refused += b.refused
+		if len(b.msgs) == 0 {
+			continue
+		}
+		if err := w.storeBatch(ctx, b, &st); err != nil && ctx.Err() == nil {
 			w.log.Warn("usage batch failed; its messages will be redelivered", "err", err)
 			select {
 			case <-ctx.Done():
@@ -268,68 +305,244 @@ func (w *Worker) Run(ctx context.Context) (Stats, error) {
 	return st, nil
 }
 
+// collect gathers decoded messages into batches for Run until ctx is done,
+// then closes out. Messages collected but not handed over are nak'ed, to
+// be redelivered at once rather than after AckWait.
+func (w *Worker) collect(ctx context.Context, out chan<- *batch) {
+	defer close(out)
+	cfg := w.client.cfg
+	msgs := make(chan jetstream.Msg, cfg.Batch)
+	go w.pump(ctx, msgs)
+	dec := newMsgDecoder()
+	cur := &batch{}
+	add := func(m jetstream.Msg) {
+		var err error
+		if cur.recs, err = dec.decode(m, cfg.Stream, cur.recs); err != nil {
+			w.refuse(m, err)
+			cur.refused++
+			return
+		}
+		cur.msgs = append(cur.msgs, m)
+	}
+	full := func() bool { return len(cur.msgs) >= cfg.Batch || len(cur.recs) >= cfg.MaxRecords }
+	abandon := func() {
+		for _, m := range cur.msgs {
+			_ = m.Nak()
+		}
+	}
+	for {
+		if len(cur.msgs) == 0 && cur.refused == 0 {
+			select {
+			case m, ok := <-msgs:
+				if !ok {
+					return
+				}
+				add(m)
+			case <-ctx.Done():
+				return
+			}
+			continue
+		}
+		// Take what has arrived already before offering the batch.
+	drain:
+		for !full() {
+			select {
+			case m, ok := <-msgs:
+				if !ok {
+					break drain
+				}
+				add(m)
+			default:
+				break drain
+			}
+		}
+		if full() {
+			select {
+			case out <- cur:
+				cur = &batch{}
+			case <-ctx.Done():
+				abandon()
+				return
+			}
+			continue
+		}
+		select {
+		case m, ok := <-msgs:
+			if !ok {
+				// The subscription ended with ctx: nothing more comes.
+				abandon()
+				return
+			}
+			add(m)
+		case out <- cur:
+			cur = &batch{}
+		case <-ctx.Done():
+			abandon()
+			return
+		}
+	}
+}
+
+// pump feeds the messages of a pull subscription into out until ctx is
+// done, then closes it. The subscription keeps up to Batch messages
+// fetched ahead of the collector.
+func (w *Worker) pump(ctx context.Context, out chan<- jetstream.Msg) {
+	defer close(out)
+	for ctx.Err() == nil {
+		it, err := w.cons.Messages(jetstream.PullMaxMessages(w.client.cfg.Batch))
+		if err != nil {
+			w.log.Warn("subscribe to the usage consumer; retrying", "consumer", w.client.cfg.Consumer, "err", err)
+			select {
+			case <-ctx.Done():
+			case <-time.After(time.Second):
+			}
+			continue
+		}
+		for {
+			m, err := it.Next(jetstream.NextContext(ctx))
+			if err != nil {
+				if ctx.Err() != nil {
+					it.Stop()
+					return
+				}
+				if errors.Is(err, jetstream.ErrMsgIteratorClosed) {
+					break
+				}
+				// Missed heartbeats and the like: the iterator goes on.
+				w.log.Warn("usage consumer", "err", err)
+				continue
+			}
+			select {
+			case out <- m:
+			case <-ctx.Done():
+				it.Stop()
+				return
+			}
+		}
+		it.Stop()
+	}
+}
+
+func (w *Worker) refuse(m jetstream.Msg, err error) {
+	// The error names the message, line and field, never the refused
+	// value.
+	w.log.Error("usage message refused and terminated", "err", err)
+	if terr := m.TermWithReason("not valid usage"); terr != nil {
+		w.log.Warn("terminate message", "err", terr)
+	}
+}
+
+// storeBatch stores the records of a batch in one transaction and acks
+// its messages after the commit.
+func (w *Worker) storeBatch(ctx context.Context, b *batch, st *Stats) error {
+	// A fetched batch is finished even when ctx ends meanwhile: stopping
+	// halfway would only cost a redelivery.
+	sum, err := w.store.IngestUsage(context.WithoutCancel(ctx), usage.IngestRequest{Source: &usage.SliceSource{Records: b.recs}, Actor: w.actor, Origin: w.actor})
+	if err != nil {
+		for _, m := range b.msgs {
+			_ = m.NakWithDelay(time.Second)
+		}
+		return err
+	}
+	// Ack only now that the records are committed. A lost ack means a
+	// redelivery, which the store's dedupe turns into nothing.
+	for _, m := range b.msgs {
+		if err := m.Ack(); err != nil {
+			w.log.Warn("ack failed; the message will be redelivered and deduplicated", "err", err)
+		}
+	}
+	st.Messages += int64(len(b.msgs))
+	st.Records += sum.Received
+	st.Created += sum.Created
+	st.Duplicates += sum.Duplicates
+	return nil
+}
+
 // Once fetches one batch, stores it and acks it; it returns how many
 // messages it handled.
 func (w *Worker) Once(ctx context.Context, st *Stats) (int, error) {
-	batch, err := w.cons.Fetch(w.client.cfg.Batch, jetstream.FetchMaxWait(w.client.cfg.MaxWait))
+	fetched, err := w.cons.Fetch(w.client.cfg.Batch, jetstream.FetchMaxWait(w.client.cfg.MaxWait))
 	if err != nil {
 		return 0, fmt.Errorf("fetch from %s: %w", w.client.cfg.Consumer, err)
 	}
 	var msgs []jetstream.Msg
-	for m := range batch.Messages() {
+	for m := range fetched.Messages() {
 		msgs = append(msgs, m)
 	}
-	if err := batch.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) && !errors.Is(err, context.DeadlineExceeded) && len(msgs) == 0 {
+	if err := fetched.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) && !errors.Is(err, context.DeadlineExceeded) && len(msgs) == 0 {
 		return 0, fmt.Errorf("fetch from %s: %w", w.client.cfg.Consumer, err)
 	}
 	if len(msgs) == 0 {
 		return 0, nil
 	}
-	var recs []usage.Record
-	good := msgs[:0:0]
+	b := &batch{}
 	for _, m := range msgs {
-		name := w.client.cfg.Stream
-		if md, err := m.Metadata(); err == nil {
-			name += "#" + strconv.FormatUint(md.Sequence.Stream, 10)
-		}
-		rs, err := DecodeMessage(m.Headers(), m.Data(), name)
-		if err != nil {
-			// The error names the message, line and field, never the
-			// refused value.
-			w.log.Error("usage message refused and terminated", "err", err)
-			if terr := m.TermWithReason("not valid usage"); terr != nil {
-				w.log.Warn("terminate message", "err", terr)
-			}
+		if b.recs, err = w.dec.decode(m, w.client.cfg.Stream, b.recs); err != nil {
+			w.refuse(m, err)
 			st.Refused++
 			continue
 		}
-		recs = append(recs, rs...)
-		good = append(good, m)
+		b.msgs = append(b.msgs, m)
 	}
-	if len(good) == 0 {
+	if len(b.msgs) == 0 {
 		return len(msgs), nil
 	}
-	// A fetched batch is finished even when ctx ends meanwhile: stopping
-	// halfway would only cost a redelivery.
-	sum, err := w.store.IngestUsage(context.WithoutCancel(ctx), usage.IngestRequest{Source: &usage.SliceSource{Records: recs}, Actor: w.actor, Origin: w.actor})
+	return len(msgs), w.storeBatch(ctx, b, st)
+}
+
+// msgDecoder decodes message after message with one usage.Decoder, whose
+// interned subscriptions, meters, units and regions then serve them all
+// (usage.Totals sums faster over interned strings).
+type msgDecoder struct {
+	d *usage.Decoder
+}
+
+func newMsgDecoder() *msgDecoder { return &msgDecoder{d: usage.NewDecoder()} }
+
+// decode appends the records of m to out; on a refusal out is returned as
+// it was, with the error of DecodeMessage, which names the message by its
+// stream sequence.
+func (md *msgDecoder) decode(m jetstream.Msg, stream string, out []usage.Record) ([]usage.Record, error) {
+	h := m.Headers()
+	format := h.Get(HeaderFormat)
+	if f := strings.ToLower(strings.TrimSpace(format)); f == "" || f == string(usage.JSONLines) || f == "ndjson" {
+		n0 := len(out)
+		out, err := md.d.AppendAll(out, m.Data(), "")
+		if err == nil {
+			err = checkCount(h, len(out)-n0, "")
+		}
+		if err == nil {
+			return out, nil
+		}
+		out = out[:n0]
+	}
+	// A refusal (or CSV, which is rare): DecodeMessage again, under the
+	// message's name, for the error or the records.
+	name := stream
+	if md, err := m.Metadata(); err == nil {
+		name += "#" + strconv.FormatUint(md.Sequence.Stream, 10)
+	}
+	recs, err := DecodeMessage(h, m.Data(), name)
 	if err != nil {
-		for _, m := range good {
-			_ = m.NakWithDelay(time.Second)
-		}
-		return len(msgs), err
+		return out, err
 	}
-	// Ack only now that the records are committed. A lost ack means a
-	// redelivery, which the store's dedupe turns into nothing.
-	for _, m := range good {
-		if err := m.Ack(); err != nil {
-			w.log.Warn("ack failed; the message will be redelivered and deduplicated", "err", err)
-		}
+	return append(out, recs...), nil
+}
+
+// checkCount checks the HeaderCount header, if any, against n records.
+func checkCount(h nats.Header, n int, name string) error {
+	c := h.Get(HeaderCount)
+	if c == "" {
+		return nil
 	}
-	st.Messages += int64(len(good))
-	st.Records += sum.Received
-	st.Created += sum.Created
-	st.Duplicates += sum.Duplicates
-	return len(msgs), nil
+	want, err := strconv.Atoi(strings.TrimSpace(c))
+	if err != nil || want < 0 {
+		return vigil.FieldError(HeaderCount, "%s: %q is not a count of records", name, c)
+	}
+	if want != n {
+		return vigil.FieldError(HeaderCount, "%s: the header says %d records, the body holds %d; the message is refused whole", name, want, n)
+	}
+	return nil
 }
 
 // DecodeMessage reads the records of one message (see HeaderFormat and
@@ -367,14 +580,8 @@ func DecodeMessage(h nats.Header, body []byte, name string) ([]usage.Record, err
 	default:
 		return nil, vigil.FieldError(HeaderFormat, "%s: %q is not a usage format (want jsonl or csv)", name, format)
 	}
-	if c := h.Get(HeaderCount); c != "" {
-		want, err := strconv.Atoi(strings.TrimSpace(c))
-		if err != nil || want < 0 {
-			return nil, vigil.FieldError(HeaderCount, "%s: %q is not a count of records", name, c)
-		}
-		if want != len(recs) {
-			return nil, vigil.FieldError(HeaderCount, "%s: the header says %d records, the body holds %d; the message is refused whole", name, want, len(recs))
-		}
+	if err := checkCount(h, len(recs), name); err != nil {
+		return nil, err
 	}
 	return recs, nil
 }

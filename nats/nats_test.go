@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -171,8 +172,9 @@ func TestWorkerProcess(t *testing.T) {
 		t.Skip("run by TestCrashMidStream")
 	}
 	ctx := context.Background()
+	batch, _ := strconv.Atoi(os.Getenv("VIGIL_CRASH_BATCH"))
 	cfg := vnats.Config{Stream: os.Getenv("VIGIL_CRASH_STREAM"), Subject: os.Getenv("VIGIL_CRASH_SUBJECT"), Consumer: os.Getenv("VIGIL_CRASH_CONSUMER"),
-		Batch: 64, MaxWait: 200 * time.Millisecond, AckWait: 3 * time.Second}
+		Batch: batch, MaxWait: 200 * time.Millisecond, AckWait: 3 * time.Second}
 	c, err := vnats.Dial(ctx, serverURL(), cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -198,7 +200,16 @@ func TestWorkerProcess(t *testing.T) {
 // TestCrashMidStream kills the consuming process with SIGKILL in the
 // middle of a stream, restarts it, and checks that every record was stored
 // exactly once: no acked record lost, no redelivered one counted twice.
-func TestCrashMidStream(t *testing.T) {
+// Messages carry batches of 100 records; each transaction up to 64
+// messages.
+func TestCrashMidStream(t *testing.T) { crashMidStream(t, 200_000, 100, 64) }
+
+// TestCrashMidStreamOneRecordMessages is the same with one record a
+// message, the common shape of producers, and transactions of up to 1,000
+// messages fetched ahead of the worker: more messages in flight at a kill.
+func TestCrashMidStreamOneRecordMessages(t *testing.T) { crashMidStream(t, 100_000, 1, 1000) }
+
+func crashMidStream(t *testing.T, n, perMessage, batch int) {
 	ctx := context.Background()
 	c := dial(t, vnats.Config{AckWait: 3 * time.Second})
 	if _, err := c.EnsureStream(ctx); err != nil {
@@ -210,16 +221,16 @@ func TestCrashMidStream(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	const n = 200_000
 	recs, total := records(n, "crash")
-	if err := c.Publish(ctx, recs, 100); err != nil {
+	if err := c.Publish(ctx, recs, perMessage); err != nil {
 		t.Fatal(err)
 	}
 	cfg := c.Config()
 	start := func() *exec.Cmd {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestWorkerProcess$", "-test.v")
 		cmd.Env = append(os.Environ(), "VIGIL_CRASH_DB="+dbPath, "VIGIL_CRASH_STREAM="+cfg.Stream,
-			"VIGIL_CRASH_SUBJECT="+cfg.Subject, "VIGIL_CRASH_CONSUMER="+cfg.Consumer)
+			"VIGIL_CRASH_SUBJECT="+cfg.Subject, "VIGIL_CRASH_CONSUMER="+cfg.Consumer,
+			"VIGIL_CRASH_BATCH="+strconv.Itoa(batch))
 		cmd.Stderr = os.Stderr
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
@@ -246,7 +257,7 @@ func TestCrashMidStream(t *testing.T) {
 			time.Sleep(50 * time.Millisecond)
 		}
 	}
-	kills := []int64{n / 5, n / 2}
+	kills := []int64{int64(n / 5), int64(n / 2)}
 	for _, at := range kills {
 		cmd := start()
 		got := waitFor("before the kill", func(c int64) bool { return c >= at }, 120*time.Second)
@@ -255,7 +266,7 @@ func TestCrashMidStream(t *testing.T) {
 		}
 		cmd.Wait()
 		t.Logf("killed the worker process with SIGKILL at %d of %d records", got, n)
-		if got >= n {
+		if got >= int64(n) {
 			t.Fatalf("the stream was consumed before the kill; nothing was tested")
 		}
 	}
@@ -264,7 +275,7 @@ func TestCrashMidStream(t *testing.T) {
 		cmd.Process.Signal(syscall.SIGKILL)
 		cmd.Wait()
 	}()
-	waitFor("after the restart", func(c int64) bool { return c >= n }, 180*time.Second)
+	waitFor("after the restart", func(c int64) bool { return c >= int64(n) }, 180*time.Second)
 	// Let redeliveries of messages that were in flight at the kills arrive
 	// (AckWait is 3 s) and prove they change nothing.
 	cons, err := c.JS.Consumer(ctx, cfg.Stream, cfg.Consumer)
@@ -278,8 +289,9 @@ func TestCrashMidStream(t *testing.T) {
 			t.Fatal(err)
 		}
 		if info.NumPending == 0 && info.NumAckPending == 0 {
-			redelivered := int(info.Delivered.Consumer) - n/100
-			t.Logf("%d deliveries of %d messages (batches of 100): %d redelivered after the kills", info.Delivered.Consumer, n/100, redelivered)
+			msgs := (n + perMessage - 1) / perMessage
+			redelivered := int(info.Delivered.Consumer) - msgs
+			t.Logf("%d deliveries of %d messages (%d records each): %d redelivered after the kills", info.Delivered.Consumer, msgs, perMessage, redelivered)
 			// Without a redelivered batch, "a redelivered batch changes
 			// nothing" was not put to the test.
 			if redelivered == 0 {
@@ -293,7 +305,7 @@ func TestCrashMidStream(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}
 	got, q := totals(t, db)
-	if got != n || q != total {
+	if got != int64(n) || q != total {
 		t.Fatalf("after two SIGKILLs: %d records, total %v; want %d, %v", got, q, n, total)
 	}
 }

@@ -325,8 +325,15 @@ func (d *Decoder) setCSV(row []string, colOf []int, rec *Record) (string, string
 // ReadAll decodes JSON Lines held in memory, as the HTTP batch endpoint
 // receives them. A bad line fails the whole batch with a *FileError.
 func ReadAll(body []byte, name string) ([]Record, error) {
-	d := NewDecoder()
-	var out []Record
+	return NewDecoder().AppendAll(nil, body, name)
+}
+
+// AppendAll decodes JSON Lines held in memory and appends the records to
+// out: a NATS worker decodes message after message with one Decoder, whose
+// interned strings then serve them all. A bad line fails the whole body
+// with a *FileError and returns out as it was.
+func (d *Decoder) AppendAll(out []Record, body []byte, name string) ([]Record, error) {
+	n0 := len(out)
 	var bad []*LineError
 	more := false
 	line := 0
@@ -342,8 +349,9 @@ func ReadAll(body []byte, name string) ([]Record, error) {
 		if len(bytes.TrimSpace(l)) == 0 {
 			continue
 		}
-		var rec Record
-		if field, msg := d.DecodeLine(l, &rec); msg != "" {
+		out = append(out, Record{})
+		if field, msg := d.DecodeLine(l, &out[len(out)-1]); msg != "" {
+			out = out[:len(out)-1]
 			if len(bad) < MaxReported {
 				bad = append(bad, &LineError{File: name, Line: line, Field: field, Msg: msg})
 			} else {
@@ -351,10 +359,9 @@ func ReadAll(body []byte, name string) ([]Record, error) {
 			}
 			continue
 		}
-		out = append(out, rec)
 	}
 	if len(bad) > 0 {
-		return nil, &FileError{File: name, Errors: bad, More: more}
+		return out[:n0], &FileError{File: name, Errors: bad, More: more}
 	}
 	return out, nil
 }

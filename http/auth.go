@@ -45,7 +45,7 @@ func actorFrom(ctx context.Context) string {
 func (s *Server) guard(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Body != nil {
-			r.Body = http.MaxBytesReader(w, r.Body, s.maxBody)
+			r.Body = http.MaxBytesReader(w, r.Body, max(s.maxBody, rt.maxBody))
 		}
 		if !rt.access.public() {
 			u, err := s.authenticate(r)

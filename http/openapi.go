@@ -223,6 +223,17 @@ func buildOpenAPI(routes []route) ([]byte, error) {
 		if rt.body != nil {
 			op["requestBody"] = object{"required": true, "content": object{"application/json": object{"schema": c.input(rt.body)}}}
 		}
+		if len(rt.rawBody) > 0 {
+			content := object{}
+			for _, mt := range rt.rawBody {
+				content[mt] = object{"schema": object{"type": "string", "format": "binary"}}
+				if mt == "multipart/form-data" {
+					content[mt] = object{"schema": object{"type": "object", "required": []string{"file"},
+						"properties": object{"file": object{"type": "array", "items": object{"type": "string", "format": "binary"}}}}}
+				}
+			}
+			op["requestBody"] = object{"required": true, "content": content}
+		}
 		ok := object{"description": http.StatusText(rt.status)}
 		switch {
 		case rt.result != nil && rt.page:
@@ -238,7 +249,7 @@ func buildOpenAPI(routes []route) ([]byte, error) {
 		if rt.body != nil || len(rt.query) > 0 {
 			responses["400"] = problem("Invalid", "Invalid input; code invalid, field names the culprit.")
 		}
-		if rt.body != nil {
+		if rt.body != nil || len(rt.rawBody) > 0 {
 			responses["413"] = problem("TooLarge", "Request body too large.")
 		}
 		if !rt.access.public() {
@@ -248,7 +259,7 @@ func buildOpenAPI(routes []route) ([]byte, error) {
 		if strings.Contains(rt.path, "{") || rt.body != nil {
 			responses["404"] = problem("NotFound", "No such record.")
 		}
-		if rt.method == http.MethodPost || rt.method == http.MethodPut {
+		if rt.method == http.MethodPost || rt.method == http.MethodPut || rt.conflicts {
 			responses["409"] = problem("Conflict", "The record exists already or changed meanwhile.")
 		}
 		if rt.access.public() && rt.method == http.MethodPost {
@@ -259,6 +270,9 @@ func buildOpenAPI(routes []route) ([]byte, error) {
 		if !rt.access.public() {
 			op["security"] = []object{{"bearer": []string{}}}
 			op["x-vigil-permission"] = string(rt.access.perm)
+			if rt.access.or != "" {
+				op["x-vigil-permission-or"] = string(rt.access.or)
+			}
 			if rt.access.self {
 				op["x-vigil-self"] = true
 			}
@@ -279,7 +293,7 @@ func buildOpenAPI(routes []route) ([]byte, error) {
 			"version": "1",
 			"description": "Human-rights due diligence over a cloud and AI provider's portfolio. " +
 				"Every route except /healthz, /metrics and this document needs `Authorization: Bearer <token>`; " +
-				"errors are RFC 9457 problem documents. Each operation's x-vigil-permission names the permission its role must grant.",
+				"errors are RFC 9457 problem documents. Each operation's x-vigil-permission names the permission its role must grant; x-vigil-permission-or, where present, names another that admits as well.",
 		},
 		"paths": paths,
 		"components": object{

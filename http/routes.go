@@ -18,6 +18,10 @@ type access struct {
 	// perm is the permission the caller's role needs; "" makes the route
 	// public (no credential at all).
 	perm vigil.Permission
+	// or, when set, is a second permission that admits the caller too:
+	// grievance content is for those who handle grievances and for
+	// those who triage them into cases.
+	or vigil.Permission
 	// self lets a caller without perm act on its own user, for example to
 	// create a token for itself. Such a route's handler names the target
 	// user through authorizeTarget, which applies this same rule.
@@ -35,7 +39,7 @@ func (a access) allows(u *vigil.User, target string) bool {
 	if u == nil {
 		return false
 	}
-	if u.Role.Can(a.perm) {
+	if u.Role.Can(a.perm) || (a.or != "" && u.Role.Can(a.or)) {
 		return true
 	}
 	return a.self && target != "" && target == u.ID
@@ -53,6 +57,9 @@ type route struct {
 	query   []param
 	// body is the type of the JSON request body, nil for none.
 	body reflect.Type
+	// rawBody lists the media types of a request body that is a file, not
+	// JSON (a list upload); the OpenAPI document calls it binary.
+	rawBody []string
 	// status is the success status; result the type of its JSON body (nil
 	// for none) and page whether that body is a page envelope of result.
 	status int
@@ -60,8 +67,18 @@ type route struct {
 	page   bool
 	// contentType overrides application/json for the success body.
 	contentType string
-	handle      handlerFunc
+	// conflicts documents 409 on a route that is neither POST nor PUT
+	// (a sealed grievance file must be opened, not downloaded).
+	conflicts bool
+	// maxBody raises the server's body limit for this route (list files
+	// run to megabytes); 0 keeps the server's limit.
+	maxBody int64
+	handle  handlerFunc
 }
+
+// MaxListUploadBytes bounds a list file sent to the API or the web UI:
+// the real lists run to a few megabytes (OFAC's sdn.csv is about 4 MB).
+const MaxListUploadBytes = 64 << 20
 
 // param is a query parameter.
 type param struct {

@@ -1,14 +1,20 @@
 package http
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
+	"io"
+	"mime"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/vigil-hrdd/vigil"
 	"github.com/vigil-hrdd/vigil/screen"
+	"github.com/vigil-hrdd/vigil/screen/lists"
 	"github.com/vigil-hrdd/vigil/screen/screening"
 )
 
@@ -75,6 +81,8 @@ type ListChanges struct {
 func (s *Server) screeningRoutes() []route {
 	read := access{perm: vigil.PermRead}
 	work := access{perm: vigil.PermWorkCases}
+	// Importing a list is importing data, as portfolio imports are.
+	importer := access{perm: vigil.PermWritePortfolio}
 	matchQuery := []param{
 		{name: "status", typ: "string", desc: "Only matches with this status (default for the queue: pending; any for all).", enum: append([]string{"any"}, screening.Statuses...)},
 		{name: "list", typ: "string", desc: "Only matches on this stored list."},
@@ -93,6 +101,19 @@ func (s *Server) screeningRoutes() []route {
 		{method: "GET", path: "/api/v1/lists/{name}", access: read, op: "listVersions", tag: "screening",
 			summary: "Every version of a list, newest first, with the ownership and directorship links it suggests.",
 			status:  http.StatusOK, result: typeOf[screening.ListVersion](), page: true, handle: s.handleListVersions},
+		{method: "POST", path: "/api/v1/lists/{name}/versions", access: importer, op: "importListVersion", tag: "screening",
+			summary: "Import a list file as a new version of the list, all or nothing, and say what it added, changed and removed. " +
+				"The body is the file itself (any media type but multipart/form-data; gzip-compressed if it is large), " +
+				"or multipart/form-data with one or more file parts (OFAC's sdn.csv, alt.csv, add.csv and sdn_comments.csv together; EU annex CSVs). " +
+				"A file equal to the current version stores nothing and answers unchanged: true. " +
+				"A malformed file stores nothing; the problem's detail names the file and line, and its field member the field.",
+			query: []param{
+				{name: "format", typ: "string", enum: lists.Formats, desc: "The file's format (required); a list keeps the format of its first version."},
+				{name: "kind", typ: "string", desc: "What the list is about, for the risk rules: sanctions, military_end_user, entity_list, watchlist... (default: by format)."},
+				{name: "file", typ: "string", desc: "The file's name for a raw body, recorded with the version (default: from the format); the OFAC and EU readers tell files by their names."},
+			},
+			rawBody: []string{"application/octet-stream", "multipart/form-data"}, maxBody: MaxListUploadBytes,
+			status: http.StatusOK, result: typeOf[screening.ImportSummary](), handle: s.handleImportListVersion},
 		{method: "GET", path: "/api/v1/lists/{name}/versions/{version}/changes", access: read, op: "listChanges", tag: "screening",
 			summary: "What one version of a list added, changed (with the fields) and removed.",
 			status:  http.StatusOK, result: typeOf[ListChanges](), handle: s.handleListChanges},
@@ -323,4 +344,113 @@ func (s *Server) handleDecideMatch(status string) handlerFunc {
 		s.writeJSON(w, r, http.StatusOK, m)
 		return nil
 	}
+}
+
+// maxUploadParts bounds the files of one multipart upload: OFAC sends
+// four, the EU's annexes are about forty.
+const maxUploadParts = 100
+
+func (s *Server) handleImportListVersion(w http.ResponseWriter, r *http.Request) error {
+	svc, err := s.screening()
+	if err != nil {
+		return err
+	}
+	q, err := parseQuery(r)
+	if err != nil {
+		return err
+	}
+	req := screening.ImportRequest{Name: r.PathValue("name"), Actor: actorFrom(r.Context())}
+	file := ""
+	for name, vals := range q {
+		if len(vals) != 1 {
+			return vigil.FieldError(name, "give the parameter once")
+		}
+		switch name {
+		case "format":
+			req.Format = vals[0]
+		case "kind":
+			req.Kind = vals[0]
+		case "file":
+			file = vals[0]
+		default:
+			return vigil.FieldError(name, "unknown parameter (format, kind, file)")
+		}
+	}
+	if req.Format == "" {
+		return vigil.FieldError("format", "required: one of %s", strings.Join(lists.Formats, ", "))
+	}
+	if !slices.Contains(lists.Formats, strings.ToLower(req.Format)) {
+		return vigil.FieldError("format", "unknown list format %q (want one of %s)", req.Format, strings.Join(lists.Formats, ", "))
+	}
+	var files []screening.Upload
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
+		if files, err = multipartFiles(r); err != nil {
+			return err
+		}
+	} else {
+		files = []screening.Upload{{Name: file, Body: uploadBody{r.Body}}}
+	}
+	sum, err := svc.ImportUpload(r.Context(), req, files)
+	if err != nil {
+		return err
+	}
+	s.writeJSON(w, r, http.StatusOK, sum)
+	return nil
+}
+
+// multipartFiles reads the file parts of a multipart upload. They are
+// read whole, in order, because a multipart stream yields one part at a
+// time; the request's size limit bounds them.
+func multipartFiles(r *http.Request) ([]screening.Upload, error) {
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return nil, vigil.Errorf(vigil.EINVALID, "read the multipart body: %v", err)
+	}
+	var files []screening.Upload
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, readErr(err)
+		}
+		if part.FormName() != "file" {
+			part.Close()
+			return nil, vigil.FieldError(part.FormName(), "unknown form field (send the list as file parts; format and kind as query parameters)")
+		}
+		if len(files) == maxUploadParts {
+			return nil, vigil.FieldError("file", "at most %d files in one upload", maxUploadParts)
+		}
+		b, err := io.ReadAll(part)
+		if err != nil {
+			return nil, readErr(err)
+		}
+		files = append(files, screening.Upload{Name: part.FileName(), Body: bytes.NewReader(b)})
+	}
+	if len(files) == 0 {
+		return nil, vigil.FieldError("file", "no file part in the upload")
+	}
+	return files, nil
+}
+
+// uploadBody turns the errors of reading a request body into errors the
+// problem writer answers with their own status.
+type uploadBody struct{ r io.Reader }
+
+func (u uploadBody) Read(p []byte) (int, error) {
+	n, err := u.r.Read(p)
+	if err != nil && !errors.Is(err, io.EOF) {
+		err = readErr(err)
+	}
+	return n, err
+}
+
+func readErr(err error) error {
+	var maxErr *http.MaxBytesError
+	if errors.As(err, &maxErr) {
+		return &vigil.Error{Code: codeTooLarge, Row: -1,
+			Message: fmt.Sprintf("the request body is larger than %d bytes: send the list gzip-compressed", maxErr.Limit)}
+	}
+	return vigil.Errorf(vigil.EINVALID, "read the request body: %v", err)
 }

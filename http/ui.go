@@ -96,6 +96,10 @@ type uiRoute struct {
 	handle func(w http.ResponseWriter, r *http.Request, q *uiRequest) error
 }
 
+// uiBodyLimits raise the server's body limit for the forms that upload
+// list files, which run to megabytes.
+var uiBodyLimits = map[string]int64{"POST /ui/screening/lists": MaxListUploadBytes}
+
 // uiRequest is what a UI handler knows about the request: who asks, in
 // which language, and the CSRF token its forms must carry.
 type uiRequest struct {
@@ -195,6 +199,7 @@ func (u *webUI) routeTable() []uiRoute {
 		{"GET", "/ui/parties/{id}/matches", read, u.handlePartyMatchesFragment},
 		{"POST", "/ui/matches/{id}/decision", access{perm: vigil.PermWorkCases}, u.handleDecideMatchForm},
 		{"POST", "/ui/screening/runs", access{perm: vigil.PermWorkCases}, u.handleScreeningRunForm},
+		{"POST", "/ui/screening/lists", write, u.handleListImportForm},
 		{"GET", "/ui/enforcement", read, u.handleEnforcement},
 		{"POST", "/ui/enforcement/{id}/retry", access{perm: vigil.PermWorkCases}, u.handleEnforcementRetry},
 		{"GET", "/ui/users", users, u.handleUsers},
@@ -228,7 +233,7 @@ const langCookie = "vigil_lang"
 // origin and the CSRF token.
 func (u *webUI) guard(rt uiRoute) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r.Body = http.MaxBytesReader(w, r.Body, u.s.maxBody)
+		r.Body = http.MaxBytesReader(w, r.Body, max(u.s.maxBody, uiBodyLimits[rt.method+" "+rt.path]))
 		h := w.Header()
 		// Pages load only their own script and style; forms post only
 		// here; nothing may frame them (ASVS 3.4.3, 3.4.6).

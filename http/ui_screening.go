@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/vigil-hrdd/vigil"
+	"github.com/vigil-hrdd/vigil/screen/lists"
 	"github.com/vigil-hrdd/vigil/screen/screening"
 )
 
@@ -17,7 +18,17 @@ import (
 // PermWorkCases; everyone else, auditors included, sees no form.
 
 type screeningView struct {
-	Ran       *screening.Run // the run this page reports, after the button
+	Ran *screening.Run // the run this page reports, after the button
+	// Imported is the list version an upload stored (or found unchanged,
+	// then Unchanged); ImportError says why an upload stored nothing.
+	Imported    *screening.ListVersion
+	Unchanged   bool
+	ImportError string
+	CanImport   bool
+	Formats     []string
+	Kinds       []string
+	// Form keeps what a failed upload asked, so it need not be retyped.
+	Form      url.Values
 	Matches   []*screening.Match
 	Lists     []screening.ListVersion
 	Next      string
@@ -28,6 +39,12 @@ type screeningView struct {
 }
 
 func (u *webUI) handleScreeningQueue(w http.ResponseWriter, r *http.Request, q *uiRequest) error {
+	return u.renderScreeningQueue(w, r, q, http.StatusOK, &screeningView{})
+}
+
+// renderScreeningQueue renders the queue page with what v already says
+// (an upload's outcome) and what the query string reports.
+func (u *webUI) renderScreeningQueue(w http.ResponseWriter, r *http.Request, q *uiRequest, status int, v *screeningView) error {
 	svc, err := u.s.screening()
 	if err != nil {
 		return err
@@ -39,11 +56,29 @@ func (u *webUI) handleScreeningQueue(w http.ResponseWriter, r *http.Request, q *
 	if err != nil {
 		return err
 	}
-	lists, err := svc.Store().Lists(ctx)
+	ls, err := svc.Store().Lists(ctx)
 	if err != nil {
 		return err
 	}
-	v := &screeningView{Matches: page.Items, Next: page.Next, Lists: lists, CanDecide: q.can(vigil.PermWorkCases)}
+	v.Matches, v.Next, v.Lists, v.CanDecide = page.Items, page.Next, ls, q.can(vigil.PermWorkCases)
+	v.CanImport = q.can(vigil.PermWritePortfolio)
+	v.Formats = lists.Formats
+	v.Kinds = listKinds
+	if v.Form == nil {
+		v.Form = url.Values{}
+	}
+	if qs := r.URL.Query(); qs.Has("imported") && v.Imported == nil {
+		version, _ := strconv.Atoi(qs.Get("version"))
+		vs, err := svc.Store().ListVersions(ctx, qs.Get("imported"))
+		if err != nil && vigil.ErrorCode(err) != vigil.ENOTFOUND {
+			return err
+		}
+		for i := range vs {
+			if vs[i].Version == version {
+				v.Imported, v.Unchanged = &vs[i], qs.Get("unchanged") == "1"
+			}
+		}
+	}
 	if qs := r.URL.Query(); qs.Has("found") {
 		found, _ := strconv.Atoi(qs.Get("found"))
 		reopened, _ := strconv.Atoi(qs.Get("reopened"))
@@ -55,7 +90,62 @@ func (u *webUI) handleScreeningQueue(w http.ResponseWriter, r *http.Request, q *
 			v.Decided = m
 		}
 	}
-	return u.render(w, r, q, http.StatusOK, "screening.html", "screening", q.L.T("screening.title"), v)
+	return u.render(w, r, q, status, "screening.html", "screening", q.L.T("screening.title"), v)
+}
+
+// listKinds are the kinds the upload form offers; the risk rules read
+// them (lkind labels).
+var listKinds = []string{"sanctions", "military_end_user", "entity_list", "watchlist"}
+
+// handleListImportForm imports the files of the upload form as a new
+// version of a list, as POST /api/v1/lists/{name}/versions does, and
+// reports what the version added, changed and removed on the queue page
+// (post, redirect, get). A file that does not import is reported on the
+// page, with the form as it was filled in.
+func (u *webUI) handleListImportForm(w http.ResponseWriter, r *http.Request, q *uiRequest) error {
+	svc, err := u.s.screening()
+	if err != nil {
+		return err
+	}
+	if err := r.ParseMultipartForm(1 << 20); err != nil {
+		return readErr(err)
+	}
+	defer r.MultipartForm.RemoveAll()
+	form := url.Values{}
+	for _, k := range []string{"format", "name", "kind"} {
+		form.Set(k, strings.TrimSpace(r.PostFormValue(k)))
+	}
+	req := screening.ImportRequest{Format: form.Get("format"), Name: form.Get("name"), Kind: form.Get("kind"), Actor: q.user.ID}
+	var files []screening.Upload
+	for _, fh := range r.MultipartForm.File["file"] {
+		f, err := fh.Open()
+		if err != nil {
+			return fmt.Errorf("open uploaded %s: %w", fh.Filename, err)
+		}
+		defer f.Close()
+		files = append(files, screening.Upload{Name: fh.Filename, Body: f})
+	}
+	var sum *screening.ImportSummary
+	switch {
+	case req.Format == "":
+		err = vigil.FieldError("format", "choose the list's format")
+	case len(files) == 0:
+		err = vigil.FieldError("file", "choose the list file")
+	default:
+		sum, err = svc.ImportUpload(r.Context(), req, files)
+	}
+	if err != nil {
+		if vigil.ErrorCode(err) == vigil.EINTERNAL {
+			return err
+		}
+		return u.renderScreeningQueue(w, r, q, ErrorStatus(err), &screeningView{ImportError: vigil.ErrorMessage(err), Form: form})
+	}
+	to := fmt.Sprintf("/ui/screening?imported=%s&version=%d", url.QueryEscape(sum.List), sum.Version)
+	if sum.Unchanged {
+		to += "&unchanged=1"
+	}
+	http.Redirect(w, r, to, http.StatusSeeOther)
+	return nil
 }
 
 func (u *webUI) handlePartyMatchesFragment(w http.ResponseWriter, r *http.Request, q *uiRequest) error {

@@ -246,6 +246,15 @@ var messages = []msg{
 	m("screening.run", "Screen the portfolio", "Cribler le portefeuille"),
 	m("screening.run.hint", "Only what changed since the last run: changed parties against every entry, every party against new or changed entries.", "Seulement ce qui a changé depuis le dernier criblage : les parties modifiées contre toutes les entrées, toutes les parties contre les entrées nouvelles ou modifiées."),
 	m("screening.ran", "Screening done: %[1]d new matches, %[2]d back for review, %[3]d no longer found.", "Criblage terminé : %[1]d nouvelles correspondances, %[2]d de nouveau à revoir, %[3]d plus trouvées."),
+	m("screening.upload", "Import a list version", "Importer une version de liste"),
+	m("screening.upload.hint", "The list file (for OFAC, sdn.csv with its alt, add and comments files together; a file larger than the upload limit may be sent gzip-compressed). A malformed file imports nothing and the error names its line; the same file again stores no new version.", "Le fichier de la liste (pour l’OFAC, sdn.csv avec ses fichiers alt, add et comments ; un fichier plus grand que la limite peut être envoyé compressé en gzip). Un fichier mal formé n’importe rien et l’erreur en donne la ligne ; le même fichier une seconde fois ne crée pas de version."),
+	m("screening.upload.file", "List file(s)", "Fichier(s) de la liste"),
+	m("screening.upload.format", "Format", "Format"),
+	m("screening.upload.name", "List name (default: the format)", "Nom de la liste (par défaut : le format)"),
+	m("screening.upload.kind", "About (default: by format)", "Objet (par défaut : selon le format)"),
+	m("screening.upload.submit", "Import", "Importer"),
+	m("screening.uploaded", "List %[1]s: version %[2]d, %[3]d entries: %[4]d added, %[5]d changed, %[6]d removed.", "Liste %[1]s : version %[2]d, %[3]d entrées : %[4]d ajoutées, %[5]d modifiées, %[6]d retirées."),
+	m("screening.unchanged", "List %[1]s unchanged: still version %[2]d, nothing stored.", "Liste %[1]s inchangée : toujours la version %[2]d, rien n’est enregistré."),
 
 	// Kinds and fields.
 	m("kind.parties", "Parties", "Parties"),

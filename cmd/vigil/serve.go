@@ -83,6 +83,7 @@ func serve(ctx context.Context, g *globals, s vigil.Store, addr string, ready fu
 		defer close(recomputeDone)
 		keepAssessed(relayCtx, g, s, logger)
 	}()
+	screenDone := startScreening(relayCtx, g, s, logger)
 
 	grievances, err := g.grievanceServeOption()
 	if err != nil {
@@ -127,6 +128,7 @@ func serve(ctx context.Context, g *globals, s vigil.Store, addr string, ready fu
 	}
 	stopRelay()
 	<-recomputeDone
+	<-screenDone
 	<-enforceDone
 	<-promisesDone
 	if err := <-relayDone; err != nil && !errors.Is(err, context.Canceled) {

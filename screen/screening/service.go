@@ -102,7 +102,8 @@ type ImportRequest struct {
 	// Name is the stored list's name (default: the format); versions of
 	// one list share it.
 	Name string
-	// Kind says what the list is about (default: DefaultKinds).
+	// Kind says what the list is about (default: the current version's,
+	// or for a new list DefaultKinds).
 	Kind  string
 	Actor string
 	// File is the name recorded with the version (default: the path's
@@ -140,10 +141,6 @@ func (s *Service) Import(ctx context.Context, req ImportRequest) (*ImportSummary
 	if !listNameRE.MatchString(name) {
 		return nil, vigil.FieldError("name", "%q: lower-case letters, digits, '.', '_' and '-', at most 63", req.Name)
 	}
-	kind := strings.TrimSpace(req.Kind)
-	if kind == "" {
-		kind = DefaultKinds[format]
-	}
 	var cur *ListVersion
 	all, err := s.st.Lists(ctx)
 	if err != nil {
@@ -155,7 +152,17 @@ func (s *Service) Import(ctx context.Context, req ImportRequest) (*ImportSummary
 		}
 	}
 	if cur != nil && cur.Format != format {
-		return nil, vigil.Errorf(vigil.ECONFLICT, "list %q holds %s files; give another --name for a %s file", name, cur.Format, format)
+		return nil, vigil.Errorf(vigil.ECONFLICT, "list %q holds %s files: import the %s file under another list name", name, cur.Format, format)
+	}
+	// A version without a kind keeps the list's: what a list is about does
+	// not change because the next file was sent without saying it.
+	kind := strings.TrimSpace(req.Kind)
+	switch {
+	case kind != "":
+	case cur != nil:
+		kind = cur.Kind
+	default:
+		kind = DefaultKinds[format]
 	}
 	fileDigest, err := digestPath(req.Path)
 	if err != nil {

@@ -118,9 +118,13 @@ type TierChange struct {
 	PolicyVersion string `json:"policy_version"`
 }
 
-// result is one scored relationship on its way to the store: row is nil
-// when nothing changed, ev nil when the tier did not change.
+// result is one scored relationship on its way to the store: a is nil when
+// its facts and policy are those of its current version (it was not scored
+// again), row is nil when nothing changed, ev nil when the tier did not
+// change.
 type result struct {
+	id     string
+	tier   string
 	a      *Assessment
 	digest string
 	row    *Row
@@ -155,6 +159,11 @@ func (e *Engine) AssessAll(ctx context.Context, actor string) (Summary, error) {
 	sum := Summary{Scope: "all", PolicyVersion: p.Version(), PolicyDigest: p.Set.Digest, Accounts: len(mem.accounts), ByTier: map[string]int{}}
 	const chunk = 256
 	results := make(chan []result, e.opt.Workers*2)
+	// The writer stores one batch while the next is collected and the
+	// workers go on scoring: with the store call on the collecting
+	// goroutine, the workers stood still for every commit and the run
+	// used one core of two.
+	batches := make(chan SaveBatch, 1)
 	g, gctx := errgroup.WithContext(ctx)
 	var next atomic.Int64
 	var workers sync.WaitGroup
@@ -162,13 +171,14 @@ func (e *Engine) AssessAll(ctx context.Context, actor string) (Summary, error) {
 		workers.Add(1)
 		g.Go(func() error {
 			defer workers.Done()
+			vc := newValueCache()
 			for {
 				lo := int(next.Add(chunk)) - chunk
 				if lo >= len(mem.accounts) {
 					return nil
 				}
 				hi := min(lo+chunk, len(mem.accounts))
-				out, err := e.score(gctx, p, mem, enrichers, mem.accounts[lo:hi])
+				out, err := e.score(gctx, p, mem, enrichers, mem.accounts[lo:hi], prev, vc)
 				if err != nil {
 					return err
 				}
@@ -190,16 +200,27 @@ func (e *Engine) AssessAll(ctx context.Context, actor string) (Summary, error) {
 	seen := make(map[string]bool, len(prev))
 	var batch SaveBatch
 	g.Go(func() error {
+		defer close(batches)
 		for out := range results {
 			for _, r := range out {
-				seen[r.a.ID] = true
+				seen[r.id] = true
 				collect(&batch, &sum, r)
 				if len(batch.Rows)+len(batch.Events) >= e.opt.BatchSize {
-					if err := e.st.SaveAssessments(gctx, batch); err != nil {
-						return fmt.Errorf("assess all: %w", err)
+					select {
+					case batches <- batch:
+					case <-gctx.Done():
+						return gctx.Err()
 					}
 					batch = SaveBatch{}
 				}
+			}
+		}
+		return nil
+	})
+	g.Go(func() error {
+		for b := range batches {
+			if err := e.st.SaveAssessments(gctx, b); err != nil {
+				return fmt.Errorf("assess all: %w", err)
 			}
 		}
 		return nil
@@ -224,7 +245,11 @@ func (e *Engine) AssessAll(ctx context.Context, actor string) (Summary, error) {
 }
 
 // score builds, enriches and assesses the relationships of some accounts.
-func (e *Engine) score(ctx context.Context, p *Policy, v view, enrichers []Enricher, accounts []*vigil.Account) ([]result, error) {
+// A relationship whose facts digest, under the same policy, is that of its
+// current version in prev is not assessed again: its result carries the
+// digest and tier only, so a run over an unchanged portfolio evaluates no
+// rule and encodes nothing.
+func (e *Engine) score(ctx context.Context, p *Policy, v view, enrichers []Enricher, accounts []*vigil.Account, prev map[string]State, vc *valueCache) ([]result, error) {
 	var facts []*Facts
 	for _, a := range accounts {
 		fs, err := buildFacts(ctx, v, a)
@@ -240,15 +265,23 @@ func (e *Engine) score(ctx context.Context, p *Policy, v view, enrichers []Enric
 	}
 	out := make([]result, 0, len(facts))
 	var scratch []byte
+	if vc == nil {
+		vc = newValueCache()
+	}
 	for _, f := range facts {
 		f.finish() // an enricher may have left a list nil
 		var d string
 		d, scratch = appendDigest(f, scratch)
-		a, err := p.Assess(f)
+		digest := d + ":" + p.Set.Digest
+		if old, had := prev[f.Relationship]; had && !old.Retired && old.Digest == digest {
+			out = append(out, result{id: f.Relationship, tier: old.Tier, digest: digest})
+			continue
+		}
+		a, err := p.assess(f, vc)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, result{a: a, digest: d + ":" + p.Set.Digest})
+		out = append(out, result{id: a.ID, tier: a.Tier, a: a, digest: digest})
 	}
 	return out, ctx.Err()
 }
@@ -258,6 +291,9 @@ func (e *Engine) score(ctx context.Context, p *Policy, v view, enrichers []Enric
 // workers call it in parallel.
 func (e *Engine) prepare(p *Policy, prev map[string]State, r *result, actor string) error {
 	a := r.a
+	if a == nil {
+		return nil // unchanged, not scored again
+	}
 	old, had := prev[a.ID]
 	if had && !old.Retired && old.Digest == r.digest {
 		return nil
@@ -294,7 +330,7 @@ func (e *Engine) prepare(p *Policy, prev map[string]State, r *result, actor stri
 // collect adds a prepared result to the batch and the summary.
 func collect(b *SaveBatch, sum *Summary, r result) {
 	sum.Relationships++
-	sum.ByTier[r.a.Tier]++
+	sum.ByTier[r.tier]++
 	if r.row == nil {
 		sum.Unchanged++
 		return
@@ -432,14 +468,14 @@ func (e *Engine) assessAccounts(ctx context.Context, accountIDs []string, actor 
 		}
 		accts = append(accts, a)
 	}
-	results, err := e.score(ctx, p, v, e.opt.Enrichers, accts)
+	results, err := e.score(ctx, p, v, e.opt.Enrichers, accts, prev, nil)
 	if err != nil {
 		return sum, err
 	}
 	var b SaveBatch
 	seen := map[string]bool{}
 	for i := range results {
-		seen[results[i].a.ID] = true
+		seen[results[i].id] = true
 		if err := e.prepare(p, prev, &results[i], actor); err != nil {
 			return sum, err
 		}
@@ -580,7 +616,7 @@ func (e *Engine) Preview(ctx context.Context, relationshipID string) (*Assessmen
 		return nil, err
 	}
 	p := e.Policy()
-	results, err := e.score(ctx, p, newStoreView(e.st), e.opt.Enrichers, []*vigil.Account{acct})
+	results, err := e.score(ctx, p, newStoreView(e.st), e.opt.Enrichers, []*vigil.Account{acct}, nil, nil)
 	if err != nil {
 		return nil, err
 	}

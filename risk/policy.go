@@ -47,6 +47,7 @@ var factVars = func() []string {
 func NewEnv() (*cel.Env, error) {
 	opts := []cel.EnvOption{
 		ext.NativeTypes(reflect.TypeFor[Facts](), ext.ParseStructTag("json")),
+		withFactValues(),
 		ext.Strings(),
 	}
 	t := reflect.TypeFor[Facts]()

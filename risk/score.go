@@ -11,8 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"cel.dev/cel-go/interpreter"
 )
 
 // Assessment is the explained result for one relationship. Everything a
@@ -82,65 +80,16 @@ type FlagResult struct {
 	RuleMeta
 }
 
-// activation resolves the rule variables straight from the Facts fields,
-// so evaluating a relationship allocates no map. The struct-valued facts are
-// boxed once, not once per rule that reads them.
-type activation struct {
-	f                          *Facts
-	account, customer, endUser any
-}
-
-func newActivation(f *Facts) *activation {
-	return &activation{f: f, account: f.Account, customer: f.Customer, endUser: f.EndUser}
-}
-
-func (a *activation) ResolveName(name string) (any, bool) {
-	f := a.f
-	switch name {
-	case "relationship":
-		return f.Relationship, true
-	case "account":
-		return a.account, true
-	case "customer":
-		return a.customer, true
-	case "end_user":
-		return a.endUser, true
-	case "intermediaries":
-		return f.Intermediaries, true
-	case "via_intermediary":
-		return f.ViaIntermediary, true
-	case "parents":
-		return f.Parents, true
-	case "chain":
-		return f.Chain, true
-	case "contexts":
-		return f.Contexts, true
-	case "services":
-		return f.Services, true
-	case "capabilities":
-		return f.Capabilities, true
-	case "regions":
-		return f.Regions, true
-	case "sources":
-		return f.Sources, true
-	case "matches":
-		return f.Matches, true
-	case "signals":
-		return f.Signals, true
-	case "grievances":
-		return f.Grievances, true
-	case "declarations":
-		return f.Declarations, true
-	}
-	return nil, false
-}
-
-func (*activation) Parent() interpreter.Activation { return nil }
-
 // Assess scores one relationship's facts under the policy. It reads nothing
 // but its arguments, so it is safe to call from many goroutines.
 func (p *Policy) Assess(f *Facts) (*Assessment, error) {
-	act := newActivation(f)
+	return p.assess(f, newValueCache())
+}
+
+// assess is Assess converting the facts through a cache of the caller's,
+// which a worker keeps across the relationships it scores.
+func (p *Policy) assess(f *Facts, c *valueCache) (*Assessment, error) {
+	act := newActivation(f, c)
 	sc := &p.Scoring
 	a := &Assessment{
 		ID: f.Relationship, AccountID: f.Account.ID, CustomerID: f.Customer.ID, EndUserID: f.EndUser.ID,
@@ -346,7 +295,7 @@ func addFacts(out map[string]any, act *activation, paths []string) {
 			continue
 		}
 		parts := strings.Split(p, ".")
-		v, ok := act.ResolveName(parts[0])
+		v, ok := act.native(parts[0])
 		for _, name := range parts[1:] {
 			if !ok {
 				break

@@ -206,6 +206,7 @@ func TestGeneralRules(t *testing.T) {
 		{"the name after bin differs", "person", "Tareq bin Zaid", "Tariq bin Salim ibn Hamdan ibn Mansur", false},
 		{"a whole syllable more is another name", "person", "Zahir Kovalani", "Zahathir Kovalani", false},
 		{"one name word and a field of activity on one side", "organization", "Vardessa Systems Ltd", "Vardessa Ltd", false},
+		{"each company name adds another kind of body", "organization", "Kerrowan Dalvik Trust Bank Limited", "Kerrowan Dalvik Banking Corporation", false},
 		{"one name word and a region on one side", "organization", "Vardessa Asia Ltd", "Vardessa Ltd", true},
 	}
 	for _, c := range cases {

@@ -858,6 +858,12 @@ func compareNamesCached(q, c *aname, cfg *Config, cls string, keepPairs bool, ca
 	if (leftQ || ctryQ) && (leftC || ctryC) {
 		alpha = cfg.AlphaConflict
 	}
+	if org && res.orgLeftQ && res.orgLeftC {
+		// Each name says a kind of body the other does not ("Trust
+		// Bank" / "Banking Corporation"): the worse-covered side counts
+		// as for a contradiction.
+		alpha = cfg.AlphaConflict
+	}
 	res.tokenScore = alpha*hi + (1-alpha)*lo
 	if leftQ && leftC && q.sumW > 0 && c.sumW > 0 {
 		// Each side names something the other does not: a contradiction,

@@ -105,7 +105,13 @@ func (d *declarationEnricher) Enrich(ctx context.Context, facts []*Facts) error 
 	return nil
 }
 
-// declarationStatus is the DeclarationFact status of an answer.
+// declarationStatus is the DeclarationFact status of an answer. Answers
+// other than accepted and refused pass through as they are: the kinds about
+// the contract itself (confidentiality, custom_engineering, embedded_staff),
+// which flags 7 and 11 read, are answered requested, present or absent once
+// casework accepts them (asked of the lead in REQUESTS.md; until then
+// casework refuses those kinds and the two rules cannot fire from entered
+// data, as docs/policy.md says).
 func declarationStatus(kind, answer string) string {
 	switch {
 	case answer == "accepted" && kind == "suspension_clause":

@@ -85,6 +85,9 @@ const (
 	EventGrievanceAnsweredLate     = "grievance.answered_late"
 	EventGrievanceClosed           = "grievance.closed" // payload: outcome; whether it led to action
 	EventGrievanceContactOpened    = "grievance.contact_opened"
+	// A sealed file the submitter sent was opened with the key's
+	// passphrase; payload: its SHA-256 (never the bytes).
+	EventGrievanceAttachmentOpened = "grievance.attachment_opened"
 
 	// Stakeholder engagement.
 	EventEngagementRecorded    = "engagement.recorded"     // a letter or meeting

@@ -111,6 +111,38 @@ type Grievance struct {
 	Version int `json:"version"`
 }
 
+// ContentPermissions admit a reader to what people wrote and sent: the
+// subject, the description, what it is about, the triage note, the
+// exchanges and the files. Grievance officers handle grievances; analysts
+// (work_cases) need the texts to triage them into cases. Any other reader,
+// an auditor for one, sees the metadata only (Metadata): a grievance
+// mechanism that rights-holders, journalists and whistleblowers trust
+// shows their words to the fewest people the work needs.
+var ContentPermissions = []vigil.Permission{vigil.PermHandleGrievances, vigil.PermWorkCases}
+
+// MayReadContent reports whether the role admits its users to grievance
+// content (ContentPermissions).
+func MayReadContent(r vigil.Role) bool {
+	for _, p := range ContentPermissions {
+		if r.Can(p) {
+			return true
+		}
+	}
+	return false
+}
+
+// Metadata returns a copy of g without its content: no subject,
+// description, about, triage note or files. What stays is what oversight
+// needs: the id, channel, language, whether it is anonymous, the dates
+// and deadlines and whether they were met, the status, the outcome and
+// the links to parties, subscriptions and cases.
+func (g *Grievance) Metadata() *Grievance {
+	m := *g
+	m.Subject, m.Description, m.About, m.TriageNote = "", "", "", ""
+	m.Attachments = []File{}
+	return &m
+}
+
 // OverdueFlags are a grievance's deadline states at a moment.
 type OverdueFlags struct {
 	AckOverdue    bool `json:"ack_overdue"`
@@ -126,14 +158,21 @@ func (g *Grievance) Overdue(now time.Time) OverdueFlags {
 }
 
 // File is a file a submitter sent, checked for type and size on the
-// way in and stored by its SHA-256.
+// way in and stored by the SHA-256 of its bytes as sent.
 type File struct {
 	SHA256    string    `json:"sha256"`
 	Name      string    `json:"name"`
 	MediaType string    `json:"media_type"`
 	Size      int64     `json:"size"`
 	AddedAt   time.Time `json:"added_at"`
-	// Content is only set on the way in.
+	// Sealed says the stored bytes are age ciphertext to the grievance
+	// key (SealFile): evidence often names the person who sent it, so
+	// with a key every file is sealed like the contact details. SHA256,
+	// MediaType and Size still describe the plaintext. Files stored
+	// before sealing existed, or without a key, are not sealed.
+	Sealed bool `json:"sealed"`
+	// Content is only set on the way in (plaintext, or ciphertext once
+	// sealed).
 	Content []byte `json:"-"`
 }
 
@@ -202,6 +241,9 @@ type Store interface {
 	GrievanceByReceipt(ctx context.Context, receiptHash string) (*Grievance, error)
 	ListGrievances(ctx context.Context, q Query) (Page, error)
 	GrievanceUpdates(ctx context.Context, id string) ([]*Exchange, error)
+	// GrievanceAttachment returns a file and its stored bytes: ciphertext
+	// when the file is sealed (File.Sealed), which only
+	// OpenGrievanceAttachment hands out for opening.
 	GrievanceAttachment(ctx context.Context, id, sha256 string) (*File, []byte, error)
 	// AddGrievanceInformation adds the submitter's text and files to a grievance
 	// that is not closed.
@@ -217,6 +259,11 @@ type Store interface {
 	// same transaction, that actor opened it; ENOTFOUND when the
 	// grievance has none.
 	OpenGrievanceContact(ctx context.Context, id, actor string, now time.Time) ([]byte, error)
+	// OpenGrievanceAttachment returns a sealed file's ciphertext and
+	// records, in the same transaction, that actor opened it
+	// (grievance.attachment_opened); ENOTFOUND when there is no such
+	// file, ECONFLICT when it is not sealed (it downloads as it is).
+	OpenGrievanceAttachment(ctx context.Context, id, sha256, actor string, now time.Time) (*File, []byte, error)
 
 	CreateEngagement(ctx context.Context, e *Engagement, actor string) error
 	GetEngagement(ctx context.Context, id string) (*Engagement, error)

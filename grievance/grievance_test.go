@@ -141,3 +141,76 @@ func TestOverdueFlags(t *testing.T) {
 		t.Fatalf("answer before acknowledgement: %v", err)
 	}
 }
+
+func TestSealFileKeepsIdentityAndChecksIt(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "keys")
+	if _, err := GenerateKeyWorkFactor(dir, "pass", 10); err != nil {
+		t.Fatal(err)
+	}
+	r, err := LoadRecipient(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := LoadIdentity(dir, "pass")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	plain := []byte("Names of the witnesses: A. and B.\n")
+	f, err := DefaultLimits.CheckAttachment("w.txt", plain, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sf, err := SealFile(r, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sf.Sealed || sf.SHA256 != f.SHA256 || sf.Size != f.Size || bytes.Contains(sf.Content, []byte("witnesses")) {
+		t.Fatalf("sealed file %+v", sf)
+	}
+	again, err := SealFile(r, sf)
+	if err != nil || !bytes.Equal(again.Content, sf.Content) {
+		t.Fatalf("sealing a sealed file again changed it (%v)", err)
+	}
+	got, err := UnsealFile(id, &sf, sf.Content)
+	if err != nil || !bytes.Equal(got, plain) {
+		t.Fatalf("unseal: %q %v", got, err)
+	}
+	// Another file's ciphertext under this file's identity is refused.
+	other, err := DefaultLimits.CheckAttachment("o.txt", []byte("another file\n"), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err = SealFile(r, other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := UnsealFile(id, &sf, other.Content); err == nil || !strings.Contains(err.Error(), "another SHA-256") {
+		t.Fatalf("a swapped ciphertext opened: %v", err)
+	}
+}
+
+func TestMetadataWithholdsContent(t *testing.T) {
+	now := time.Now()
+	acked := now.Add(time.Hour)
+	g := &Grievance{ID: "G1", Channel: ChannelWeb, Subject: "S", Description: "D", About: "A", TriageNote: "N", Status: StatusAcknowledged,
+		ReceivedAt: now, AckDue: now, AnswerDue: now, AcknowledgedAt: &acked, AckLate: true, Outcome: OutcomeUpheld,
+		PartyIDs: []string{"P"}, SubscriptionIDs: []string{"S1"}, CaseIDs: []string{"C"}, Attachments: []File{{SHA256: "x", Name: "evidence.pdf"}}}
+	m := g.Metadata()
+	if m.Subject != "" || m.Description != "" || m.About != "" || m.TriageNote != "" || len(m.Attachments) != 0 {
+		t.Fatalf("metadata holds content: %+v", m)
+	}
+	if m.ID != "G1" || m.Status != StatusAcknowledged || !m.AckLate || m.AcknowledgedAt == nil || m.Outcome != OutcomeUpheld ||
+		len(m.PartyIDs) != 1 || len(m.SubscriptionIDs) != 1 || len(m.CaseIDs) != 1 {
+		t.Fatalf("metadata lost the oversight fields: %+v", m)
+	}
+	if g.Subject != "S" || len(g.Attachments) != 1 {
+		t.Fatal("Metadata changed the grievance it copies")
+	}
+	for role, want := range map[vigil.Role]bool{vigil.RoleGrievanceOfficer: true, vigil.RoleAnalyst: true, vigil.RoleReviewer: true,
+		vigil.RoleApprover: true, vigil.RoleAdmin: true, vigil.RoleAuditor: false} {
+		if MayReadContent(role) != want {
+			t.Errorf("MayReadContent(%s) = %v", role, !want)
+		}
+	}
+}

@@ -2,6 +2,8 @@ package grievance
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -21,7 +23,7 @@ import (
 const PassphraseEnv = "VIGIL_GRIEVANCE_PASSPHRASE"
 
 // Key file names inside the keys directory. The X25519 identity that opens
-// contact details is sealed with age under a passphrase (scrypt), so a copy
+// contact details and files is sealed with age under a passphrase (scrypt), so a copy
 // of the data directory does not open them; the recipient is public and is
 // all the server needs to seal new ones.
 const (
@@ -140,27 +142,16 @@ func Seal(r age.Recipient, c Contact) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("seal contact: %w", err)
 	}
-	var out bytes.Buffer
-	w, err := age.Encrypt(&out, r)
+	out, err := sealBytes(r, plain)
 	if err != nil {
 		return nil, fmt.Errorf("seal contact: %w", err)
 	}
-	if _, err := w.Write(plain); err != nil {
-		return nil, fmt.Errorf("seal contact: %w", err)
-	}
-	if err := w.Close(); err != nil {
-		return nil, fmt.Errorf("seal contact: %w", err)
-	}
-	return out.Bytes(), nil
+	return out, nil
 }
 
 // Unseal decrypts sealed contact details with the identity.
 func Unseal(id age.Identity, sealed []byte) (*Contact, error) {
-	r, err := age.Decrypt(bytes.NewReader(sealed), id)
-	if err != nil {
-		return nil, fmt.Errorf("open contact: %w", err)
-	}
-	plain, err := io.ReadAll(r)
+	plain, err := unsealBytes(id, sealed)
 	if err != nil {
 		return nil, fmt.Errorf("open contact: %w", err)
 	}
@@ -169,4 +160,57 @@ func Unseal(id age.Identity, sealed []byte) (*Contact, error) {
 		return nil, fmt.Errorf("open contact: %w", err)
 	}
 	return &c, nil
+}
+
+// SealFile encrypts a checked file's bytes to the recipient and marks it
+// sealed. Its SHA-256, type and size stay those of the plaintext, so the
+// file keeps its identity and the events their digests.
+func SealFile(r age.Recipient, f File) (File, error) {
+	if f.Sealed {
+		return f, nil
+	}
+	sealed, err := sealBytes(r, f.Content)
+	if err != nil {
+		return File{}, fmt.Errorf("seal file %s: %w", f.SHA256, err)
+	}
+	f.Content, f.Sealed = sealed, true
+	return f, nil
+}
+
+// UnsealFile decrypts a sealed file's stored bytes with the identity and
+// checks them against the file's SHA-256, so that a row whose ciphertext
+// was swapped for another file's does not pass as this one.
+func UnsealFile(id age.Identity, f *File, sealed []byte) ([]byte, error) {
+	plain, err := unsealBytes(id, sealed)
+	if err != nil {
+		return nil, fmt.Errorf("open file %s: %w", f.SHA256, err)
+	}
+	sum := sha256.Sum256(plain)
+	if hex.EncodeToString(sum[:]) != f.SHA256 {
+		return nil, vigil.Errorf(vigil.EINTERNAL, "open file %s: the opened bytes have another SHA-256 (%x)", f.SHA256, sum)
+	}
+	return plain, nil
+}
+
+func sealBytes(r age.Recipient, plain []byte) ([]byte, error) {
+	var out bytes.Buffer
+	w, err := age.Encrypt(&out, r)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := w.Write(plain); err != nil {
+		return nil, err
+	}
+	if err := w.Close(); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), nil
+}
+
+func unsealBytes(id age.Identity, sealed []byte) ([]byte, error) {
+	r, err := age.Decrypt(bytes.NewReader(sealed), id)
+	if err != nil {
+		return nil, err
+	}
+	return io.ReadAll(r)
 }

@@ -154,7 +154,9 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (*Receipt, error) 
 	g.ReceivedAt = now
 	g.AckDue = now.Add(s.cfg.AckWithin)
 	g.AnswerDue = now.Add(s.cfg.AnswerWithin)
-	g.Attachments = dedupeAttachments(sub.Attachments)
+	if g.Attachments, err = s.sealFiles(dedupeAttachments(sub.Attachments)); err != nil {
+		return nil, err
+	}
 	g.PartyIDs, g.SubscriptionIDs, g.CaseIDs = []string{}, []string{}, []string{}
 	code, hash := NewReceiptCode()
 	if err := s.store.CreateGrievance(ctx, g, sealed, hash, "public:"+string(g.Channel)); err != nil {
@@ -162,6 +164,28 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (*Receipt, error) 
 	}
 	return &Receipt{ID: g.ID, Code: code, AckDue: g.AckDue, AnswerDue: g.AnswerDue}, nil
 }
+
+// sealFiles seals each file to the grievance key, when there is one,
+// before it reaches the store. Without a key files are kept as sent (the
+// form says so); contact details, by contrast, are then refused.
+func (s *Service) sealFiles(atts []File) ([]File, error) {
+	if s.recipient == nil {
+		return atts, nil
+	}
+	out := make([]File, 0, len(atts))
+	for _, a := range atts {
+		sealed, err := SealFile(s.recipient, a)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, sealed)
+	}
+	return out, nil
+}
+
+// SealsFiles reports whether files are sealed on the way in, that is
+// whether a grievance key exists.
+func (s *Service) SealsFiles() bool { return s.recipient != nil }
 
 func trimContact(c Contact) Contact {
 	return Contact{Name: strings.TrimSpace(c.Name), Email: strings.TrimSpace(c.Email), Phone: strings.TrimSpace(c.Phone), Other: strings.TrimSpace(c.Other)}
@@ -247,7 +271,10 @@ func (s *Service) AddInformation(ctx context.Context, code, text string, atts []
 	if err != nil {
 		return err
 	}
-	return s.store.AddGrievanceInformation(ctx, g.ID, text, dedupeAttachments(atts), s.cfg.Now())
+	if atts, err = s.sealFiles(dedupeAttachments(atts)); err != nil {
+		return err
+	}
+	return s.store.AddGrievanceInformation(ctx, g.ID, text, atts, s.cfg.Now())
 }
 
 // Acknowledge records the acknowledgement and its message to the submitter.
@@ -335,6 +362,30 @@ func (s *Service) OpenContact(ctx context.Context, id, passphrase, actor string)
 	return Unseal(ident, sealed)
 }
 
+// OpenAttachment decrypts a sealed file with the key's passphrase. As for
+// the contact, the passphrase is checked first, so a wrong one records
+// nothing; a right one records the opening (grievance.attachment_opened)
+// in the transaction that reads the ciphertext, before any byte is
+// decrypted. The bytes are checked against the file's SHA-256.
+func (s *Service) OpenAttachment(ctx context.Context, id, sha, passphrase, actor string) (*File, []byte, error) {
+	if s.cfg.KeyDir == "" {
+		return nil, nil, vigil.Errorf(vigil.ENOTFOUND, "no grievance key is configured")
+	}
+	ident, err := LoadIdentity(s.cfg.KeyDir, passphrase)
+	if err != nil {
+		return nil, nil, err
+	}
+	f, sealed, err := s.store.OpenGrievanceAttachment(ctx, id, sha, actor, s.cfg.Now())
+	if err != nil {
+		return nil, nil, err
+	}
+	plain, err := UnsealFile(ident, f, sealed)
+	if err != nil {
+		return nil, nil, err
+	}
+	return f, plain, nil
+}
+
 // Get returns a grievance, its updates and its deadline flags.
 func (s *Service) Get(ctx context.Context, id string) (*Grievance, []*Exchange, OverdueFlags, error) {
 	g, err := s.store.GetGrievance(ctx, id)
@@ -417,6 +468,9 @@ type OverdueReport struct {
 	AsOf       time.Time        `json:"as_of"`
 	Grievances []OverdueItem    `json:"grievances"`
 	Promises   []OverduePromise `json:"promises"`
+	// ContentWithheld is set when the grievances carry their metadata
+	// only (Grievance.Metadata), and says why.
+	ContentWithheld string `json:"content_withheld,omitempty"`
 }
 
 // OverdueItem is an overdue grievance and which deadline it missed.

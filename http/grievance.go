@@ -261,11 +261,42 @@ type ContactOpening struct {
 	Passphrase string `json:"passphrase"`
 }
 
-// GrievanceRecord is a grievance as officers and auditors see it, with
-// its deadline flags now. It never holds the contact details.
+// FileOpening carries the grievance key's passphrase to open a sealed
+// file.
+type FileOpening struct {
+	Passphrase string `json:"passphrase"`
+}
+
+// GrievanceRecord is a grievance as its reader may see it, with its
+// deadline flags now. It never holds the contact details; for a reader
+// whose role neither handles grievances nor works cases it holds the
+// metadata only, and ContentWithheld says why.
 type GrievanceRecord struct {
 	grievance.Grievance
 	Overdue grievance.OverdueFlags `json:"overdue"`
+	// ContentWithheld is set when the subject, description, about,
+	// triage note, exchanges and files were left out for this reader.
+	ContentWithheld string `json:"content_withheld,omitempty"`
+}
+
+// grievanceContent is who reads what people wrote and sent to the
+// channel (grievance.ContentPermissions): grievance officers, and
+// analysts who triage grievances into cases.
+var grievanceContent = access{perm: vigil.PermHandleGrievances, or: vigil.PermWorkCases}
+
+// contentWithheld explains to a reader why a grievance shows its
+// metadata only.
+func contentWithheld(u *vigil.User) string {
+	return fmt.Sprintf("content withheld: the texts, triage note, exchanges and files of grievances are shown only to roles with %s or %s; role %s has neither",
+		vigil.PermHandleGrievances, vigil.PermWorkCases, u.Role)
+}
+
+// grievanceRecord is g as the caller may see it.
+func grievanceRecord(ctx context.Context, g *grievance.Grievance, flags grievance.OverdueFlags) GrievanceRecord {
+	if u := userFrom(ctx); !grievanceContent.allows(u, "") {
+		return GrievanceRecord{Grievance: *g.Metadata(), Overdue: flags, ContentWithheld: contentWithheld(u)}
+	}
+	return GrievanceRecord{Grievance: *g, Overdue: flags}
 }
 
 // GrievanceDetail is one grievance and its exchanges with the submitter.
@@ -292,9 +323,10 @@ type PromiseAnswer struct {
 
 func (s *Server) grievanceRoutes() []route {
 	var (
-		public = access{}
-		read   = access{perm: vigil.PermRead}
-		handle = access{perm: vigil.PermHandleGrievances}
+		public  = access{}
+		read    = access{perm: vigil.PermRead}
+		handle  = access{perm: vigil.PermHandleGrievances}
+		content = grievanceContent
 	)
 	// Built here, while the server is set up, so that requests only read it.
 	s.grievanceLimiter()
@@ -310,7 +342,7 @@ func (s *Server) grievanceRoutes() []route {
 			summary: "Add information (text and files) to a grievance with its receipt code. Rate-limited per address.",
 			body:    typeOf[GrievanceInformation](), status: http.StatusNoContent, handle: s.handleAddGrievanceInformation},
 		{method: "GET", path: "/api/v1/grievances", access: read, op: "listGrievances", tag: "grievances",
-			summary: "List grievances, newest first, with their deadline flags (never contact details).",
+			summary: "List grievances, newest first, with their deadline flags (never contact details). Readers without handle_grievances or work_cases get the metadata only (no subject, description, about, triage note or files; content_withheld says so).",
 			query: []param{
 				{name: "status", typ: "string", desc: "Only this status.", enum: strs(grievance.Statuses)},
 				{name: "overdue", typ: "string", desc: "true: only open grievances past a deadline.", enum: []string{"true", "false"}},
@@ -320,7 +352,7 @@ func (s *Server) grievanceRoutes() []route {
 			},
 			status: http.StatusOK, result: typeOf[GrievanceRecord](), page: true, handle: s.handleListGrievances},
 		{method: "GET", path: "/api/v1/grievance-overdue", access: read, op: "overdueGrievances", tag: "grievances",
-			summary: "Grievances past their acknowledgement or answer deadline and engagement promises past their due date, oldest first.",
+			summary: "Grievances past their acknowledgement or answer deadline and engagement promises past their due date, oldest first. Readers without handle_grievances or work_cases get each grievance's metadata only.",
 			status:  http.StatusOK, result: typeOf[grievance.OverdueReport](), handle: s.handleOverdueGrievances},
 		{method: "GET", path: "/api/v1/grievance-figures", access: read, op: "grievanceFigures", tag: "grievances",
 			summary: "Effectiveness figures (UNGP 31) of the grievances received in a period: counts, hours to acknowledge and to answer (median, 90th percentile), outcomes, share that led to action.",
@@ -330,11 +362,14 @@ func (s *Server) grievanceRoutes() []route {
 			},
 			status: http.StatusOK, result: typeOf[GrievanceFigures](), handle: s.handleGrievanceFigures},
 		{method: "GET", path: id, access: read, op: "getGrievance", tag: "grievances",
-			summary: "One grievance with its exchanges with the submitter (never contact details).",
+			summary: "One grievance with its exchanges with the submitter (never contact details). Readers without handle_grievances or work_cases get the metadata only: no subject, description, about, triage note, exchanges or files, and content_withheld says why.",
 			status:  http.StatusOK, result: typeOf[GrievanceDetail](), handle: s.handleGetGrievance},
-		{method: "GET", path: id + "/files/{sha}", access: read, op: "getGrievanceFile", tag: "grievances",
-			summary: "A file the submitter sent, as a download.",
-			status:  http.StatusOK, contentType: "application/octet-stream", handle: s.handleGrievanceFile},
+		{method: "GET", path: id + "/files/{sha}", access: content, op: "getGrievanceFile", tag: "grievances",
+			summary: "A file the submitter sent, as a download. A sealed file (sealed: true in the grievance) answers 409: open it with POST .../files/{sha}/open and the grievance key's passphrase.",
+			status:  http.StatusOK, contentType: "application/octet-stream", conflicts: true, handle: s.handleGrievanceFile},
+		{method: "POST", path: id + "/files/{sha}/open", access: handle, op: "openGrievanceFile", tag: "grievances",
+			summary: "Open a sealed file the submitter sent with the grievance key's passphrase, as a download; every opening is recorded in the proof log (grievance.attachment_opened), a wrong passphrase opens and records nothing. A file that is not sealed answers 409: download it.",
+			body:    typeOf[FileOpening](), status: http.StatusOK, contentType: "application/octet-stream", handle: s.handleOpenGrievanceFile},
 		{method: "POST", path: id + "/acknowledge", access: handle, op: "acknowledgeGrievance", tag: "grievances",
 			summary: "Acknowledge a grievance with a message to the submitter; the event says whether the deadline was met.",
 			body:    typeOf[GrievanceText](), status: http.StatusOK, result: typeOf[GrievanceRecord](), handle: s.handleAcknowledgeGrievance},
@@ -500,7 +535,7 @@ func (s *Server) handleListGrievances(w http.ResponseWriter, r *http.Request) er
 	}
 	items := make([]GrievanceRecord, 0, len(pg.Items))
 	for _, g := range pg.Items {
-		items = append(items, GrievanceRecord{Grievance: *g, Overdue: g.Overdue(q.Now)})
+		items = append(items, grievanceRecord(r.Context(), g, g.Overdue(q.Now)))
 	}
 	s.writeJSON(w, r, http.StatusOK, pageBody[GrievanceRecord]{Items: items, Next: pg.Next})
 	return nil
@@ -514,6 +549,12 @@ func (s *Server) handleOverdueGrievances(w http.ResponseWriter, r *http.Request)
 	rep, err := svc.Overdue(r.Context())
 	if err != nil {
 		return err
+	}
+	if u := userFrom(r.Context()); !grievanceContent.allows(u, "") {
+		rep.ContentWithheld = contentWithheld(u)
+		for i := range rep.Grievances {
+			rep.Grievances[i].Grievance = rep.Grievances[i].Grievance.Metadata()
+		}
 	}
 	s.writeJSON(w, r, http.StatusOK, rep)
 	return nil
@@ -574,7 +615,11 @@ func (s *Server) handleGetGrievance(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	s.writeJSON(w, r, http.StatusOK, GrievanceDetail{Grievance: GrievanceRecord{Grievance: *g, Overdue: flags}, Exchanges: ups})
+	rec := grievanceRecord(r.Context(), g, flags)
+	if rec.ContentWithheld != "" {
+		ups = []*grievance.Exchange{}
+	}
+	s.writeJSON(w, r, http.StatusOK, GrievanceDetail{Grievance: rec, Exchanges: ups})
 	return nil
 }
 
@@ -622,6 +667,35 @@ func (s *Server) handleGrievanceFile(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
+	if a.Sealed {
+		return errFileSealed(r.PathValue("id"), a)
+	}
+	serveGrievanceFile(w, a, content)
+	return nil
+}
+
+// errFileSealed refuses to download a sealed file: its stored bytes are
+// ciphertext, and opening it takes the key's passphrase and is recorded.
+func errFileSealed(id string, a *grievance.File) error {
+	return vigil.Errorf(vigil.ECONFLICT, "file %s of grievance %s is sealed with the grievance key: open it with POST /api/v1/grievances/%s/files/%s/open and the key's passphrase (a grievance officer; each opening is recorded)",
+		a.SHA256, id, id, a.SHA256)
+}
+
+func (s *Server) handleOpenGrievanceFile(w http.ResponseWriter, r *http.Request) error {
+	svc, err := s.grievanceService()
+	if err != nil {
+		return err
+	}
+	var req FileOpening
+	if err := decodeJSON(r, &req); err != nil {
+		return err
+	}
+	id, sha, actor := r.PathValue("id"), r.PathValue("sha"), actorFrom(r.Context())
+	a, content, err := svc.OpenAttachment(r.Context(), id, sha, req.Passphrase, actor)
+	if err != nil {
+		return err
+	}
+	s.logger.Info("grievance file opened", "id", id, "sha256", sha, "user", actor, "request_id", requestIDFrom(r.Context()))
 	serveGrievanceFile(w, a, content)
 	return nil
 }

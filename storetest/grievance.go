@@ -2,7 +2,9 @@ package storetest
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -28,6 +30,7 @@ func RunGrievance(t *testing.T, open Opener) {
 		fn   func(*testing.T, vigil.Store, grievance.Store)
 	}{
 		{"ContactIsSealed", testGrievanceSealing},
+		{"AttachmentsAreSealed", testGrievanceAttachmentSealing},
 		{"ReceiptFollowUpAndInformation", testGrievanceReceipt},
 		{"DeadlinesAndOverdue", testGrievanceDeadlines},
 		{"TriageAndListing", testGrievanceTriage},
@@ -106,46 +109,7 @@ func testGrievanceSealing(t *testing.T, s vigil.Store, gs grievance.Store) {
 	// Nothing at rest holds the contact: not the rows (a dump), not an
 	// event payload, not the database files or a backup of them.
 	secrets := []string{secretContact.Name, secretContact.Email, secretContact.Phone, "nadia7q2secret", "Whistle-Blower", "7q2@example"}
-	dumped := dumpTables(t, s, "grievances", "grievance_updates", "grievance_attachments", "events")
-	for _, sec := range secrets {
-		if bytes.Contains(dumped, []byte(sec)) {
-			t.Errorf("the dump of the database holds %q in clear", sec)
-		}
-	}
-	if !bytes.Contains(dumped, []byte("Drones over the camp")) {
-		t.Fatal("the dump does not hold the grievance's subject: the dump check reads nothing")
-	}
-	if dump := pgDump(t, s); dump != nil {
-		for _, sec := range secrets {
-			if bytes.Contains(dump, []byte(sec)) {
-				t.Errorf("pg_dump of the schema holds %q in clear", sec)
-			}
-		}
-		if !bytes.Contains(dump, []byte("Drones over the camp")) {
-			t.Fatal("pg_dump does not hold the subject: the dump check reads nothing")
-		}
-	}
-	if db, ok := s.(*sqlite.DB); ok {
-		backup := filepath.Join(t.TempDir(), "backup.db")
-		_, err := db.DB().ExecContext(ctx, "VACUUM INTO ?", backup)
-		must(t, err)
-		var raw []byte
-		for _, f := range []string{db.Path, db.Path + "-wal", backup} {
-			b, err := os.ReadFile(f)
-			if err != nil && !os.IsNotExist(err) {
-				t.Fatal(err)
-			}
-			raw = append(raw, b...)
-		}
-		for _, sec := range secrets {
-			if bytes.Contains(raw, []byte(sec)) {
-				t.Errorf("the SQLite files or their backup hold %q in clear", sec)
-			}
-		}
-		if !bytes.Contains(raw, []byte("Drones over the camp")) {
-			t.Fatal("the SQLite files do not hold the subject: the file check reads nothing")
-		}
-	}
+	checkNotAtRest(t, s, "Drones over the camp", secrets...)
 
 	// Only the passphrase opens it, and each opening is recorded.
 	before := countEvents(t, s, vigil.EventGrievanceContactOpened)
@@ -179,6 +143,184 @@ func testGrievanceSealing(t *testing.T, s vigil.Store, gs grievance.Store) {
 	keyless := grievanceService(t, gs, c, false)
 	_, err = keyless.Submit(ctx, grievance.Submission{Subject: "x", Description: "y", Contact: grievance.Contact{Email: "a@example.org"}})
 	wantCode(t, err, vigil.EINVALID)
+}
+
+// Files whose bytes must never be readable at rest: evidence that names
+// the person who sent it.
+var (
+	secretStatement = []byte("Witness statement of Leyla Q9-Harbour, 3 November: the unit transcribes our calls.\n")
+	secretPDF       = []byte("%PDF-1.4\n1 0 obj << /Title (Photos by Tomas K4-Ridge) >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
+	secretLater     = []byte("Added later: the second recording was made by Omar J8-Creek.\n")
+)
+
+func testGrievanceAttachmentSealing(t *testing.T, s vigil.Store, gs grievance.Store) {
+	c := &clock{t: grievanceT0}
+	svc := grievanceService(t, gs, c, true)
+	if !svc.SealsFiles() {
+		t.Fatal("a service with a key should seal files")
+	}
+	check := func(name string, b []byte) grievance.File {
+		f, err := svc.Limits().CheckAttachment(name, b, c.Now())
+		must(t, err)
+		return f
+	}
+	statement, photos := check("statement.txt", secretStatement), check("photos.pdf", secretPDF)
+	rc, err := svc.Submit(ctx, grievance.Submission{Channel: grievance.ChannelWeb, Subject: "Recordings at the harbour",
+		Description: "Files attached.", Attachments: []grievance.File{statement, photos}})
+	must(t, err)
+	c.Set(grievanceT0.Add(time.Hour))
+	later := check("later.txt", secretLater)
+	must(t, svc.AddInformation(ctx, rc.Code, "One more file.", []grievance.File{later}))
+
+	// The grievance lists every file as sealed, by the SHA-256 of what
+	// was sent; the stored bytes are ciphertext.
+	g, err := gs.GetGrievance(ctx, rc.ID)
+	must(t, err)
+	if len(g.Attachments) != 3 {
+		t.Fatalf("%d attachments, want 3", len(g.Attachments))
+	}
+	for i, want := range []grievance.File{statement, photos, later} {
+		a := g.Attachments[i]
+		if !a.Sealed || a.SHA256 != want.SHA256 || a.Size != want.Size || a.MediaType != want.MediaType {
+			t.Errorf("attachment %d stored as %+v, want the plaintext's identity %s (%d bytes) and sealed", i, a, want.SHA256, want.Size)
+		}
+		f, stored, err := gs.GrievanceAttachment(ctx, rc.ID, want.SHA256)
+		must(t, err)
+		if !f.Sealed || bytes.Equal(stored, want.Content) || !bytes.HasPrefix(stored, []byte("age-encryption.org/v1\n")) {
+			t.Errorf("attachment %s: sealed=%v, stored bytes %.40q", want.Name, f.Sealed, stored)
+		}
+	}
+	// Nothing at rest holds a file's bytes: not the rows, not an event,
+	// not the database files, their WAL or a backup, not pg_dump.
+	checkNotAtRest(t, s, "Recordings at the harbour", "Leyla Q9-Harbour", "transcribes our calls", "Tomas K4-Ridge", "Omar J8-Creek", "second recording")
+
+	// Only the passphrase opens a file, and each opening is recorded
+	// once; a refusal records nothing.
+	opened := func() int { return countEvents(t, s, vigil.EventGrievanceAttachmentOpened) }
+	_, _, err = svc.OpenAttachment(ctx, rc.ID, statement.SHA256, "wrong passphrase", "officer")
+	wantCode(t, err, vigil.EFORBIDDEN)
+	_, _, err = svc.OpenAttachment(ctx, rc.ID, strings.Repeat("0", 64), grievanceKeyPassphrase, "officer")
+	wantCode(t, err, vigil.ENOTFOUND)
+	if n := opened(); n != 0 {
+		t.Fatalf("refused openings wrote %d attachment_opened events", n)
+	}
+	for i, want := range []grievance.File{statement, photos, later} {
+		f, plain, err := svc.OpenAttachment(ctx, rc.ID, want.SHA256, grievanceKeyPassphrase, "officer")
+		must(t, err)
+		if !bytes.Equal(plain, want.Content) || f.Name != want.Name || f.MediaType != want.MediaType {
+			t.Fatalf("opened %s: %+v %q", want.Name, f, plain)
+		}
+		if n := opened(); n != i+1 {
+			t.Fatalf("%d attachment_opened events after %d openings", n, i+1)
+		}
+	}
+	evs, err := s.ListEvents(ctx, 0, 1000)
+	must(t, err)
+	var openedFiles []string
+	for _, ev := range evs {
+		if ev.Type != vigil.EventGrievanceAttachmentOpened {
+			continue
+		}
+		var p struct {
+			SHA256 string `json:"sha256"`
+		}
+		must(t, json.Unmarshal(ev.Payload, &p))
+		if ev.Actor != "officer" || ev.Subject != "grievances/"+rc.ID {
+			t.Errorf("attachment_opened event %+v", ev)
+		}
+		openedFiles = append(openedFiles, p.SHA256)
+	}
+	if fmt.Sprint(openedFiles) != fmt.Sprint([]string{statement.SHA256, photos.SHA256, later.SHA256}) {
+		t.Errorf("attachment_opened events name %v", openedFiles)
+	}
+	checkNotAtRest(t, s, "Recordings at the harbour", "Leyla Q9-Harbour", "Tomas K4-Ridge", "Omar J8-Creek")
+
+	// Files stored in clear stay readable: those of a keyless channel and
+	// rows written before sealing existed (migration 00013's default). An
+	// opening of such a file is refused and recorded nowhere.
+	keyless := grievanceService(t, gs, c, false)
+	plainFile := check("plain.txt", []byte("kept as sent\n"))
+	rc2, err := keyless.Submit(ctx, grievance.Submission{Subject: "Keyless", Description: "d", Attachments: []grievance.File{plainFile}})
+	must(t, err)
+	f, content, err := gs.GrievanceAttachment(ctx, rc2.ID, plainFile.SHA256)
+	must(t, err)
+	if f.Sealed || !bytes.Equal(content, plainFile.Content) {
+		t.Fatalf("keyless file: sealed=%v %q", f.Sealed, content)
+	}
+	h, ok := s.(interface{ DB() *sql.DB })
+	if !ok {
+		t.Fatalf("%T has no DB handle", s)
+	}
+	older := []byte("written before migration 00013\n")
+	olderSHA := fmt.Sprintf("%x", sha256.Sum256(older))
+	q := "INSERT INTO grievance_attachments (grievance_id, sha256, name, media_type, size, added_at, content) VALUES (?, ?, ?, ?, ?, ?, ?)"
+	if _, isSQLite := s.(*sqlite.DB); !isSQLite {
+		q = "INSERT INTO grievance_attachments (grievance_id, sha256, name, media_type, size, added_at, content) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+	}
+	_, err = h.DB().ExecContext(ctx, q, rc.ID, olderSHA, "older.txt", "text/plain", len(older), "2026-01-01T00:00:00.000000Z", older)
+	must(t, err)
+	f, content, err = gs.GrievanceAttachment(ctx, rc.ID, olderSHA)
+	must(t, err)
+	if f.Sealed || !bytes.Equal(content, older) {
+		t.Fatalf("older row: sealed=%v %q", f.Sealed, content)
+	}
+	_, _, err = svc.OpenAttachment(ctx, rc.ID, olderSHA, grievanceKeyPassphrase, "officer")
+	wantCode(t, err, vigil.ECONFLICT)
+	_, _, err = gs.OpenGrievanceAttachment(ctx, rc2.ID, plainFile.SHA256, "officer", c.Now())
+	wantCode(t, err, vigil.ECONFLICT)
+	if n := opened(); n != 3 {
+		t.Fatalf("openings of files in clear wrote events: %d, want 3", n)
+	}
+}
+
+// checkNotAtRest looks for each secret in every copy of the database at
+// rest (atRest) and fails when one holds it in clear. marker is a text
+// stored in clear (a subject) that each copy must hold, so that a copy
+// that reads nothing cannot pass.
+func checkNotAtRest(t *testing.T, s vigil.Store, marker string, secrets ...string) {
+	t.Helper()
+	for _, c := range atRest(t, s) {
+		for _, sec := range secrets {
+			if bytes.Contains(c.b, []byte(sec)) {
+				t.Errorf("%s holds %q in clear", c.name, sec)
+			}
+		}
+		if !bytes.Contains(c.b, []byte(marker)) {
+			t.Fatalf("%s does not hold %q: the check reads nothing", c.name, marker)
+		}
+	}
+}
+
+type restCopy struct {
+	name string
+	b    []byte
+}
+
+// atRest returns the copies of a store's data someone might come to
+// hold: every row of the grievance tables and the events, a real pg_dump
+// of a PostgreSQL schema, and an SQLite database's file, its WAL and a
+// VACUUM INTO backup.
+func atRest(t *testing.T, s vigil.Store) []restCopy {
+	t.Helper()
+	out := []restCopy{{"the dump of the database's rows", dumpTables(t, s, "grievances", "grievance_updates", "grievance_attachments", "events")}}
+	if dump := pgDump(t, s); dump != nil {
+		out = append(out, restCopy{"pg_dump of the schema", dump})
+	}
+	if db, ok := s.(*sqlite.DB); ok {
+		backup := filepath.Join(t.TempDir(), "backup.db")
+		_, err := db.DB().ExecContext(ctx, "VACUUM INTO ?", backup)
+		must(t, err)
+		var raw []byte
+		for _, f := range []string{db.Path, db.Path + "-wal", backup} {
+			b, err := os.ReadFile(f)
+			if err != nil && !os.IsNotExist(err) {
+				t.Fatal(err)
+			}
+			raw = append(raw, b...)
+		}
+		out = append(out, restCopy{"the SQLite files or their backup", raw})
+	}
+	return out
 }
 
 // pgDump runs the real pg_dump on a PostgreSQL store's schema, as a

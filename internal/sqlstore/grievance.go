@@ -61,10 +61,13 @@ func (tx *tx) grievanceEvent(ctx context.Context, typ, id, actor string, now tim
 	return ev.ID, tx.insertEvent(ctx, ev)
 }
 
+// putGrievanceAttachments stores files as they come: ciphertext when
+// sealed (migration 00013's sealed column says which), never decrypted
+// here.
 func (tx *tx) putGrievanceAttachments(ctx context.Context, id string, atts []grievance.File) error {
 	for _, a := range atts {
-		if _, err := tx.exec(ctx, "INSERT INTO grievance_attachments (grievance_id, sha256, name, media_type, size, added_at, content) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-			id, a.SHA256, a.Name, a.MediaType, a.Size, gts(a.AddedAt), a.Content); err != nil {
+		if _, err := tx.exec(ctx, "INSERT INTO grievance_attachments (grievance_id, sha256, name, media_type, size, added_at, content, sealed) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+			id, a.SHA256, a.Name, a.MediaType, a.Size, gts(a.AddedAt), a.Content, boolInt(a.Sealed)); err != nil {
 			return fmt.Errorf("store attachment of grievance %s: %w", id, err)
 		}
 	}
@@ -74,7 +77,7 @@ func (tx *tx) putGrievanceAttachments(ctx context.Context, id string, atts []gri
 func attachmentDigests(atts []grievance.File) []map[string]any {
 	out := []map[string]any{}
 	for _, a := range atts {
-		out = append(out, map[string]any{"sha256": a.SHA256, "media_type": a.MediaType, "size": a.Size})
+		out = append(out, map[string]any{"sha256": a.SHA256, "media_type": a.MediaType, "size": a.Size, "sealed": a.Sealed})
 	}
 	return out
 }
@@ -251,21 +254,65 @@ func (s *Store) GrievanceUpdates(ctx context.Context, id string) ([]*grievance.E
 	return out, rows.Err()
 }
 
-// GrievanceAttachment returns one attachment and its bytes.
-func (s *Store) GrievanceAttachment(ctx context.Context, id, sha string) (*grievance.File, []byte, error) {
+const grievanceAttachmentSelect = "SELECT sha256, name, media_type, size, added_at, sealed, content FROM grievance_attachments WHERE grievance_id = ? AND sha256 = ?"
+
+func scanGrievanceAttachment(sc interface{ Scan(...any) error }) (*grievance.File, []byte, error) {
 	var a grievance.File
 	var added string
+	var sealed int
 	var content []byte
-	err := s.db.QueryRowContext(ctx, s.q("SELECT sha256, name, media_type, size, added_at, content FROM grievance_attachments WHERE grievance_id = ? AND sha256 = ?"), id, sha).
-		Scan(&a.SHA256, &a.Name, &a.MediaType, &a.Size, &added, &content)
+	if err := sc.Scan(&a.SHA256, &a.Name, &a.MediaType, &a.Size, &added, &sealed, &content); err != nil {
+		return nil, nil, err
+	}
+	a.AddedAt, a.Sealed = parseTS(added), sealed != 0
+	return &a, content, nil
+}
+
+// GrievanceAttachment returns one attachment and its stored bytes
+// (ciphertext when sealed).
+func (s *Store) GrievanceAttachment(ctx context.Context, id, sha string) (*grievance.File, []byte, error) {
+	a, content, err := scanGrievanceAttachment(s.db.QueryRowContext(ctx, s.q(grievanceAttachmentSelect), id, sha))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil, vigil.Errorf(vigil.ENOTFOUND, "grievance %s has no attachment %s", id, sha)
 	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("attachment of grievance %s: %w", id, err)
 	}
-	a.AddedAt = parseTS(added)
-	return &a, content, nil
+	return a, content, nil
+}
+
+// OpenGrievanceAttachment returns a sealed attachment's ciphertext and
+// records the opening in the transaction that reads it, so no one reads
+// it for opening without the event.
+func (s *Store) OpenGrievanceAttachment(ctx context.Context, id, sha, actor string, now time.Time) (*grievance.File, []byte, error) {
+	var a *grievance.File
+	var sealed []byte
+	err := s.inTx(ctx, func(tx *tx) error {
+		rows, err := tx.query(ctx, grievanceAttachmentSelect, id, sha)
+		if err != nil {
+			return fmt.Errorf("attachment of grievance %s: %w", id, err)
+		}
+		found := rows.Next()
+		if found {
+			a, sealed, err = scanGrievanceAttachment(rows)
+		}
+		rows.Close()
+		if err != nil {
+			return fmt.Errorf("attachment of grievance %s: %w", id, err)
+		}
+		if !found {
+			return vigil.Errorf(vigil.ENOTFOUND, "grievance %s has no attachment %s", id, sha)
+		}
+		if !a.Sealed {
+			return vigil.Errorf(vigil.ECONFLICT, "attachment %s of grievance %s is not sealed: download it as it is", sha, id)
+		}
+		_, err = tx.grievanceEvent(ctx, vigil.EventGrievanceAttachmentOpened, id, actor, now.UTC(), map[string]any{"sha256": a.SHA256})
+		return err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return a, sealed, nil
 }
 
 // updateGrievance reads a grievance inside the transaction, lets fn

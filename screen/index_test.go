@@ -204,6 +204,7 @@ func TestGeneralRules(t *testing.T) {
 		{"a chain of ancestors cut to the family name", "person", "Tareq bin Zaid", "Tariq bin Salim ibn Hamdan ibn Zayid", true},
 		{"the same, the longer name as the query", "person", "Tariq bin Salim ibn Hamdan ibn Zayid", "Tareq bin Zaid", true},
 		{"the name after bin differs", "person", "Tareq bin Zaid", "Tariq bin Salim ibn Hamdan ibn Mansur", false},
+		{"a short Arabic-script name substituted is not a name written together", "person", "عارب علی کامرانی", "آصب علی کامرانی", false},
 		{"a whole syllable more is another name", "person", "Zahir Kovalani", "Zahathir Kovalani", false},
 		{"one name word and a field of activity on one side", "organization", "Vardessa Systems Ltd", "Vardessa Ltd", false},
 		{"each company name adds another kind of body", "organization", "Kerrowan Dalvik Trust Bank Limited", "Kerrowan Dalvik Banking Corporation", false},

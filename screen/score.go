@@ -895,7 +895,7 @@ func compareNamesCached(q, c *aname, cfg *Config, cls string, keepPairs bool, ca
 			jq, jc := q.joinedText(), c.joinedText()
 			d := levenshtein(jq, jc)
 			js := 1 - float64(d)/float64(max(len(jq), len(jc)))
-			if js >= 0.9 && (d <= 2 || joinedParts(q) != joinedParts(c)) && !(hasHan(q) && hasHan(c)) {
+			if js >= 0.9 && (d <= 2 || joinedParts(q) != joinedParts(c)) && !(hasHan(q) && hasHan(c)) && !(cls == "person" && shortSubstitution(q, c, usedQ, usedC)) {
 				if cfg.SimExponent != 1 {
 					js = math.Pow(js, cfg.SimExponent)
 				}
@@ -993,6 +993,31 @@ func leftWords(a *aname, used uint64) float64 {
 		}
 	}
 	return w
+}
+
+// shortSubstitution tells whether two person names of as many words
+// differ by one short word each written in Arabic or Hebrew script (three
+// letters or fewer: a whole root, so one letter makes another name,
+// عارف/آصف, Arif/Asif): joining the words hides that substitution rather
+// than finding a name written together. Latin short words keep the
+// rescue: a typo there is a typo (Sko/Sok).
+func shortSubstitution(q, c *aname, usedQ, usedC uint64) bool {
+	if joinedParts(q) != joinedParts(c) {
+		return false
+	}
+	one := func(a *aname, used uint64) bool {
+		n := 0
+		for i, t := range a.toks {
+			if i < 64 && used&(1<<i) == 0 && t.Kind == KindWord {
+				if len(t.Text) > 3 || !t.Abjad {
+					return false
+				}
+				n++
+			}
+		}
+		return n == 1
+	}
+	return one(q, usedQ) && one(c, usedC)
 }
 
 // ancestorDiscount is the share of a left-out ancestor's weight that does

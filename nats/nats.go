@@ -184,7 +184,21 @@ func (c *Client) Publish(ctx context.Context, recs []usage.Record, perMessage in
 	if perMessage < 1 {
 		perMessage = 1
 	}
-	var futures []jetstream.PubAckFuture
+	// At most publishWindow messages await the server's ack: past the
+	// client's own limit (4,000) PublishMsgAsync fails with "stalled"
+	// when the server is slow, as on a loaded machine, instead of waiting.
+	const publishWindow = 2048
+	var inflight []jetstream.PubAckFuture
+	wait := func(f jetstream.PubAckFuture) error {
+		select {
+		case <-f.Ok():
+			return nil
+		case err := <-f.Err():
+			return fmt.Errorf("publish to %s: %w", c.cfg.Subject, err)
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 	var buf bytes.Buffer
 	for start := 0; start < len(recs); start += perMessage {
 		chunk := recs[start:min(start+perMessage, len(recs))]
@@ -199,22 +213,21 @@ func (c *Client) Publish(ctx context.Context, recs []usage.Record, perMessage in
 		// spares Set its canonicalisation on every message.
 		msg := &nats.Msg{Subject: c.cfg.Subject, Data: bytes.Clone(buf.Bytes()), Header: nats.Header{
 			HeaderFormat: {string(usage.JSONLines)}, HeaderCount: {strconv.Itoa(len(chunk))}}}
+		if len(inflight) == publishWindow {
+			if err := wait(inflight[0]); err != nil {
+				return err
+			}
+			inflight = inflight[1:]
+		}
 		f, err := c.JS.PublishMsgAsync(msg, jetstream.WithMsgID(hex.EncodeToString(h.Sum(nil)[:16])))
 		if err != nil {
 			return fmt.Errorf("publish to %s: %w", c.cfg.Subject, err)
 		}
-		futures = append(futures, f)
+		inflight = append(inflight, f)
 	}
-	select {
-	case <-c.JS.PublishAsyncComplete():
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	for _, f := range futures {
-		select {
-		case <-f.Ok():
-		case err := <-f.Err():
-			return fmt.Errorf("publish to %s: %w", c.cfg.Subject, err)
+	for _, f := range inflight {
+		if err := wait(f); err != nil {
+			return err
 		}
 	}
 	return nil

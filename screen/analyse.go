@@ -80,25 +80,18 @@ func analyse(name string) []Token {
 	var sb strings.Builder
 	for i := 0; i < len(raw); {
 		matched := false
-		maxN := d.maxTokens
-		if maxN > len(raw)-i {
-			maxN = len(raw) - i
-		}
+		key0 := raw[i].key()
+		// No phrase starting with this word is longer than prefixMax.
+		maxN := min(d.maxTokens, len(raw)-i, max(d.prefixMax[key0], 1))
 		for n := maxN; n >= 1; n-- {
+			key := key0
 			if n > 1 {
-				if d.prefixMax[raw[i].key()] < n {
-					continue
-				}
 				sb.Reset()
-				for k := i; k < i+n; k++ {
-					if k > i {
-						sb.WriteByte(' ')
-					}
+				sb.WriteString(key0)
+				for k := i + 1; k < i+n; k++ {
+					sb.WriteByte(' ')
 					sb.WriteString(raw[k].key())
 				}
-			}
-			key := raw[i].key()
-			if n > 1 {
 				key = sb.String()
 			}
 			p, ok := d.legal[key]

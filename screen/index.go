@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"unsafe"
 )
 
 // Options configures an Index.
@@ -42,13 +43,18 @@ type Index struct {
 	ents  []Entity
 	names []iname
 	nameW []float32 // sum of token weights per name, to rank by coverage (kept apart for cache locality)
-	arena []uint32  // token ids of all names, back to back
+	// canon is, per name, the first name with the same token sequence
+	// (itself when none came before).
+	canon []uint32
+	arena []uint32 // token ids of all names, back to back
 	// Weight and rarity of each arena token, copied from the vocabulary
 	// so that scoring a candidate name reads three adjacent runs instead
 	// of one vocabulary entry per token.
 	arenaW    []float64
 	arenaRare []float64
-	kinds     []string // distinct Name.Kind values ("acronym" included)
+	arenaTok  []*Token  // the vocabulary token of each arena slot
+	sumW      []float64 // per name: the sum of its arenaW, in order
+	kinds     []string  // distinct Name.Kind values ("acronym" included)
 	vocab     []vocabEntry
 	post      [][]uint32 // vocab id -> names containing it
 
@@ -83,6 +89,109 @@ type scratch struct {
 	anames  []aname // reused per candidate name
 	best    []best
 	sims    simCache
+	toks    tokCache
+	tmpHits []cachedHit
+	memo    []cmpMemo
+}
+
+// cmpMemo is one name comparison of the current query. The lists repeat
+// one another (the CSL carries the SDN list; the EU, UN and OFAC lists
+// share names), so the candidates of a query are often the same name
+// several times; compareNames sees only the name's tokens, its kind and
+// the type class, so one comparison serves every copy.
+type cmpMemo struct {
+	canon uint32 // first name with the same token sequence
+	kind  uint8
+	qi    int
+	cls   string
+	cmp   nameCmp
+}
+
+func (s *scratch) cmpMemo(canon uint32, kind uint8, qi int, cls string) (nameCmp, bool) {
+	for i := range s.memo {
+		m := &s.memo[i]
+		if m.canon == canon && m.kind == kind && m.qi == qi && m.cls == cls {
+			return m.cmp, true
+		}
+	}
+	return nameCmp{}, false
+}
+
+// tokCache remembers, across the queries screened with one scratch, what
+// the index holds for a query token: its rarity and what lookup found.
+// Both depend only on the token and the (immutable) index, and a batch of
+// parties repeats its given names and surnames, so most query tokens of a
+// batch were looked up before.
+type tokCache struct {
+	idx     map[uint64]int32 // hash of the token's fields -> entries
+	entries []tokEntry
+	hits    []cachedHit
+}
+
+type tokEntry struct {
+	text, key, skel string
+	concepts        []uint16
+	kind            TokenKind
+	abjad           bool
+	looked          bool // hits filled
+	rare            float64
+	lo, hi          uint32 // hits[lo:hi], in the order lookup found them
+}
+
+type cachedHit struct {
+	v, df uint32
+	sim   float64
+}
+
+// The cache is emptied when it grows past these sizes (a batch of
+// millions of distinct names must not grow one scratch without bound).
+const (
+	maxCachedTokens = 1 << 16
+	maxCachedHits   = 1 << 18
+)
+
+func (e *tokEntry) is(t *Token) bool {
+	return e.kind == t.Kind && e.abjad == t.Abjad && e.text == t.Text && e.key == t.Key && e.skel == t.Skel && slices.Equal(e.concepts, t.Concepts)
+}
+
+func (ix *Index) tokHash(t *Token) uint64 {
+	var h maphash.Hash
+	h.SetSeed(ix.seed)
+	h.WriteString(t.Text)
+	h.WriteByte(0)
+	h.WriteString(t.Key)
+	h.WriteByte(0)
+	h.WriteString(t.Skel)
+	h.WriteByte(byte(t.Kind))
+	if t.Abjad {
+		h.WriteByte(1)
+	}
+	for _, c := range t.Concepts {
+		h.WriteByte(byte(c))
+		h.WriteByte(byte(c >> 8))
+	}
+	return h.Sum64()
+}
+
+// entry returns the cache entry of t, adding one (with its rarity) when
+// t was not seen; nil when another token holds the hash, which is then
+// looked up uncached.
+func (ix *Index) entry(c *tokCache, t *Token) *tokEntry {
+	if c.idx == nil || len(c.entries) >= maxCachedTokens || len(c.hits) >= maxCachedHits {
+		c.idx = make(map[uint64]int32, 1024)
+		c.entries = c.entries[:0]
+		c.hits = c.hits[:0]
+	}
+	h := ix.tokHash(t)
+	if i, ok := c.idx[h]; ok {
+		if e := &c.entries[i]; e.is(t) {
+			return e
+		}
+		return nil
+	}
+	c.idx[h] = int32(len(c.entries))
+	c.entries = append(c.entries, tokEntry{text: t.Text, key: t.Key, skel: t.Skel, concepts: t.Concepts, kind: t.Kind, abjad: t.Abjad, rare: ix.rarity(t)})
+	return &c.entries[len(c.entries)-1]
 }
 
 // evidence is what one query has gathered for one name: the weight
@@ -184,6 +293,7 @@ func NewIndex(entities []Entity, opts Options) *Index {
 	}
 	vocabID = nil
 	seen = nil
+	ix.canon = canonNames(ix.names, ix.arena, ix.seed)
 	// Postings, sized exactly.
 	ix.post = make([][]uint32, len(ix.vocab))
 	backing := make([]uint32, 0, len(ix.arena))
@@ -241,8 +351,18 @@ func NewIndex(entities []Entity, opts Options) *Index {
 	}
 	ix.arenaW = make([]float64, len(ix.arena))
 	ix.arenaRare = make([]float64, len(ix.arena))
+	ix.arenaTok = make([]*Token, len(ix.arena))
 	for i, v := range ix.arena {
-		ix.arenaW[i], ix.arenaRare[i] = ix.vocab[v].w, ix.vocab[v].rare
+		ix.arenaW[i], ix.arenaRare[i], ix.arenaTok[i] = ix.vocab[v].w, ix.vocab[v].rare, &ix.vocab[v].tok
+	}
+	ix.sumW = make([]float64, len(ix.names))
+	for nid := range ix.names {
+		n := &ix.names[nid]
+		var sw float64
+		for _, w := range ix.arenaW[n.off : n.off+uint32(n.n)] {
+			sw += w
+		}
+		ix.sumW[nid] = sw
 	}
 	ix.nameW = make([]float32, len(ix.names))
 	for nid := range ix.names {
@@ -262,6 +382,28 @@ func NewIndex(entities []Entity, opts Options) *Index {
 		return &scratch{ev: make([]evidence, len(ix.names)), mark: make([]uint32, len(ix.vocab))}
 	}
 	return ix
+}
+
+// canonNames numbers each name by the first name with the same token
+// sequence.
+func canonNames(names []iname, arena []uint32, seed maphash.Seed) []uint32 {
+	canon := make([]uint32, len(names))
+	first := make(map[uint64]uint32, len(names))
+	for nid := range names {
+		n := &names[nid]
+		ids := arena[n.off : n.off+uint32(n.n)]
+		h := maphash.Bytes(seed, unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(ids))), 4*len(ids)))
+		canon[nid] = uint32(nid)
+		if f, ok := first[h]; ok {
+			fn := &names[f]
+			if slices.Equal(arena[fn.off:fn.off+uint32(fn.n)], ids) {
+				canon[nid] = f
+			}
+			continue
+		}
+		first[h] = uint32(nid)
+	}
+	return canon
 }
 
 type analysed struct {
@@ -321,8 +463,9 @@ func (ix *Index) rarity(t *Token) float64 {
 // lookup finds the vocabulary tokens that a query token may stand for:
 // the same text, the same phonetic key, one edit away on the key (typos),
 // the same consonant skeleton across Latin and Arabic/Hebrew script, and
-// the same dictionary concept across languages.
-func (ix *Index) lookup(t *Token, s *scratch, w float64, tok uint8) {
+// the same dictionary concept across languages. It appends them to out
+// in the order found, with the approximate similarity retrieval ranks by.
+func (ix *Index) lookup(t *Token, s *scratch, out []cachedHit) []cachedHit {
 	s.epoch++
 	if s.epoch == 0 {
 		clear(s.mark)
@@ -331,9 +474,9 @@ func (ix *Index) lookup(t *Token, s *scratch, w float64, tok uint8) {
 	// Retrieval ranks by approximate similarities (exact 1, same
 	// concept 1, same phonetic key 0.92, one edit or same skeleton 0.85);
 	// the scorer computes the exact ones for the few candidates kept. The
-	// weight is the query word's (its rarity included), not the matched
-	// variant's: a rare misspelling of "Muhammad" is no rarer evidence
-	// than "Muhammad".
+	// weight applied later is the query word's (its rarity included), not
+	// the matched variant's: a rare misspelling of "Muhammad" is no rarer
+	// evidence than "Muhammad".
 	try := func(ids []uint32, sim float64) {
 		for _, v := range ids {
 			if s.mark[v] == s.epoch {
@@ -346,7 +489,7 @@ func (ix *Index) lookup(t *Token, s *scratch, w float64, tok uint8) {
 					continue
 				}
 			}
-			s.hits = append(s.hits, hit{tok: tok, v: v, w: float32(w * sim), df: e.df})
+			out = append(out, cachedHit{v: v, df: e.df, sim: sim})
 		}
 	}
 	// tryKey takes ids from byKey: plain ids share the key (or, for a
@@ -363,14 +506,13 @@ func (ix *Index) lookup(t *Token, s *scratch, w float64, tok uint8) {
 				continue
 			}
 			s.mark[v] = s.epoch
-			e := &ix.vocab[v]
-			s.hits = append(s.hits, hit{tok: tok, v: v, w: float32(w * sv), df: e.df})
+			out = append(out, cachedHit{v: v, df: ix.vocab[v].df, sim: sv})
 		}
 	}
 	exact := ix.byText[t.Text]
 	try(exact, 1)
 	if t.Kind == KindNumber {
-		return
+		return out
 	}
 	for _, c := range t.Concepts {
 		try(ix.byConcept[c], 1)
@@ -401,6 +543,39 @@ func (ix *Index) lookup(t *Token, s *scratch, w float64, tok uint8) {
 			try(ix.byAbjadSkel[t.Skel], 0.85)
 		}
 	}
+	return out
+}
+
+// addHits adds to s.hits what the index holds for query token t (of
+// weight w, numbered tok in the query), from the token cache when t was
+// looked up before.
+func (ix *Index) addHits(t *Token, s *scratch, w float64, tok uint8) {
+	var hs []cachedHit
+	if e := ix.entry(&s.toks, t); e != nil {
+		if !e.looked {
+			lo := len(s.toks.hits)
+			s.toks.hits = ix.lookup(t, s, s.toks.hits)
+			e.lo, e.hi, e.looked = uint32(lo), uint32(len(s.toks.hits)), true
+		}
+		hs = s.toks.hits[e.lo:e.hi]
+	} else {
+		s.tmpHits = ix.lookup(t, s, s.tmpHits[:0])
+		hs = s.tmpHits
+	}
+	for _, h := range hs {
+		s.hits = append(s.hits, hit{tok: tok, v: h.v, w: float32(w * h.sim), df: h.df})
+	}
+}
+
+// rarityCached is rarity through the token cache.
+func (ix *Index) rarityCached(s *scratch, t *Token) float64 {
+	if t.Kind != KindWord && t.Kind != KindNumber {
+		return 1
+	}
+	if e := ix.entry(&s.toks, t); e != nil {
+		return e.rare
+	}
+	return ix.rarity(t)
 }
 
 // best is the best-scoring name pair of one candidate entity.
@@ -472,7 +647,7 @@ func (ix *Index) Screen(q Query, limit int) []Result {
 func (ix *Index) ScreenMin(q Query, limit int, minScore float64) []Result {
 	s := ix.pool.Get().(*scratch)
 	defer ix.pool.Put(s)
-	pq := prepare(q, ix.rarity)
+	pq := prepare(q, func(t *Token) float64 { return ix.rarityCached(s, t) })
 	s.hits = s.hits[:0]
 	nTok := 0
 	for _, qn := range pq.names {
@@ -492,7 +667,7 @@ func (ix *Index) ScreenMin(q Query, limit int, minScore float64) []Result {
 			if t.Kind == KindStop || t.Kind == KindTitle || (strong && (t.Kind == KindLegal || t.Kind == KindPersonPart)) {
 				continue
 			}
-			ix.lookup(t, s, qn.w[ti], uint8(min(base+ti, 31)))
+			ix.addHits(t, s, qn.w[ti], uint8(min(base+ti, 31)))
 		}
 		base += len(qn.toks)
 	}
@@ -585,19 +760,25 @@ func (ix *Index) ScreenMin(q Query, limit int, minScore float64) []Result {
 		cands = topK(cands, k)
 	}
 	byEnt := s.best[:0] // at most CandidateNames entries: a slice beats a map
+	s.memo = s.memo[:0]
 	if cap(s.anames) < len(cands) {
 		s.anames = make([]aname, len(cands))
 	}
 	s.anames = s.anames[:len(cands)]
 	for ci, c := range cands {
 		n := &ix.names[c.name]
-		en := ix.fillAname(n, &s.anames[ci])
+		en := ix.fillAname(c.name, &s.anames[ci])
 		e := &ix.ents[n.ent]
-		for _, qn := range pq.names {
+		for qi, qn := range pq.names {
 			if qn.kind == "acronym" && en.kind == "acronym" {
 				continue
 			}
-			cmp := compareNamesCached(qn, en, &ix.cfg, pairClass(q.Type, e.Type, qn, en), false, &s.sims)
+			cls := pairClass(q.Type, e.Type, qn, en)
+			cmp, ok := s.cmpMemo(ix.canon[c.name], n.kind, qi, cls)
+			if !ok {
+				cmp = compareNamesCached(qn, en, &ix.cfg, cls, false, &s.sims)
+				s.memo = append(s.memo, cmpMemo{canon: ix.canon[c.name], kind: n.kind, qi: qi, cls: cls, cmp: cmp})
+			}
 			if cmp.score < ix.cfg.MinCandidateScore {
 				continue
 			}
@@ -646,21 +827,14 @@ func (ix *Index) ScreenMin(q Query, limit int, minScore float64) []Result {
 	return out
 }
 
-func (ix *Index) fillAname(n *iname, a *aname) *aname {
+func (ix *Index) fillAname(nid uint32, a *aname) *aname {
+	n := &ix.names[nid]
 	lo, hi := n.off, n.off+uint32(n.n)
-	ids := ix.arena[lo:hi]
-	toks := a.toks[:0]
-	for _, v := range ids {
-		toks = append(toks, &ix.vocab[v].tok)
-	}
-	// The weights and rarities are the index's own arrays: an index
+	// Tokens, weights and rarities are the index's own arrays: an index
 	// name is never passed to finish, which would write them.
-	a.ids, a.toks = ids, toks
+	a.ids, a.toks = ix.arena[lo:hi:hi], ix.arenaTok[lo:hi:hi]
 	a.w, a.rare = ix.arenaW[lo:hi:hi], ix.arenaRare[lo:hi:hi]
-	a.sumW = 0
-	for _, w := range a.w {
-		a.sumW += w
-	}
+	a.sumW = ix.sumW[nid]
 	a.nums = int(n.nums)
 	// The name's text is needed only to explain a returned result
 	// (nameValue).

@@ -58,7 +58,8 @@ are kept with the version as suggested links (vigil lists list --name N -o json)
 they never become portfolio links by themselves.
 
 --screen runs a delta screening after a new version: every party against the
-entries it added or changed (as 'vigil screen portfolio --delta').`,
+entries it added or changed (as 'vigil screen portfolio --delta'). While
+'vigil serve' runs on the same database it does so by itself within seconds.`,
 		Example: `  vigil lists import ../shared/data/un/UN_consolidated.xml --format un
   vigil lists import ngo-units.csv --format csv --name ngo-units --kind military_end_user --screen`,
 		Args: cobra.ExactArgs(1),

@@ -38,9 +38,16 @@ func grievanceSurface(t *testing.T, ctx context.Context, store vigil.Store, now 
 		t.Fatal(err)
 	}
 	received := now.Add(-10 * 24 * time.Hour)
+	file, err := grievance.DefaultLimits.CheckAttachment("evidence.txt", []byte("names and dates\n"), received)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if file, err = grievance.SealFile(rcpt, file); err != nil {
+		t.Fatal(err)
+	}
 	g := &grievance.Grievance{ID: "GCOV1", Channel: grievance.ChannelWeb, Language: "en", Subject: "s", Description: "d",
 		Status: grievance.StatusReceived, ReceivedAt: received, AckDue: received.Add(7 * 24 * time.Hour), AnswerDue: received.Add(30 * 24 * time.Hour),
-		PartyIDs: []string{}, SubscriptionIDs: []string{}, CaseIDs: []string{}}
+		PartyIDs: []string{}, SubscriptionIDs: []string{}, CaseIDs: []string{}, Attachments: []grievance.File{file}}
 	_, receiptHash := grievance.NewReceiptCode()
 	e := &grievance.Engagement{ID: "ECOV1", Kind: grievance.EngagementLetterIn, StakeholderType: grievance.StakeholderCivilSociety,
 		Stakeholders: "six organisations", Date: vigil.Date{Time: received.Truncate(24 * time.Hour)}, Asked: "answer", RecordedAt: now}
@@ -120,6 +127,14 @@ func grievanceSurface(t *testing.T, ctx context.Context, store vigil.Store, now 
 					b, err := gs.OpenGrievanceContact(ctx, g.ID, "officer", now)
 					if err == nil && len(b) == 0 {
 						err = fmt.Errorf("no sealed contact returned")
+					}
+					return err
+				}},
+			{method: "OpenGrievanceAttachment", what: "an officer opens a sealed file", want: []string{vigil.EventGrievanceAttachmentOpened},
+				run: func() error {
+					_, b, err := gs.OpenGrievanceAttachment(ctx, g.ID, file.SHA256, "officer", now)
+					if err == nil && len(b) == 0 {
+						err = fmt.Errorf("no sealed file returned")
 					}
 					return err
 				}},

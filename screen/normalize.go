@@ -274,6 +274,9 @@ func NormalizeText(s string) string {
 // feminine ones in a vowel: a name counts when each of its words of three
 // letters or more ends so, and one at least in -s.
 func balticStem(name string) string {
+	if !balticShape(name) {
+		return ""
+	}
 	toks := rawTokens(name)
 	if len(toks) < 2 {
 		return ""
@@ -351,6 +354,9 @@ func wgSyllable(s string) (ini string, asp bool, fin string, ok bool) {
 // together, as pinyin does. Without the apostrophe an aspirated
 // consonant reads as the plain one (p'ing as bing): one letter off.
 func wadeGilesVariant(name string) string {
+	if !wadeGilesShape(name) {
+		return ""
+	}
 	name = strings.ToLower(norm.NFC.String(name))
 	words := strings.Fields(strings.NewReplacer(",", " ", ".", " ").Replace(name))
 	if len(words) < 2 {
@@ -437,6 +443,60 @@ func wadeGilesVariant(name string) string {
 		return ""
 	}
 	return strings.Join(out, " ")
+}
+
+// balticShape is balticStem's cheap test on the raw text: every word of
+// three letters or more ends in s, a or e, one at least in s. Most names
+// fail it at their first word, without being tokenised.
+func balticShape(name string) bool {
+	n, last, withS := 0, byte(0), false
+	for i := 0; i <= len(name); i++ {
+		var c byte
+		if i < len(name) {
+			c = name[i]
+		}
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c >= 'a' && c <= 'z' || c >= 0x80 {
+			n++
+			last = c
+			continue
+		}
+		if n >= 3 {
+			switch last {
+			case 's':
+				withS = true
+			case 'a', 'e':
+			default:
+				return false
+			}
+		}
+		n = 0
+	}
+	return withS
+}
+
+// wadeGilesShape is wadeGilesVariant's cheap test on the raw text: words
+// of Mandarin syllables are short (at most six letters a syllable, hyphens
+// between them) and hold no digits.
+func wadeGilesShape(name string) bool {
+	n := 0
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= 0x80:
+			n++
+			if n > 8 { // six letters, an apostrophe of up to three bytes
+				return false
+			}
+		case c >= '0' && c <= '9':
+			return false
+		default:
+			n = 0
+		}
+	}
+	return true
 }
 
 // spellingVariants are the other spellings of a name that its language's

@@ -28,9 +28,10 @@ import (
 
 func (u *webUI) grievanceRoutes() []uiRoute {
 	var (
-		public = access{}
-		read   = access{perm: vigil.PermRead}
-		handle = access{perm: vigil.PermHandleGrievances}
+		public  = access{}
+		read    = access{perm: vigil.PermRead}
+		handle  = access{perm: vigil.PermHandleGrievances}
+		content = grievanceContent
 	)
 	return []uiRoute{
 		{"GET", "/grievance", public, func(w http.ResponseWriter, r *http.Request, q *uiRequest) error {
@@ -44,7 +45,8 @@ func (u *webUI) grievanceRoutes() []uiRoute {
 		{"POST", "/grievance/information", public, u.handleGrievanceInformation},
 		{"GET", "/ui/grievances", read, u.handleGrievanceInbox},
 		{"GET", "/ui/grievances/{id}", read, u.handleGrievancePage},
-		{"GET", "/ui/grievances/{id}/files/{sha}", read, u.handleGrievancePageFile},
+		{"GET", "/ui/grievances/{id}/files/{sha}", content, u.handleGrievancePageFile},
+		{"POST", "/ui/grievances/{id}/files/{sha}/open", handle, u.handleGrievanceFileOpen},
 		{"POST", "/ui/grievances/{id}/acknowledge", handle, u.grievanceAction("acknowledged")},
 		{"POST", "/ui/grievances/{id}/triage", handle, u.grievanceAction("triaged")},
 		{"POST", "/ui/grievances/{id}/answer", handle, u.grievanceAction("answered")},
@@ -142,6 +144,7 @@ type grievanceForm struct {
 	Name, Email, Phone, Other   string
 	Error                       string
 	TakesContact                bool
+	SealsFiles                  bool
 	MaxFiles                    int
 	MaxFileKB                   int64
 	AckDays, AnswerDays         int
@@ -154,7 +157,7 @@ func (u *webUI) newGrievanceForm() (*grievanceForm, *grievance.Service, error) {
 	}
 	ack, answer := svc.Deadlines()
 	l := svc.Limits()
-	return &grievanceForm{TakesContact: svc.TakesContact(), MaxFiles: l.MaxAttachments, MaxFileKB: l.MaxAttachmentBytes >> 10,
+	return &grievanceForm{TakesContact: svc.TakesContact(), SealsFiles: svc.SealsFiles(), MaxFiles: l.MaxAttachments, MaxFileKB: l.MaxAttachmentBytes >> 10,
 		AckDays: int(ack.Hours() / 24), AnswerDays: int(answer.Hours() / 24)}, svc, nil
 }
 
@@ -377,6 +380,9 @@ type inboxView struct {
 	AckOverdue, AnswerOverdue int
 	Promises                  []grievance.OverduePromise
 	CanHandle                 bool
+	// Withheld, when set, says why the rows show no subjects: the
+	// reader's role neither handles grievances nor works cases.
+	Withheld string
 }
 
 func (u *webUI) handleGrievanceInbox(w http.ResponseWriter, r *http.Request, q *uiRequest) error {
@@ -388,14 +394,18 @@ func (u *webUI) handleGrievanceInbox(w http.ResponseWriter, r *http.Request, q *
 	}
 	qs := r.URL.Query()
 	v := &inboxView{Status: qs.Get("status"), Overdue: qs.Get("overdue") == "true", Statuses: strs(grievance.Statuses), Now: svc.Now(),
-		CanHandle: q.can(vigil.PermHandleGrievances)}
+		CanHandle: q.can(vigil.PermHandleGrievances), Withheld: withheldNote(q)}
 	query := grievance.Query{Status: grievance.Status(v.Status), Overdue: v.Overdue, Now: v.Now, After: qs.Get("after"), Limit: 50}
 	pg, err := svc.Store().ListGrievances(ctx, query)
 	if err != nil {
 		return err
 	}
 	for _, g := range pg.Items {
-		v.Rows = append(v.Rows, inboxRow{G: g, Flags: g.Overdue(v.Now)})
+		flags := g.Overdue(v.Now)
+		if v.Withheld != "" {
+			g = g.Metadata()
+		}
+		v.Rows = append(v.Rows, inboxRow{G: g, Flags: flags})
 	}
 	if pg.Next != "" {
 		next := url.Values{}
@@ -431,6 +441,19 @@ type grievanceView struct {
 	Contact   *grievance.Contact
 	Notice    string
 	Error     string
+	// Withheld, when set, says why the page shows the metadata only.
+	Withheld string
+	// Title is the subject, or the id when the subject is withheld.
+	Title string
+}
+
+// withheldNote is the note shown to a reader whose role may not read
+// grievance content (grievance.ContentPermissions), "" for the others.
+func withheldNote(q *uiRequest) string {
+	if grievanceContent.allows(q.user, "") {
+		return ""
+	}
+	return q.L.T("grv.withheld", q.L.Label("roles", string(q.user.Role)))
 }
 
 func (u *webUI) grievanceView(r *http.Request, q *uiRequest, id string) (*grievanceView, error) {
@@ -442,7 +465,12 @@ func (u *webUI) grievanceView(r *http.Request, q *uiRequest, id string) (*grieva
 	if err != nil {
 		return nil, err
 	}
-	return &grievanceView{G: g, Exchanges: ex, Flags: flags, CanHandle: q.can(vigil.PermHandleGrievances), Outcomes: strs(grievance.Outcomes)}, nil
+	v := &grievanceView{G: g, Exchanges: ex, Flags: flags, CanHandle: q.can(vigil.PermHandleGrievances), Outcomes: strs(grievance.Outcomes),
+		Withheld: withheldNote(q), Title: g.Subject}
+	if v.Withheld != "" {
+		v.G, v.Exchanges, v.Title = g.Metadata(), nil, q.L.T("grv.withheld.title", g.ID)
+	}
+	return v, nil
 }
 
 func (u *webUI) handleGrievancePage(w http.ResponseWriter, r *http.Request, q *uiRequest) error {
@@ -453,7 +481,7 @@ func (u *webUI) handleGrievancePage(w http.ResponseWriter, r *http.Request, q *u
 	if done := r.URL.Query().Get("done"); done != "" {
 		v.Notice = q.L.Label("grv.done", done)
 	}
-	return u.render(w, r, q, http.StatusOK, "grievance.html", "grievances", v.G.Subject, v)
+	return u.render(w, r, q, http.StatusOK, "grievance.html", "grievances", v.Title, v)
 }
 
 func (u *webUI) handleGrievancePageFile(w http.ResponseWriter, r *http.Request, q *uiRequest) error {
@@ -465,8 +493,38 @@ func (u *webUI) handleGrievancePageFile(w http.ResponseWriter, r *http.Request, 
 	if err != nil {
 		return err
 	}
+	if a.Sealed {
+		return vigil.Errorf(vigil.ECONFLICT, "%s", q.L.T("grv.file.sealed.download"))
+	}
 	serveGrievanceFile(w, a, content)
 	return nil
+}
+
+// handleGrievanceFileOpen opens a sealed file with the passphrase the
+// officer typed and sends it as a download, with the same headers as a
+// file in clear. A refusal comes back on the grievance's page.
+func (u *webUI) handleGrievanceFileOpen(w http.ResponseWriter, r *http.Request, q *uiRequest) error {
+	svc, err := u.s.grievanceService()
+	if err != nil {
+		return err
+	}
+	id, sha := r.PathValue("id"), r.PathValue("sha")
+	a, content, err := svc.OpenAttachment(r.Context(), id, sha, r.PostFormValue("passphrase"), q.user.ID)
+	switch code := vigil.ErrorCode(err); {
+	case err == nil:
+		u.logger.Info("grievance file opened", "id", id, "sha256", sha, "user", q.user.ID, "request_id", requestIDFrom(r.Context()))
+		serveGrievanceFile(w, a, content)
+		return nil
+	case code == vigil.EFORBIDDEN || code == vigil.EINVALID || code == vigil.ENOTFOUND || code == vigil.ECONFLICT:
+		v, verr := u.grievanceView(r, q, id)
+		if verr != nil {
+			return verr
+		}
+		v.Error = vigil.ErrorMessage(err)
+		return u.render(w, r, q, http.StatusForbidden, "grievance.html", "grievances", v.Title, v)
+	default:
+		return err
+	}
 }
 
 // grievanceAction handles the forms of one grievance's page. A refused
@@ -497,7 +555,7 @@ func (u *webUI) grievanceAction(step string) func(w http.ResponseWriter, r *http
 				return verr
 			}
 			v.Error = vigil.ErrorMessage(err)
-			return u.render(w, r, q, http.StatusBadRequest, "grievance.html", "grievances", v.G.Subject, v)
+			return u.render(w, r, q, http.StatusBadRequest, "grievance.html", "grievances", v.Title, v)
 		}
 		if err != nil {
 			return err
@@ -527,11 +585,11 @@ func (u *webUI) handleGrievanceContact(w http.ResponseWriter, r *http.Request, q
 		u.logger.Info("grievance contact opened", "id", id, "user", q.user.ID, "request_id", requestIDFrom(r.Context()))
 	case code == vigil.EFORBIDDEN || code == vigil.EINVALID || code == vigil.ENOTFOUND:
 		v.Error = vigil.ErrorMessage(err)
-		return u.render(w, r, q, http.StatusForbidden, "grievance.html", "grievances", v.G.Subject, v)
+		return u.render(w, r, q, http.StatusForbidden, "grievance.html", "grievances", v.Title, v)
 	default:
 		return err
 	}
-	return u.render(w, r, q, http.StatusOK, "grievance.html", "grievances", v.G.Subject, v)
+	return u.render(w, r, q, http.StatusOK, "grievance.html", "grievances", v.Title, v)
 }
 
 // ---- engagement record ----

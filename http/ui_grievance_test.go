@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/vigil-hrdd/vigil"
 	"github.com/vigil-hrdd/vigil/grievance"
 )
 
@@ -342,4 +343,178 @@ func TestBrowserGrievanceEscaping(t *testing.T) {
 		t.Errorf("the server log holds the submitted text %d times", n)
 	}
 	t.Logf("checks: %v", checks)
+}
+
+// TestUIGrievanceSealedFiles: a file sent through the public form is
+// sealed; the grievance's page offers officers a passphrase form (with
+// the CSRF token) instead of a link; opening it downloads the file with
+// the safe headers and writes one event; a wrong passphrase, a missing
+// token or a role without handle_grievances opens nothing and writes
+// nothing. A file stored in clear still downloads from its link.
+func TestUIGrievanceSealedFiles(t *testing.T) {
+	e := grievanceUIEnv(t)
+	pub := e.client(t)
+	_, page, tok := e.get(t, pub, "/grievance/")
+	if !strings.Contains(page, "Files are sealed with the grievance key") {
+		t.Fatal("the public form does not say that files are sealed")
+	}
+	evidence := []byte("Recording notes by Farid H6-Pier, 12 November.\n")
+	resp, page := e.postMultipart(t, pub, "/grievance/", map[string]string{"csrf": tok, "subject": "Sealed file test", "description": "See the file."},
+		map[string][]byte{"notes.txt": evidence})
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("submit: %d\n%s", resp.StatusCode, page)
+	}
+	ctx := context.Background()
+	gs, err := grievance.StoreOf(e.store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pg, err := gs.ListGrievances(ctx, grievance.Query{})
+	if err != nil || len(pg.Items) != 1 || len(pg.Items[0].Attachments) != 1 || !pg.Items[0].Attachments[0].Sealed {
+		t.Fatalf("stored: %v %+v", err, pg.Items)
+	}
+	g := pg.Items[0]
+	sha := g.Attachments[0].SHA256
+	gpath := "/ui/grievances/" + g.ID
+	// A file in clear, as stored before sealing existed.
+	clearFile, err := grievance.DefaultLimits.CheckAttachment("older.txt", []byte("stored in clear\n"), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	older := &grievance.Grievance{ID: "GOLDER", Channel: grievance.ChannelWeb, Language: "en", Subject: "Older", Description: "d", Status: grievance.StatusReceived,
+		ReceivedAt: time.Now().UTC(), AckDue: time.Now().Add(time.Hour), AnswerDue: time.Now().Add(2 * time.Hour),
+		PartyIDs: []string{}, SubscriptionIDs: []string{}, CaseIDs: []string{}, Attachments: []grievance.File{clearFile}}
+	if err := gs.CreateGrievance(ctx, older, nil, grievance.ReceiptHash("OLDR-OLDR-OLDR-OLDR-OLDR"), "test"); err != nil {
+		t.Fatal(err)
+	}
+
+	off := e.client(t)
+	e.signIn(t, off, "grievance_officer", uiPassword)
+	status, page, otok := e.get(t, off, gpath)
+	form := regexp.MustCompile(`(?s)<form method="post" action="` + regexp.QuoteMeta(gpath+"/files/"+sha+"/open") + `"[^>]*>\s*<input type="hidden" name="csrf" value="[^"]+">.*?name="passphrase" type="password"`)
+	if status != http.StatusOK || !form.MatchString(page) || strings.Contains(page, `href="`+gpath+`/files/`+sha+`"`) {
+		t.Fatalf("officer's page: %d, no passphrase form with a CSRF token, or a link to the sealed file:\n%s", status, page)
+	}
+	if status, body, _ := e.get(t, off, gpath+"/files/"+sha); status != http.StatusConflict || !strings.Contains(body, "passphrase form") || strings.Contains(body, "Farid") {
+		t.Fatalf("download of a sealed file: %d", status)
+	}
+	opened := func() int { return countEventsOf(t, e.store, vigil.EventGrievanceAttachmentOpened) }
+	resp, page = e.post(t, off, gpath+"/files/"+sha+"/open", url.Values{"csrf": {otok}, "passphrase": {"wrong"}}, nil)
+	if resp.StatusCode != http.StatusForbidden || !strings.Contains(page, `id="action-error"`) || strings.Contains(page, "Farid") {
+		t.Fatalf("wrong passphrase: %d", resp.StatusCode)
+	}
+	if resp, _ := e.post(t, off, gpath+"/files/"+sha+"/open", url.Values{"passphrase": {testGrievancePass}}, nil); resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("no CSRF token: %d", resp.StatusCode)
+	}
+	an := e.client(t)
+	e.signIn(t, an, "analyst", uiPassword)
+	status, page, atok := e.get(t, an, gpath)
+	if status != http.StatusOK || strings.Contains(page, "/files/"+sha+"/open") || !strings.Contains(page, "a grievance officer opens it") {
+		t.Fatalf("analyst's page: %d", status)
+	}
+	if resp, _ := e.post(t, an, gpath+"/files/"+sha+"/open", url.Values{"csrf": {atok}, "passphrase": {testGrievancePass}}, nil); resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("analyst opens a sealed file: %d", resp.StatusCode)
+	}
+	if n := opened(); n != 0 {
+		t.Fatalf("refused openings wrote %d events", n)
+	}
+	resp, body := e.post(t, off, gpath+"/files/"+sha+"/open", url.Values{"csrf": {otok}, "passphrase": {testGrievancePass}}, nil)
+	if resp.StatusCode != http.StatusOK || body != string(evidence) {
+		t.Fatalf("open: %d %q", resp.StatusCode, body)
+	}
+	checkSafeDownload(t, &response{status: resp.StatusCode, header: resp.Header, body: []byte(body)}, "notes.txt")
+	if n := opened(); n != 1 {
+		t.Fatalf("%d attachment_opened events after one opening, want 1", n)
+	}
+	// The older file has a link and downloads as it is.
+	_, page, _ = e.get(t, off, "/ui/grievances/GOLDER")
+	link := `href="/ui/grievances/GOLDER/files/` + clearFile.SHA256 + `"`
+	if !strings.Contains(page, link) {
+		t.Fatalf("no link to the file in clear:\n%s", page)
+	}
+	resp, err = off.Get(e.srv.URL + "/ui/grievances/GOLDER/files/" + clearFile.SHA256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || string(b) != "stored in clear\n" {
+		t.Fatalf("older file: %d %q", resp.StatusCode, b)
+	}
+	checkSafeDownload(t, &response{status: resp.StatusCode, header: resp.Header, body: b}, "older.txt")
+	if strings.Contains(e.logs.String(), "Farid") || strings.Contains(e.logs.String(), testGrievancePass) {
+		t.Fatal("the server log holds the file or the passphrase")
+	}
+}
+
+// TestUIGrievanceContentByRole signs in as every role: all read the
+// inbox and the page's metadata; only roles with handle_grievances or
+// work_cases read the subject, description, triage note, exchanges and
+// files, the others see a note saying why and cannot fetch a file.
+func TestUIGrievanceContentByRole(t *testing.T) {
+	e := grievanceUIEnv(t)
+	ctx := context.Background()
+	gs, err := grievance.StoreOf(e.store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A service of its own, without a key: the file stays in clear, so
+	// the download route shows the access rule alone.
+	svc, err := grievance.NewService(gs, grievance.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := grievance.DefaultLimits.CheckAttachment("role-file.txt", []byte("role file\n"), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, err := svc.Submit(ctx, grievance.Submission{Channel: grievance.ChannelWeb, Subject: "Role subject U7", Description: "Role description U7",
+		About: "Role about U7", Attachments: []grievance.File{f}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Acknowledge(ctx, rc.ID, "Acknowledgement U7", "grievance_officer"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Triage(ctx, rc.ID, grievance.Triage{CaseIDs: []string{"C-77"}, Note: "Triage note U7"}, "grievance_officer"); err != nil {
+		t.Fatal(err)
+	}
+	gpath := "/ui/grievances/" + rc.ID
+	content := []string{"Role subject U7", "Role description U7", "Role about U7", "Triage note U7", "Acknowledgement U7", "role-file.txt"}
+	for _, role := range vigil.Roles {
+		c := e.client(t)
+		e.signIn(t, c, string(role), uiPassword)
+		want := grievance.MayReadContent(role)
+		status, inbox, _ := e.get(t, c, "/ui/grievances")
+		if status != http.StatusOK || !strings.Contains(inbox, `href="`+gpath+`"`) {
+			t.Fatalf("%s: inbox %d without the grievance", role, status)
+		}
+		if strings.Contains(inbox, "Role subject U7") != want || strings.Contains(inbox, `id="content-withheld"`) == want {
+			t.Errorf("%s: inbox shows the subject = %v, want %v (or the note is wrong)", role, !want, want)
+		}
+		status, page, _ := e.get(t, c, gpath)
+		if status != http.StatusOK {
+			t.Fatalf("%s: page %d", role, status)
+		}
+		for _, meta := range []string{rc.ID, `id="g-status"`, "C-77"} {
+			if !strings.Contains(page, meta) {
+				t.Errorf("%s: the page lacks the metadata %q", role, meta)
+			}
+		}
+		for _, s := range content {
+			if strings.Contains(page, s) != want {
+				t.Errorf("%s: the page shows %q = %v, want %v", role, s, !want, want)
+			}
+		}
+		if strings.Contains(page, `id="content-withheld"`) == want {
+			t.Errorf("%s: withheld note = %v, want %v", role, !want, !want)
+		}
+		if !want && !strings.Contains(page, "your role (auditor, read only) does neither") {
+			t.Errorf("%s: the note does not say why:\n%s", role, page)
+		}
+		fileStatus, _, _ := e.get(t, c, gpath+"/files/"+f.SHA256)
+		if want && fileStatus != http.StatusOK || !want && fileStatus != http.StatusForbidden {
+			t.Errorf("%s: file route %d", role, fileStatus)
+		}
+	}
 }

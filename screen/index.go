@@ -6,7 +6,6 @@ import (
 	"runtime"
 	"slices"
 	"sync"
-	"unsafe"
 )
 
 // Options configures an Index.
@@ -43,10 +42,7 @@ type Index struct {
 	ents  []Entity
 	names []iname
 	nameW []float32 // sum of token weights per name, to rank by coverage (kept apart for cache locality)
-	// canon is, per name, the first name with the same token sequence
-	// (itself when none came before).
-	canon []uint32
-	arena []uint32 // token ids of all names, back to back
+	arena []uint32  // token ids of all names, back to back
 	// Weight and rarity of each arena token, copied from the vocabulary
 	// so that scoring a candidate name reads three adjacent runs instead
 	// of one vocabulary entry per token.
@@ -100,7 +96,7 @@ type scratch struct {
 // several times; compareNames sees only the name's tokens, its kind and
 // the type class, so one comparison serves every copy.
 type cmpMemo struct {
-	canon uint32 // first name with the same token sequence
+	canon uint32 // first candidate of the query with the same token sequence
 	kind  uint8
 	qi    int
 	cls   string
@@ -293,7 +289,6 @@ func NewIndex(entities []Entity, opts Options) *Index {
 	}
 	vocabID = nil
 	seen = nil
-	ix.canon = canonNames(ix.names, ix.arena, ix.seed)
 	// Postings, sized exactly.
 	ix.post = make([][]uint32, len(ix.vocab))
 	backing := make([]uint32, 0, len(ix.arena))
@@ -382,28 +377,6 @@ func NewIndex(entities []Entity, opts Options) *Index {
 		return &scratch{ev: make([]evidence, len(ix.names)), mark: make([]uint32, len(ix.vocab))}
 	}
 	return ix
-}
-
-// canonNames numbers each name by the first name with the same token
-// sequence.
-func canonNames(names []iname, arena []uint32, seed maphash.Seed) []uint32 {
-	canon := make([]uint32, len(names))
-	first := make(map[uint64]uint32, len(names))
-	for nid := range names {
-		n := &names[nid]
-		ids := arena[n.off : n.off+uint32(n.n)]
-		h := maphash.Bytes(seed, unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(ids))), 4*len(ids)))
-		canon[nid] = uint32(nid)
-		if f, ok := first[h]; ok {
-			fn := &names[f]
-			if slices.Equal(arena[fn.off:fn.off+uint32(fn.n)], ids) {
-				canon[nid] = f
-			}
-			continue
-		}
-		first[h] = uint32(nid)
-	}
-	return canon
 }
 
 type analysed struct {
@@ -768,16 +741,26 @@ func (ix *Index) ScreenMin(q Query, limit int, minScore float64) []Result {
 	for ci, c := range cands {
 		n := &ix.names[c.name]
 		en := ix.fillAname(c.name, &s.anames[ci])
+		// The first candidate with the same token sequence (a few
+		// short slices compared: cheaper than a table built with the
+		// index).
+		canon := uint32(ci)
+		for pj := range ci {
+			if p := &s.anames[pj]; len(p.ids) == len(en.ids) && slices.Equal(p.ids, en.ids) {
+				canon = uint32(pj)
+				break
+			}
+		}
 		e := &ix.ents[n.ent]
 		for qi, qn := range pq.names {
 			if qn.kind == "acronym" && en.kind == "acronym" {
 				continue
 			}
 			cls := pairClass(q.Type, e.Type, qn, en)
-			cmp, ok := s.cmpMemo(ix.canon[c.name], n.kind, qi, cls)
+			cmp, ok := s.cmpMemo(canon, n.kind, qi, cls)
 			if !ok {
 				cmp = compareNamesCached(qn, en, &ix.cfg, cls, false, &s.sims)
-				s.memo = append(s.memo, cmpMemo{canon: ix.canon[c.name], kind: n.kind, qi: qi, cls: cls, cmp: cmp})
+				s.memo = append(s.memo, cmpMemo{canon: canon, kind: n.kind, qi: qi, cls: cls, cmp: cmp})
 			}
 			if cmp.score < ix.cfg.MinCandidateScore {
 				continue

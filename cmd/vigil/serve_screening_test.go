@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -116,6 +118,12 @@ func TestServeScreensNewParties(t *testing.T) {
 	if token == "" {
 		t.Fatalf("no admin token in:\n%s", out)
 	}
+	// The server logs through slog's default logger; its lines go with a
+	// failure's message.
+	var logs syncBuffer
+	prev := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(&logs, nil)))
+	t.Cleanup(func() { slog.SetDefault(prev) })
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	root := newRootCmd()
@@ -155,11 +163,11 @@ func TestServeScreensNewParties(t *testing.T) {
 	code, body := call("POST", "/api/v1/lists/watch/versions?format=csv&kind=military_end_user&file=watch.csv", "text/csv",
 		"id,name,aliases,type,country,source\n1,Northern Signals Brigade 4471,NSB 4471,organization,no,Test\n")
 	if code != http.StatusOK {
-		t.Fatalf("list upload: %d %s", code, body)
+		t.Fatalf("list upload: %d %s\nserver log:\n%s", code, body, logs.String())
 	}
 	code, body = call("POST", "/api/v1/parties", "application/json", `{"id":"P1","type":"security_unit","name":"Northern Signals Brigade 4471","country":"NO"}`)
 	if code != http.StatusCreated {
-		t.Fatalf("create party: %d %s", code, body)
+		t.Fatalf("create party: %d %s\nserver log:\n%s", code, body, logs.String())
 	}
 	// The loop's period is seconds; the deadline only bounds a broken
 	// loop, it measures nothing.
@@ -176,8 +184,27 @@ func TestServeScreensNewParties(t *testing.T) {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the server did not screen the new party: %d %s", code, body)
+			t.Fatalf("the server did not screen the new party: %d %s\nserver log:\n%s", code, body, logs.String())
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
+}
+
+// syncBuffer is a buffer the server's goroutines may write while the test
+// reads it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

@@ -27,10 +27,32 @@ const (
 	// AssuranceSuspensionClause: a clause letting the provider suspend the
 	// service on evidence of misuse, which is leverage.
 	AssuranceSuspensionClause AssuranceKind = "suspension_clause"
+
+	// The kinds below are not assurances asked of the customer but what
+	// engagement found out about the relationship (red flags 7 and 11 of
+	// the frameworks): they take the answers requested, present or absent.
+
+	// AssuranceConfidentiality: the customer demands confidentiality about
+	// the relationship beyond the ordinary.
+	AssuranceConfidentiality AssuranceKind = "confidentiality"
+	// AssuranceCustomEngineering: the services are customised for the
+	// customer in unusual ways.
+	AssuranceCustomEngineering AssuranceKind = "custom_engineering"
+	// AssuranceEmbeddedStaff: the provider's engineers work inside the
+	// customer or its unit.
+	AssuranceEmbeddedStaff AssuranceKind = "embedded_staff"
 )
 
 // AssuranceKinds lists the accepted kinds.
-var AssuranceKinds = []AssuranceKind{AssuranceEndUseStatement, AssuranceEndUse, AssuranceAuditClause, AssuranceSuspensionClause}
+var AssuranceKinds = []AssuranceKind{AssuranceEndUseStatement, AssuranceEndUse, AssuranceAuditClause, AssuranceSuspensionClause,
+	AssuranceConfidentiality, AssuranceCustomEngineering, AssuranceEmbeddedStaff}
+
+// findingKinds are the kinds that record a finding, not an answer.
+var findingKinds = []AssuranceKind{AssuranceConfidentiality, AssuranceCustomEngineering, AssuranceEmbeddedStaff}
+
+// IsFinding reports whether a kind records what engagement found
+// (requested, present, absent) rather than the customer's answer.
+func (k AssuranceKind) IsFinding() bool { return slices.Contains(findingKinds, k) }
 
 // Answer is how the customer answered what was asked.
 type Answer string
@@ -41,8 +63,28 @@ const (
 	AnswerVague    Answer = "vague" // answered without saying anything that binds
 )
 
-// Answers lists the accepted answers.
-var Answers = []Answer{AnswerAccepted, AnswerRefused, AnswerVague}
+// Answers to the finding kinds (IsFinding). The latest response of a kind
+// stands, so absent clears an earlier requested or present.
+const (
+	AnswerRequested Answer = "requested" // the customer asks for it
+	AnswerPresent   Answer = "present"   // it is in place
+	AnswerAbsent    Answer = "absent"    // not asked for, withdrawn or ended
+)
+
+// Answers lists the accepted answers to assurances; FindingAnswers those
+// to findings.
+var (
+	Answers        = []Answer{AnswerAccepted, AnswerRefused, AnswerVague}
+	FindingAnswers = []Answer{AnswerRequested, AnswerPresent, AnswerAbsent}
+)
+
+// AnswersTo lists the answers a kind takes.
+func AnswersTo(k AssuranceKind) []Answer {
+	if k.IsFinding() {
+		return FindingAnswers
+	}
+	return Answers
+}
 
 // Response is the customer's answer to an engage or condition decision,
 // recorded by an analyst. A decision may collect several, one per thing
@@ -61,8 +103,8 @@ func (r *Response) Check() error {
 	if !slices.Contains(AssuranceKinds, r.Kind) {
 		return vigil.FieldError("kind", "unknown kind %q (want one of %v)", r.Kind, AssuranceKinds)
 	}
-	if !slices.Contains(Answers, r.Answer) {
-		return vigil.FieldError("response", "unknown response %q (want one of %v)", r.Answer, Answers)
+	if want := AnswersTo(r.Kind); !slices.Contains(want, r.Answer) {
+		return vigil.FieldError("response", "response %q does not fit %s (want one of %v)", r.Answer, r.Kind, want)
 	}
 	if utf8.RuneCountInString(r.Note) > maxComment {
 		return vigil.FieldError("note", "is longer than %d characters: attach it as a file", maxComment)

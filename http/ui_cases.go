@@ -240,7 +240,8 @@ func (u *webUI) handleCase(w http.ResponseWriter, r *http.Request, q *uiRequest)
 	for _, d := range cv.Decisions {
 		row := decisionRow{Decision: d, MayDecide: casework.MayDecide(q.user, d)}
 		if v.CanWork && d.Type.TakesResponses() && d.Status == casework.DecisionApproved {
-			row.MayRespond, row.Kinds, row.Answers = true, casework.AssuranceKinds, casework.Answers
+			// One list of answers: the service refuses one that does not fit the kind.
+			row.MayRespond, row.Kinds, row.Answers = true, casework.AssuranceKinds, append(slices.Clone(casework.Answers), casework.FindingAnswers...)
 		}
 		v.Decisions = append(v.Decisions, row)
 	}

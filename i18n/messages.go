@@ -704,5 +704,11 @@ var messages = []msg{
 	m("assure.suspension_clause", "suspension clause", "clause de suspension"),
 	m("answer.accepted", "accepted", "acceptée"),
 	m("answer.refused", "refused", "refusée"),
+	m("assure.confidentiality", "confidentiality beyond the ordinary (finding)", "confidentialité hors du commun (constat)"),
+	m("assure.custom_engineering", "unusual customisation (finding)", "personnalisation inhabituelle (constat)"),
+	m("assure.embedded_staff", "provider staff embedded in the customer (finding)", "personnel du fournisseur intégré chez le client (constat)"),
 	m("answer.vague", "vague", "vague"),
+	m("answer.requested", "requested (finding)", "demandé (constat)"),
+	m("answer.present", "present (finding)", "en place (constat)"),
+	m("answer.absent", "absent or withdrawn (finding)", "absent ou retiré (constat)"),
 }

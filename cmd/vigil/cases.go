@@ -621,15 +621,21 @@ func newDecideRespondCmd(g *globals) *cobra.Command {
 		kinds[i] = string(k)
 	}
 	cmd := &cobra.Command{
-		Use:   "respond DECISION --response accepted|refused|vague --kind KIND",
+		Use:   "respond DECISION --response accepted|refused|vague|requested|present|absent --kind KIND",
 		Short: "Record the customer's response to an engage or condition decision",
 		Long: `Record what the customer answered to an approved engage or condition
-decision: accepted, refused or vague, for what was asked (` + strings.Join(kinds, ", ") + `).
-The risk engine reads the latest response of each kind as a declaration of the
-relationship the decision rests on: a refused end-use assurance or audit clause
-fires the refused-assurances red flag at the next recompute.`,
-		Example: "  vigil decide respond 01JDECISION --response refused --kind end_use_assurance --note 'counsel declined by letter' --as amira",
-		Args:    cobra.ExactArgs(1),
+decision, for each kind (` + strings.Join(kinds, ", ") + `).
+An assurance (end_use_statement, end_use_assurance, audit_clause,
+suspension_clause) is answered accepted, refused or vague. A finding of the
+engagement (confidentiality, custom_engineering, embedded_staff) is recorded
+as requested, present or absent. The risk engine reads the latest response of
+each kind as a declaration of the relationship the decision rests on: a refused
+end-use assurance or audit clause, or confidentiality beyond the ordinary, fires
+refused-assurances; unusual customisation or embedded staff fires
+custom-engineering at the next recompute; absent clears a finding.`,
+		Example: "  vigil decide respond 01JDECISION --response refused --kind end_use_assurance --note 'counsel declined by letter' --as amira\n" +
+			"  vigil decide respond 01JDECISION --response requested --kind custom_engineering --note 'asks for a dedicated transcription pipeline' --as amira",
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return g.withCaseActor(cmd, as, func(ctx context.Context, svc *casework.Service, u *vigil.User) error {
 				d, err := svc.RecordResponse(ctx, u, args[0], casework.ResponseRequest{Kind: casework.AssuranceKind(kind), Answer: casework.Answer(response), Note: note})

@@ -54,8 +54,11 @@ func rawTokens(s string) []rawTok {
 	if !isASCII(s) {
 		s = norm.NFKC.String(s)
 	}
-	var toks []rawTok
-	var cur []rune
+	toks := make([]rawTok, 0, 8)
+	// cur stays on this stack buffer for words of up to 32 letters
+	// (flush resets it to cur[:0]).
+	var curBuf [32]rune
+	cur := curBuf[:0]
 	var curSc script
 	var prev rune
 	flush := func(dot bool) {
@@ -187,7 +190,13 @@ func isASCII(s string) bool {
 // asciiWord lower-cases a word of ASCII letters or digits, or returns ""
 // when the word has anything else.
 func asciiWord(w []rune) string {
-	b := make([]byte, len(w))
+	var sb [32]byte
+	var b []byte
+	if len(w) <= len(sb) {
+		b = sb[:len(w)]
+	} else {
+		b = make([]byte, len(w))
+	}
 	for i, r := range w {
 		switch {
 		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':

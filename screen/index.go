@@ -85,7 +85,6 @@ type scratch struct {
 	anames  []aname // reused per candidate name
 	best    []best
 	sims    simCache
-	toks    tokCache
 	tmpHits []cachedHit
 	memo    []cmpMemo
 }
@@ -113,81 +112,11 @@ func (s *scratch) cmpMemo(canon uint32, kind uint8, qi int, cls string) (nameCmp
 	return nameCmp{}, false
 }
 
-// tokCache remembers, across the queries screened with one scratch, what
-// the index holds for a query token: its rarity and what lookup found.
-// Both depend only on the token and the (immutable) index, and a batch of
-// parties repeats its given names and surnames, so most query tokens of a
-// batch were looked up before.
-type tokCache struct {
-	idx     map[uint64]int32 // hash of the token's fields -> entries
-	entries []tokEntry
-	hits    []cachedHit
-}
-
-type tokEntry struct {
-	text, key, skel string
-	concepts        []uint16
-	kind            TokenKind
-	abjad           bool
-	looked          bool // hits filled
-	rare            float64
-	lo, hi          uint32 // hits[lo:hi], in the order lookup found them
-}
-
+// cachedHit is a vocabulary token lookup found for a query token, with
+// the approximate similarity retrieval ranks by.
 type cachedHit struct {
 	v, df uint32
 	sim   float64
-}
-
-// The cache is emptied when it grows past these sizes (a batch of
-// millions of distinct names must not grow one scratch without bound).
-const (
-	maxCachedTokens = 1 << 16
-	maxCachedHits   = 1 << 18
-)
-
-func (e *tokEntry) is(t *Token) bool {
-	return e.kind == t.Kind && e.abjad == t.Abjad && e.text == t.Text && e.key == t.Key && e.skel == t.Skel && slices.Equal(e.concepts, t.Concepts)
-}
-
-func (ix *Index) tokHash(t *Token) uint64 {
-	var h maphash.Hash
-	h.SetSeed(ix.seed)
-	h.WriteString(t.Text)
-	h.WriteByte(0)
-	h.WriteString(t.Key)
-	h.WriteByte(0)
-	h.WriteString(t.Skel)
-	h.WriteByte(byte(t.Kind))
-	if t.Abjad {
-		h.WriteByte(1)
-	}
-	for _, c := range t.Concepts {
-		h.WriteByte(byte(c))
-		h.WriteByte(byte(c >> 8))
-	}
-	return h.Sum64()
-}
-
-// entry returns the cache entry of t, adding one (with its rarity) when
-// t was not seen; nil when another token holds the hash, which is then
-// looked up uncached.
-func (ix *Index) entry(c *tokCache, t *Token) *tokEntry {
-	if c.idx == nil || len(c.entries) >= maxCachedTokens || len(c.hits) >= maxCachedHits {
-		c.idx = make(map[uint64]int32, 1024)
-		c.entries = c.entries[:0]
-		c.hits = c.hits[:0]
-	}
-	h := ix.tokHash(t)
-	if i, ok := c.idx[h]; ok {
-		if e := &c.entries[i]; e.is(t) {
-			return e
-		}
-		return nil
-	}
-	c.idx[h] = int32(len(c.entries))
-	c.entries = append(c.entries, tokEntry{text: t.Text, key: t.Key, skel: t.Skel, concepts: t.Concepts, kind: t.Kind, abjad: t.Abjad, rare: ix.rarity(t)})
-	return &c.entries[len(c.entries)-1]
 }
 
 // evidence is what one query has gathered for one name: the weight
@@ -520,35 +449,12 @@ func (ix *Index) lookup(t *Token, s *scratch, out []cachedHit) []cachedHit {
 }
 
 // addHits adds to s.hits what the index holds for query token t (of
-// weight w, numbered tok in the query), from the token cache when t was
-// looked up before.
+// weight w, numbered tok in the query).
 func (ix *Index) addHits(t *Token, s *scratch, w float64, tok uint8) {
-	var hs []cachedHit
-	if e := ix.entry(&s.toks, t); e != nil {
-		if !e.looked {
-			lo := len(s.toks.hits)
-			s.toks.hits = ix.lookup(t, s, s.toks.hits)
-			e.lo, e.hi, e.looked = uint32(lo), uint32(len(s.toks.hits)), true
-		}
-		hs = s.toks.hits[e.lo:e.hi]
-	} else {
-		s.tmpHits = ix.lookup(t, s, s.tmpHits[:0])
-		hs = s.tmpHits
-	}
-	for _, h := range hs {
+	s.tmpHits = ix.lookup(t, s, s.tmpHits[:0])
+	for _, h := range s.tmpHits {
 		s.hits = append(s.hits, hit{tok: tok, v: h.v, w: float32(w * h.sim), df: h.df})
 	}
-}
-
-// rarityCached is rarity through the token cache.
-func (ix *Index) rarityCached(s *scratch, t *Token) float64 {
-	if t.Kind != KindWord && t.Kind != KindNumber {
-		return 1
-	}
-	if e := ix.entry(&s.toks, t); e != nil {
-		return e.rare
-	}
-	return ix.rarity(t)
 }
 
 // best is the best-scoring name pair of one candidate entity.
@@ -620,7 +526,7 @@ func (ix *Index) Screen(q Query, limit int) []Result {
 func (ix *Index) ScreenMin(q Query, limit int, minScore float64) []Result {
 	s := ix.pool.Get().(*scratch)
 	defer ix.pool.Put(s)
-	pq := prepare(q, func(t *Token) float64 { return ix.rarityCached(s, t) })
+	pq := prepare(q, ix.rarity)
 	s.hits = s.hits[:0]
 	nTok := 0
 	for _, qn := range pq.names {

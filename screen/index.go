@@ -48,9 +48,7 @@ type Index struct {
 	// of one vocabulary entry per token.
 	arenaW    []float64
 	arenaRare []float64
-	arenaTok  []*Token  // the vocabulary token of each arena slot
-	sumW      []float64 // per name: the sum of its arenaW, in order
-	kinds     []string  // distinct Name.Kind values ("acronym" included)
+	kinds     []string // distinct Name.Kind values ("acronym" included)
 	vocab     []vocabEntry
 	post      [][]uint32 // vocab id -> names containing it
 
@@ -85,38 +83,6 @@ type scratch struct {
 	anames  []aname // reused per candidate name
 	best    []best
 	sims    simCache
-	tmpHits []cachedHit
-	memo    []cmpMemo
-}
-
-// cmpMemo is one name comparison of the current query. The lists repeat
-// one another (the CSL carries the SDN list; the EU, UN and OFAC lists
-// share names), so the candidates of a query are often the same name
-// several times; compareNames sees only the name's tokens, its kind and
-// the type class, so one comparison serves every copy.
-type cmpMemo struct {
-	canon uint32 // first candidate of the query with the same token sequence
-	kind  uint8
-	qi    int
-	cls   string
-	cmp   nameCmp
-}
-
-func (s *scratch) cmpMemo(canon uint32, kind uint8, qi int, cls string) (nameCmp, bool) {
-	for i := range s.memo {
-		m := &s.memo[i]
-		if m.canon == canon && m.kind == kind && m.qi == qi && m.cls == cls {
-			return m.cmp, true
-		}
-	}
-	return nameCmp{}, false
-}
-
-// cachedHit is a vocabulary token lookup found for a query token, with
-// the approximate similarity retrieval ranks by.
-type cachedHit struct {
-	v, df uint32
-	sim   float64
 }
 
 // evidence is what one query has gathered for one name: the weight
@@ -275,18 +241,8 @@ func NewIndex(entities []Entity, opts Options) *Index {
 	}
 	ix.arenaW = make([]float64, len(ix.arena))
 	ix.arenaRare = make([]float64, len(ix.arena))
-	ix.arenaTok = make([]*Token, len(ix.arena))
 	for i, v := range ix.arena {
-		ix.arenaW[i], ix.arenaRare[i], ix.arenaTok[i] = ix.vocab[v].w, ix.vocab[v].rare, &ix.vocab[v].tok
-	}
-	ix.sumW = make([]float64, len(ix.names))
-	for nid := range ix.names {
-		n := &ix.names[nid]
-		var sw float64
-		for _, w := range ix.arenaW[n.off : n.off+uint32(n.n)] {
-			sw += w
-		}
-		ix.sumW[nid] = sw
+		ix.arenaW[i], ix.arenaRare[i] = ix.vocab[v].w, ix.vocab[v].rare
 	}
 	ix.nameW = make([]float32, len(ix.names))
 	for nid := range ix.names {
@@ -365,9 +321,8 @@ func (ix *Index) rarity(t *Token) float64 {
 // lookup finds the vocabulary tokens that a query token may stand for:
 // the same text, the same phonetic key, one edit away on the key (typos),
 // the same consonant skeleton across Latin and Arabic/Hebrew script, and
-// the same dictionary concept across languages. It appends them to out
-// in the order found, with the approximate similarity retrieval ranks by.
-func (ix *Index) lookup(t *Token, s *scratch, out []cachedHit) []cachedHit {
+// the same dictionary concept across languages.
+func (ix *Index) lookup(t *Token, s *scratch, w float64, tok uint8) {
 	s.epoch++
 	if s.epoch == 0 {
 		clear(s.mark)
@@ -376,9 +331,9 @@ func (ix *Index) lookup(t *Token, s *scratch, out []cachedHit) []cachedHit {
 	// Retrieval ranks by approximate similarities (exact 1, same
 	// concept 1, same phonetic key 0.92, one edit or same skeleton 0.85);
 	// the scorer computes the exact ones for the few candidates kept. The
-	// weight applied later is the query word's (its rarity included), not
-	// the matched variant's: a rare misspelling of "Muhammad" is no rarer
-	// evidence than "Muhammad".
+	// weight is the query word's (its rarity included), not the matched
+	// variant's: a rare misspelling of "Muhammad" is no rarer evidence
+	// than "Muhammad".
 	try := func(ids []uint32, sim float64) {
 		for _, v := range ids {
 			if s.mark[v] == s.epoch {
@@ -391,7 +346,7 @@ func (ix *Index) lookup(t *Token, s *scratch, out []cachedHit) []cachedHit {
 					continue
 				}
 			}
-			out = append(out, cachedHit{v: v, df: e.df, sim: sim})
+			s.hits = append(s.hits, hit{tok: tok, v: v, w: float32(w * sim), df: e.df})
 		}
 	}
 	// tryKey takes ids from byKey: plain ids share the key (or, for a
@@ -408,13 +363,14 @@ func (ix *Index) lookup(t *Token, s *scratch, out []cachedHit) []cachedHit {
 				continue
 			}
 			s.mark[v] = s.epoch
-			out = append(out, cachedHit{v: v, df: ix.vocab[v].df, sim: sv})
+			e := &ix.vocab[v]
+			s.hits = append(s.hits, hit{tok: tok, v: v, w: float32(w * sv), df: e.df})
 		}
 	}
 	exact := ix.byText[t.Text]
 	try(exact, 1)
 	if t.Kind == KindNumber {
-		return out
+		return
 	}
 	for _, c := range t.Concepts {
 		try(ix.byConcept[c], 1)
@@ -444,16 +400,6 @@ func (ix *Index) lookup(t *Token, s *scratch, out []cachedHit) []cachedHit {
 		} else {
 			try(ix.byAbjadSkel[t.Skel], 0.85)
 		}
-	}
-	return out
-}
-
-// addHits adds to s.hits what the index holds for query token t (of
-// weight w, numbered tok in the query).
-func (ix *Index) addHits(t *Token, s *scratch, w float64, tok uint8) {
-	s.tmpHits = ix.lookup(t, s, s.tmpHits[:0])
-	for _, h := range s.tmpHits {
-		s.hits = append(s.hits, hit{tok: tok, v: h.v, w: float32(w * h.sim), df: h.df})
 	}
 }
 
@@ -546,7 +492,7 @@ func (ix *Index) ScreenMin(q Query, limit int, minScore float64) []Result {
 			if t.Kind == KindStop || t.Kind == KindTitle || (strong && (t.Kind == KindLegal || t.Kind == KindPersonPart)) {
 				continue
 			}
-			ix.addHits(t, s, qn.w[ti], uint8(min(base+ti, 31)))
+			ix.lookup(t, s, qn.w[ti], uint8(min(base+ti, 31)))
 		}
 		base += len(qn.toks)
 	}
@@ -639,35 +585,19 @@ func (ix *Index) ScreenMin(q Query, limit int, minScore float64) []Result {
 		cands = topK(cands, k)
 	}
 	byEnt := s.best[:0] // at most CandidateNames entries: a slice beats a map
-	s.memo = s.memo[:0]
 	if cap(s.anames) < len(cands) {
 		s.anames = make([]aname, len(cands))
 	}
 	s.anames = s.anames[:len(cands)]
 	for ci, c := range cands {
 		n := &ix.names[c.name]
-		en := ix.fillAname(c.name, &s.anames[ci])
-		// The first candidate with the same token sequence (a few
-		// short slices compared: cheaper than a table built with the
-		// index).
-		canon := uint32(ci)
-		for pj := range ci {
-			if p := &s.anames[pj]; len(p.ids) == len(en.ids) && slices.Equal(p.ids, en.ids) {
-				canon = uint32(pj)
-				break
-			}
-		}
+		en := ix.fillAname(n, &s.anames[ci])
 		e := &ix.ents[n.ent]
-		for qi, qn := range pq.names {
+		for _, qn := range pq.names {
 			if qn.kind == "acronym" && en.kind == "acronym" {
 				continue
 			}
-			cls := pairClass(q.Type, e.Type, qn, en)
-			cmp, ok := s.cmpMemo(canon, n.kind, qi, cls)
-			if !ok {
-				cmp = compareNamesCached(qn, en, &ix.cfg, cls, false, &s.sims)
-				s.memo = append(s.memo, cmpMemo{canon: canon, kind: n.kind, qi: qi, cls: cls, cmp: cmp})
-			}
+			cmp := compareNamesCached(qn, en, &ix.cfg, pairClass(q.Type, e.Type, qn, en), false, &s.sims)
 			if cmp.score < ix.cfg.MinCandidateScore {
 				continue
 			}
@@ -716,14 +646,21 @@ func (ix *Index) ScreenMin(q Query, limit int, minScore float64) []Result {
 	return out
 }
 
-func (ix *Index) fillAname(nid uint32, a *aname) *aname {
-	n := &ix.names[nid]
+func (ix *Index) fillAname(n *iname, a *aname) *aname {
 	lo, hi := n.off, n.off+uint32(n.n)
-	// Tokens, weights and rarities are the index's own arrays: an index
+	ids := ix.arena[lo:hi]
+	toks := a.toks[:0]
+	for _, v := range ids {
+		toks = append(toks, &ix.vocab[v].tok)
+	}
+	// The weights and rarities are the index's own arrays: an index
 	// name is never passed to finish, which would write them.
-	a.ids, a.toks = ix.arena[lo:hi:hi], ix.arenaTok[lo:hi:hi]
+	a.ids, a.toks = ids, toks
 	a.w, a.rare = ix.arenaW[lo:hi:hi], ix.arenaRare[lo:hi:hi]
-	a.sumW = ix.sumW[nid]
+	a.sumW = 0
+	for _, w := range a.w {
+		a.sumW += w
+	}
 	a.nums = int(n.nums)
 	// The name's text is needed only to explain a returned result
 	// (nameValue).

@@ -252,7 +252,7 @@ func TestBrowserGrievanceEscaping(t *testing.T) {
 	if err := os.WriteFile(hostileFile, []byte("dates and places\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	var code, inboxID, files string
+	var code, inboxID, files, marked string
 	err := chromedp.Do(ctx,
 		chromedp.Navigate(base+"/grievance/"),
 		chromedp.WaitVisible(chromedp.CSS("#g-subject")),
@@ -284,8 +284,12 @@ func TestBrowserGrievanceEscaping(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("#plain-status")),
 		noMarkup("status page"),
 		chromedp.SendKeys(chromedp.CSS("#g-text"), "Added "+hostile),
+		// Mark the page, so the wait below sees the page the POST answers
+		// and not the one it leaves (both have #plain-status): a navigation
+		// started while the POST is in flight aborts it.
+		into(&marked, chromedp.Evaluate[string](`document.body.dataset.before = "1"`)),
 		chromedp.Submit(chromedp.CSS("#g-text")),
-		chromedp.WaitVisible(chromedp.CSS("#plain-status")),
+		chromedp.WaitVisible(chromedp.CSS("body:not([data-before]) #plain-status")),
 		noMarkup("status page after adding"),
 
 		signInActions(base, "grievance_officer", uiPassword),

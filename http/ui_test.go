@@ -1,7 +1,6 @@
 package http
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -13,12 +12,12 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/vigil-hrdd/vigil"
 	"github.com/vigil-hrdd/vigil/demo"
+	"github.com/vigil-hrdd/vigil/internal/syncbuf"
 	"github.com/vigil-hrdd/vigil/risk"
 	"github.com/vigil-hrdd/vigil/sqlite"
 	"github.com/vigil-hrdd/vigil/transfer"
@@ -30,7 +29,7 @@ import (
 type uiEnv struct {
 	store vigil.Store
 	srv   *httptest.Server
-	logs  *syncBuffer
+	logs  *syncbuf.Buffer
 }
 
 const uiPassword = "correct horse battery staple"
@@ -103,7 +102,7 @@ func newUIEnv(t testing.TB, opts ...Option) *uiEnv {
 			t.Fatalf("set password: %v", err)
 		}
 	}
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	srv, err := NewServer(st, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo})), opts...)
 	if err != nil {
 		t.Fatalf("new server: %v", err)
@@ -337,25 +336,6 @@ func TestUISignOutEndsSession(t *testing.T) {
 	if code, _, _ := e.get(t, replay, "/ui/"); code != http.StatusSeeOther {
 		t.Fatalf("old session after sign-out = %d, want a redirect to sign in", code)
 	}
-}
-
-// syncBuffer is a log sink the server's goroutines may write to while a
-// test reads it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 func TestUISessionTimeouts(t *testing.T) {

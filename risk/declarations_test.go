@@ -17,20 +17,10 @@ import (
 // fire it. A refused suspension clause is read as an absent one, which
 // weakens leverage.
 func TestDeclarationsFireRefusedAssurances(t *testing.T) {
-	db := openDB(t)
-	seedHandBuilt(t, db)
-	e := enrichedEngine(t, db)
-	_, err := e.AssessAll(ctx, "test")
-	must(t, err)
+	db, e, svc, analyst, c := caseOnShop(t)
 	if hasFlag(t, db, "A2~C1", "refused-assurances") {
 		t.Fatal("refused-assurances fired before anyone asked")
 	}
-	analyst := &vigil.User{ID: "amira", Name: "Amira", Role: vigil.RoleAnalyst, CreatedAt: time.Now()}
-	must(t, db.CreateUser(ctx, analyst, "test"))
-	svc, err := casework.NewService(db, casework.Config{Logger: quiet()})
-	must(t, err)
-	c, err := svc.Open(ctx, analyst, casework.OpenRequest{Title: "Shop", Priority: "low", Links: casework.Links{AssessmentIDs: []string{"A2~C1"}}})
-	must(t, err)
 	d, err := svc.Propose(ctx, analyst, casework.Proposal{CaseID: c.ID, Type: casework.DecisionCondition, Reasons: "cameras on the square",
 		Conditions: "an end-use assurance and an audit clause"})
 	must(t, err)

@@ -7,6 +7,8 @@ import (
 
 	"github.com/vigil-hrdd/vigil"
 	"github.com/vigil-hrdd/vigil/casework"
+	"github.com/vigil-hrdd/vigil/risk"
+	"github.com/vigil-hrdd/vigil/sqlite"
 )
 
 // What engagement finds out about a relationship (unusual customisation,
@@ -15,22 +17,12 @@ import (
 // and 11 at the next recompute; a later "absent" clears it. These kinds
 // take requested, present or absent, never an assurance's answers.
 func TestFindingsFireCustomEngineeringAndConfidentiality(t *testing.T) {
-	db := openDB(t)
-	seedHandBuilt(t, db)
-	e := enrichedEngine(t, db)
-	_, err := e.AssessAll(ctx, "test")
-	must(t, err)
+	db, e, svc, analyst, c := caseOnShop(t)
 	for _, f := range []string{"custom-engineering", "refused-assurances"} {
 		if hasFlag(t, db, "A2~C1", f) {
 			t.Fatalf("%s fired before anything was recorded", f)
 		}
 	}
-	analyst := &vigil.User{ID: "amira", Name: "Amira", Role: vigil.RoleAnalyst, CreatedAt: time.Now()}
-	must(t, db.CreateUser(ctx, analyst, "test"))
-	svc, err := casework.NewService(db, casework.Config{Logger: quiet()})
-	must(t, err)
-	c, err := svc.Open(ctx, analyst, casework.OpenRequest{Title: "Shop", Priority: "low", Links: casework.Links{AssessmentIDs: []string{"A2~C1"}}})
-	must(t, err)
 	d, err := svc.Propose(ctx, analyst, casework.Proposal{CaseID: c.ID, Type: casework.DecisionEngage, Reasons: "find out how the services are run"})
 	must(t, err)
 
@@ -69,4 +61,23 @@ func TestFindingsFireCustomEngineeringAndConfidentiality(t *testing.T) {
 	if ev := evidence(assessment(t, db, "A2~C1"), "refused-assurances"); !slices.Equal(ev, []string{want}) {
 		t.Fatalf("refused-assurances evidence %v, want [%s]", ev, want)
 	}
+}
+
+// caseOnShop assesses the hand-built portfolio with every enricher and
+// opens a case, as an analyst, on the relationship A2~C1, where responses
+// to decisions are recorded.
+func caseOnShop(t *testing.T) (*sqlite.DB, *risk.Engine, *casework.Service, *vigil.User, *casework.Case) {
+	t.Helper()
+	db := openDB(t)
+	seedHandBuilt(t, db)
+	e := enrichedEngine(t, db)
+	_, err := e.AssessAll(ctx, "test")
+	must(t, err)
+	analyst := &vigil.User{ID: "amira", Name: "Amira", Role: vigil.RoleAnalyst, CreatedAt: time.Now()}
+	must(t, db.CreateUser(ctx, analyst, "test"))
+	svc, err := casework.NewService(db, casework.Config{Logger: quiet()})
+	must(t, err)
+	c, err := svc.Open(ctx, analyst, casework.OpenRequest{Title: "Shop", Priority: "low", Links: casework.Links{AssessmentIDs: []string{"A2~C1"}}})
+	must(t, err)
+	return db, e, svc, analyst, c
 }

@@ -149,3 +149,24 @@ func TestImportIntoEmptyTables(t *testing.T) {
 		t.Fatalf("re-import links: %+v, %v", sum, err)
 	}
 }
+
+// TestPageSize: a new file gets 16 KiB pages (see OpenWithClock), and the
+// journal mode and synchronous setting stay the durable ones.
+func TestPageSize(t *testing.T) {
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "p.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var size, sync int
+	var mode string
+	if err := db.DB().QueryRow("PRAGMA page_size").Scan(&size); err != nil || size != 16384 {
+		t.Fatalf("page_size %d, %v; want 16384", size, err)
+	}
+	if err := db.DB().QueryRow("PRAGMA journal_mode").Scan(&mode); err != nil || mode != "wal" {
+		t.Fatalf("journal_mode %q, %v; want wal", mode, err)
+	}
+	if err := db.DB().QueryRow("PRAGMA synchronous").Scan(&sync); err != nil || sync != 1 {
+		t.Fatalf("synchronous %d, %v; want 1 (NORMAL)", sync, err)
+	}
+}

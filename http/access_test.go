@@ -2,6 +2,7 @@ package http
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/vigil-hrdd/vigil"
@@ -125,6 +126,9 @@ func TestAccessEveryRoute(t *testing.T) {
 					switch {
 					case !want && res.status != http.StatusForbidden:
 						t.Errorf("as %s: got %d, want 403 (%s)", role, res.status, res.body)
+					case !want && (!strings.Contains(string(res.body), string(rt.access.perm)) || !strings.Contains(string(res.body), string(rt.access.or))):
+						// The refusal names every permission that would admit the caller.
+						t.Errorf("as %s: the refusal names neither or not all of %q and %q: %s", role, rt.access.perm, rt.access.or, res.body)
 					case want && res.status >= 400 && res.status != http.StatusConflict:
 						t.Errorf("as %s: got %d, want success (%s)", role, res.status, res.body)
 					case want && res.status != http.StatusConflict && res.status != rt.status:

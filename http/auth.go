@@ -81,11 +81,20 @@ func authorizeTarget(ctx context.Context, target string) error {
 	return nil
 }
 
+// forbidden names every permission that would have admitted the caller,
+// so that an admin reading the refusal knows which role to grant.
 func forbidden(u *vigil.User, a access) error {
-	if a.self {
-		return vigil.Errorf(vigil.EFORBIDDEN, "role %s may do this only for its own user (permission %s needed for others)", u.Role, a.perm)
+	needed := string(a.perm)
+	if a.or != "" {
+		needed = fmt.Sprintf("%s or %s", a.perm, a.or)
 	}
-	return vigil.Errorf(vigil.EFORBIDDEN, "role %s lacks the permission %s", u.Role, a.perm)
+	if a.self {
+		return vigil.Errorf(vigil.EFORBIDDEN, "role %s may do this only for its own user (permission %s needed for others)", u.Role, needed)
+	}
+	if a.or != "" {
+		return vigil.Errorf(vigil.EFORBIDDEN, "role %s lacks both permissions %s", u.Role, needed)
+	}
+	return vigil.Errorf(vigil.EFORBIDDEN, "role %s lacks the permission %s", u.Role, needed)
 }
 
 // authenticate finds the user holding the request's bearer token.

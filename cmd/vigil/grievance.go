@@ -85,7 +85,7 @@ an event in the proof log. Deadlines: ` + ackDaysEnv + ` (default 7) and
   vigil grievances ack G01J... --message "We have received your grievance."`,
 	}
 	cmd.AddCommand(newGrievancesListCmd(g), newGrievancesShowCmd(g), newGrievancesAckCmd(g), newGrievancesAnswerCmd(g),
-		newGrievancesTriageCmd(g), newGrievancesCloseCmd(g), newGrievancesOpenContactCmd(g), newGrievancesKeygenCmd(g),
+		newGrievancesTriageCmd(g), newGrievancesCloseCmd(g), newGrievancesOpenContactCmd(g), newGrievancesOpenFileCmd(g), newGrievancesKeygenCmd(g),
 		newGrievancesFiguresCmd(g))
 	return cmd
 }
@@ -280,6 +280,68 @@ and never stored in clear.`,
 			})
 		},
 	}
+}
+
+func newGrievancesOpenFileCmd(g *globals) *cobra.Command {
+	var out string
+	c := &cobra.Command{
+		Use:   "open-file ID SHA256",
+		Short: "Open a sealed file of a grievance into a new file (recorded in the proof log)",
+		Long: `Decrypt a file a submitter sent, named by its grievance and its SHA-256 (as
+"grievances show" lists them), with the grievance key, whose passphrase is read
+from ` + grievance.PassphraseEnv + `. Every opening is an event
+(grievance.attachment_opened) naming who opened it, written before any byte
+is decrypted; the bytes are checked against the SHA-256. The file is written
+to --out, which must not exist yet (created readable by its owner only), or
+to standard output with --out -.`,
+		Example: "  VIGIL_GRIEVANCE_PASSPHRASE=... vigil grievances open-file G01J... 9f86d08... --out statement.pdf",
+		Args:    exactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if out == "" {
+				return usagef("name the file to write with --out (or --out - for standard output)")
+			}
+			pass := os.Getenv(grievance.PassphraseEnv)
+			if pass == "" {
+				return usagef("set %s to the grievance key's passphrase", grievance.PassphraseEnv)
+			}
+			// Created before the opening, so that an existing file refuses
+			// the command before it is recorded as an opening.
+			var w io.Writer = cmd.OutOrStdout()
+			var f *os.File
+			if out != "-" {
+				var err error
+				if f, err = os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600); err != nil {
+					return usagef("--out: %v", err)
+				}
+				w = f
+			}
+			err := g.withGrievances(cmd, func(ctx context.Context, svc *grievance.Service) error {
+				file, plain, err := svc.OpenAttachment(ctx, args[0], args[1], pass, actor())
+				if err != nil {
+					return err
+				}
+				if _, err := w.Write(plain); err != nil {
+					return fmt.Errorf("write %s: %w", out, err)
+				}
+				if f != nil {
+					if err := f.Close(); err != nil {
+						return fmt.Errorf("write %s: %w", out, err)
+					}
+					f = nil
+					fmt.Fprintf(cmd.ErrOrStderr(), "wrote %s (%s, %d bytes) to %s; the opening is recorded\n", file.Name, file.MediaType, len(plain), out)
+				}
+				return nil
+			})
+			if f != nil {
+				// Nothing was opened: leave no empty file behind.
+				f.Close()
+				os.Remove(out)
+			}
+			return err
+		},
+	}
+	c.Flags().StringVar(&out, "out", "", "file to write (must not exist), or - for standard output")
+	return c
 }
 
 func newGrievancesKeygenCmd(g *globals) *cobra.Command {

@@ -2,11 +2,15 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
+	"fmt"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vigil-hrdd/vigil"
 	"github.com/vigil-hrdd/vigil/grievance"
@@ -45,8 +49,13 @@ func TestGrievanceCommands(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	statement, err := svc.Limits().CheckAttachment("statement.txt", []byte("signed statement of a witness"), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
 	rc, err := svc.Submit(ctx, grievance.Submission{Channel: grievance.ChannelWeb, Subject: "Calls transcribed", Description: "d",
-		Contact: grievance.Contact{Email: "cli.whistle@example.org"}})
+		Contact:     grievance.Contact{Email: "cli.whistle@example.org"},
+		Attachments: []grievance.File{statement}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,6 +106,56 @@ func TestGrievanceCommands(t *testing.T) {
 	t.Setenv(grievance.PassphraseEnv, "grievance passphrase for the CLI test")
 	if out, code := cli("grievances", "open-contact", rc.ID); code != 0 || !strings.Contains(out, "cli.whistle@example.org") {
 		t.Fatalf("open-contact: %d %s", code, out)
+	}
+	// The sealed file, opened into a new file only.
+	sha := fmt.Sprintf("%x", sha256.Sum256([]byte("signed statement of a witness")))
+	opened := filepath.Join(dir, "opened.txt")
+	if out, code := cli("grievances", "open-file", rc.ID, sha); code != exitUsage || !strings.Contains(out, "--out") {
+		t.Fatalf("open-file without --out: %d %s", code, out)
+	}
+	t.Setenv(grievance.PassphraseEnv, "wrong")
+	if out, code := cli("grievances", "open-file", rc.ID, sha, "--out", opened); code != exitUnauthorized {
+		t.Fatalf("open-file with a wrong passphrase: %d %s", code, out)
+	}
+	if _, err := os.Stat(opened); !os.IsNotExist(err) {
+		t.Fatalf("a refused opening left %s behind: %v", opened, err)
+	}
+	t.Setenv(grievance.PassphraseEnv, "grievance passphrase for the CLI test")
+	if out, code := cli("grievances", "open-file", rc.ID, strings.Repeat("0", 64), "--out", opened); code != exitNotFound {
+		t.Fatalf("open-file of an unknown file: %d %s", code, out)
+	}
+	if out, code := cli("grievances", "open-file", rc.ID, sha, "--out", opened); code != 0 || !strings.Contains(out, "statement.txt") {
+		t.Fatalf("open-file: %d %s", code, out)
+	}
+	if b, err := os.ReadFile(opened); err != nil || string(b) != "signed statement of a witness" {
+		t.Fatalf("opened file: %q, %v", b, err)
+	}
+	if fi, err := os.Stat(opened); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("opened file mode: %v, %v", fi, err)
+	}
+	if out, code := cli("grievances", "open-file", rc.ID, sha, "--out", opened); code != exitUsage || !strings.Contains(out, "exists") {
+		t.Fatalf("open-file over an existing file: %d %s", code, out)
+	}
+	if out, code := cli("grievances", "open-file", rc.ID, sha, "--out", "-"); code != 0 || !strings.Contains(out, "signed statement of a witness") {
+		t.Fatalf("open-file to standard output: %d %s", code, out)
+	}
+	s, err = openStore(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs, err := s.ListEvents(ctx, 0, 1000)
+	s.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	openings := 0
+	for _, ev := range evs {
+		if ev.Type == "grievance.attachment_opened" {
+			openings++
+		}
+	}
+	if openings != 2 {
+		t.Fatalf("%d openings recorded, want 2 (the refused ones record nothing)", openings)
 	}
 	if out, code := cli("-o", "json", "grievances", "figures", "--from", "2020-01-01", "--to", "2100-01-01"); code != 0 || !strings.Contains(out, `"received": 1`) || !strings.Contains(out, `"led_to_action": 1`) {
 		t.Fatalf("figures: %d %s", code, out)

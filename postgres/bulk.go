@@ -41,6 +41,7 @@ func (dialect) UpdateRows(ctx context.Context, conn *sql.Conn, table string, col
 var (
 	_ sqlstore.ImportBeginner = dialect{}
 	_ sqlstore.RefLookup      = (*importWriter)(nil)
+	_ sqlstore.RefDeferrer    = (*importWriter)(nil)
 )
 
 // BeginImport starts one import. When the source promises unique ids and
@@ -74,13 +75,63 @@ type importWriter struct {
 	// deferred holds the statements that recreate the secondary indexes
 	// and foreign keys dropped for this import, run by Finish.
 	deferred []string
-	staged   bool
+	// refs holds the single-column foreign keys among the deferred ones:
+	// column → the table and column it refers to.
+	refs   map[string]fkTarget
+	staged bool
 	// fresh is true when the table was empty at the start of an import
 	// whose ids are unique: nothing to look up.
 	fresh bool
 }
 
+// fkTarget is what a foreign key column refers to.
+type fkTarget struct {
+	table  string // name, as in pg_class
+	ident  string // the table as SQL names it
+	column string
+}
+
 func (w *importWriter) ident() string { return pgx.Identifier{w.table}.Sanitize() }
+
+// DeferredRefs is the set of columns whose foreign keys Finish adds back,
+// each with the table it refers to.
+func (w *importWriter) DeferredRefs() map[string]string {
+	out := make(map[string]string, len(w.refs))
+	for col, fk := range w.refs {
+		out[col] = fk.table
+	}
+	return out
+}
+
+// DanglingRefs finds the rows whose col refers to no row, with the join
+// the foreign key's check runs (the import's transaction still holds the
+// locks that keep the referred table as it is).
+func (w *importWriter) DanglingRefs(ctx context.Context, col string) (map[string]string, error) {
+	fk, ok := w.refs[col]
+	if !ok {
+		return nil, fmt.Errorf("find dangling references of %s.%s: no deferred foreign key", w.table, col)
+	}
+	c := pgx.Identifier{col}.Sanitize()
+	q := "SELECT t.id, t." + c + " FROM " + w.ident() + " t WHERE t." + c + " IS NOT NULL AND NOT EXISTS (SELECT 1 FROM " +
+		fk.ident + " p WHERE p." + pgx.Identifier{fk.column}.Sanitize() + " = t." + c + ")"
+	out := map[string]string{}
+	err := withPgx(w.conn, func(c *pgx.Conn) error {
+		rows, err := c.Query(ctx, q)
+		if err != nil {
+			return err
+		}
+		var id, ref string
+		_, err = pgx.ForEachRow(rows, []any{&id, &ref}, func() error {
+			out[id] = ref
+			return nil
+		})
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("find dangling references of %s.%s: %w", w.table, col, err)
+	}
+	return out, nil
+}
 
 // LookupHashes finds the stored hashes with one array parameter: a list of
 // 10,000 placeholders would make the server parse and plan a statement as
@@ -159,8 +210,10 @@ func (w *importWriter) InsertRows(ctx context.Context, rows [][]any) error {
 // the two secondary indexes were about half of the server's work per row),
 // and a foreign key checks each inserted row on its own, locking the row it
 // points to (a write to the parent table, WAL included), where adding it
-// back checks the whole table in one join. The import has checked its
-// references already.
+// back checks the whole table in one join. The import has checked the
+// references of the rows before; those of the rows after it leaves to that
+// join when its source's ids are unique (DeferredRefs), and checks the
+// others batch by batch.
 //
 // The drops are part of the import's transaction, so a failed import
 // leaves the schema as it was. The price is locks until the commit: an
@@ -194,10 +247,10 @@ func (w *importWriter) maybeDeferIndexes(ctx context.Context, next int64) error 
 		if _, err := c.Exec(ctx, "SAVEPOINT vigil_defer_indexes; SET LOCAL lock_timeout = '1s'"); err != nil {
 			return fmt.Errorf("defer indexes of %s: %w", w.table, err)
 		}
-		defs, err := w.dropDeferred(ctx, c)
+		defs, refs, err := w.dropDeferred(ctx, c)
 		var pe *pgconn.PgError
 		if errors.As(err, &pe) && (pe.Code == lockNotAvailable || pe.Code == deadlockDetected) {
-			defs, err = []string{}, nil
+			defs, refs, err = []string{}, nil, nil
 			if _, err := c.Exec(ctx, "ROLLBACK TO SAVEPOINT vigil_defer_indexes"); err != nil {
 				return fmt.Errorf("defer indexes of %s: %w", w.table, err)
 			}
@@ -211,16 +264,17 @@ func (w *importWriter) maybeDeferIndexes(ctx context.Context, next int64) error 
 			return fmt.Errorf("defer indexes of %s: %w", w.table, err)
 		}
 		// Non-nil even when empty, so that the decision is taken once.
-		w.deferred = defs
+		w.deferred, w.refs = defs, refs
 		return nil
 	})
 }
 
 // dropDeferred locks the table, drops its secondary indexes and foreign
-// keys, and returns the statements that recreate them.
-func (w *importWriter) dropDeferred(ctx context.Context, c *pgx.Conn) ([]string, error) {
+// keys, and returns the statements that recreate them and the targets of
+// the single-column foreign keys.
+func (w *importWriter) dropDeferred(ctx context.Context, c *pgx.Conn) ([]string, map[string]fkTarget, error) {
 	if _, err := c.Exec(ctx, "LOCK TABLE "+w.ident()+" IN ACCESS EXCLUSIVE MODE"); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	// Indexes that back a constraint cannot be dropped, and invalid ones
 	// (a failed CREATE INDEX CONCURRENTLY) are not ours to build.
@@ -231,28 +285,45 @@ func (w *importWriter) dropDeferred(ctx context.Context, c *pgx.Conn) ([]string,
 			AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
 		ORDER BY 1`, w.ident())
 	if err != nil {
-		return nil, fmt.Errorf("list indexes: %w", err)
+		return nil, nil, fmt.Errorf("list indexes: %w", err)
 	}
-	fks, err := pairs(ctx, c, `SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint
-		WHERE conrelid = $1::regclass AND contype = 'f' ORDER BY conname`, w.ident())
+	// The columns of a single-column key, for DanglingRefs; "" for others.
+	rows, err := c.Query(ctx, `SELECT conname, pg_get_constraintdef(oid),
+			CASE WHEN cardinality(conkey) = 1 THEN (SELECT attname FROM pg_attribute WHERE attrelid = conrelid AND attnum = conkey[1]) ELSE '' END,
+			(SELECT relname FROM pg_class WHERE oid = confrelid), confrelid::regclass::text,
+			CASE WHEN cardinality(confkey) = 1 THEN (SELECT attname FROM pg_attribute WHERE attrelid = confrelid AND attnum = confkey[1]) ELSE '' END
+		FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'f' ORDER BY conname`, w.ident())
 	if err != nil {
-		return nil, fmt.Errorf("list foreign keys: %w", err)
+		return nil, nil, fmt.Errorf("list foreign keys: %w", err)
+	}
+	type fk struct{ name, def, col, table, ident, refCol string }
+	var fks []fk
+	var k fk
+	if _, err := pgx.ForEachRow(rows, []any{&k.name, &k.def, &k.col, &k.table, &k.ident, &k.refCol}, func() error {
+		fks = append(fks, k)
+		return nil
+	}); err != nil {
+		return nil, nil, fmt.Errorf("list foreign keys: %w", err)
 	}
 	defs := []string{}
 	for _, ix := range indexes {
 		if _, err := c.Exec(ctx, "DROP INDEX "+ix[0]); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		defs = append(defs, ix[1])
 	}
+	refs := map[string]fkTarget{}
 	for _, fk := range fks {
-		name := pgx.Identifier{fk[0]}.Sanitize()
+		name := pgx.Identifier{fk.name}.Sanitize()
 		if _, err := c.Exec(ctx, "ALTER TABLE "+w.ident()+" DROP CONSTRAINT "+name); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		defs = append(defs, "ALTER TABLE "+w.ident()+" ADD CONSTRAINT "+name+" "+fk[1])
+		defs = append(defs, "ALTER TABLE "+w.ident()+" ADD CONSTRAINT "+name+" "+fk.def)
+		if fk.col != "" && fk.refCol != "" {
+			refs[fk.col] = fkTarget{table: fk.table, ident: fk.ident, column: fk.refCol}
+		}
 	}
-	return defs, nil
+	return defs, refs, nil
 }
 
 // pairs runs a query of two text columns.
@@ -344,13 +415,23 @@ func (w *importWriter) Finish(ctx context.Context) error {
 		// default 64MB allows one worker; 256MB allows the default two
 		// and keeps a million rows' sort in memory. SET LOCAL: for this
 		// transaction only.
-		if _, err := c.Exec(ctx, "SET LOCAL maintenance_work_mem = '256MB'"); err != nil {
+		//
+		// The savepoint keeps the transaction usable when a foreign key
+		// finds a dangling reference, for the import to find the record
+		// at fault (DanglingRefs).
+		if _, err := c.Exec(ctx, "SET LOCAL maintenance_work_mem = '256MB'; SAVEPOINT vigil_finish"); err != nil {
 			return fmt.Errorf("rebuild indexes: %w", err)
 		}
 		for _, def := range w.deferred {
 			if _, err := c.Exec(ctx, def); err != nil {
+				if _, rerr := c.Exec(ctx, "ROLLBACK TO SAVEPOINT vigil_finish"); rerr != nil {
+					return fmt.Errorf("rebuild %s: %w (and %v)", def, err, rerr)
+				}
 				return fmt.Errorf("rebuild %s: %w", def, err)
 			}
+		}
+		if _, err := c.Exec(ctx, "RELEASE SAVEPOINT vigil_finish"); err != nil {
+			return fmt.Errorf("rebuild indexes: %w", err)
 		}
 		return nil
 	})

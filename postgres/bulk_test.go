@@ -438,3 +438,146 @@ func TestConcurrentInsertIsAConflict(t *testing.T) {
 		t.Fatalf("%d parties (%v), want only the other transaction's", n, err)
 	}
 }
+
+// checkedSource is the records of a source that has validated them and
+// never yields an id twice (as transfer's file reader does), failing with
+// failWith after the first failAt records when failAt > 0.
+type checkedSource struct {
+	recs     []vigil.Record
+	i        int
+	failAt   int
+	failWith error
+}
+
+func (s *checkedSource) RecordsChecked() bool { return true }
+
+func (s *checkedSource) Next() (vigil.Record, error) {
+	if s.failAt > 0 && s.i == s.failAt {
+		return nil, s.failWith
+	}
+	if s.i >= len(s.recs) {
+		return nil, io.EOF
+	}
+	s.i++
+	return s.recs[s.i-1], nil
+}
+
+// A large import of a checked source leaves its references, once the
+// foreign keys are dropped, to their re-validation at the end; a reference
+// that points nowhere still fails the import with the error that names the
+// first record at fault in the source and its first bad field, before a
+// later failure of the source or the final check, and leaves nothing.
+func TestImportDeferredReferenceErrors(t *testing.T) {
+	defer postgres.SetImportSizes(100, 250)()
+	db := openFresh(t)
+	ctx := context.Background()
+	var ps []*vigil.Party
+	for i := range 50 {
+		ps = append(ps, testParty(fmt.Sprintf("P%02d", i), "P"))
+	}
+	importAll(t, db, ps)
+	if err := db.Create(ctx, &vigil.Service{ID: "svc", Name: "Service", Capabilities: []string{"compute"}}, "t"); err != nil {
+		t.Fatal(err)
+	}
+	var as []vigil.Record
+	for i := range 1000 {
+		as = append(as, &vigil.Account{ID: fmt.Sprintf("A%04d", i), PartyID: ps[i%50].ID, Name: "A"})
+	}
+	if _, err := db.Import(ctx, vigil.ImportRequest{Kind: vigil.KindAccount, Source: &checkedSource{recs: as}, Actor: "importer"}); err != nil {
+		t.Fatal(err)
+	}
+	linkSchema, subSchema := schemaOf(t, db, "links"), schemaOf(t, db, "subscriptions")
+	links := func() []*vigil.Link {
+		var ls []*vigil.Link
+		for i := range 1000 {
+			ls = append(ls, &vigil.Link{ID: fmt.Sprintf("L%04d", i), From: ps[i%50].ID, To: ps[(i+1)%50].ID, Type: vigil.LinkResellsTo})
+		}
+		return ls
+	}
+	subs := func() []*vigil.Subscription {
+		var ss []*vigil.Subscription
+		for i := range 1000 {
+			ss = append(ss, &vigil.Subscription{ID: fmt.Sprintf("S%04d", i), AccountID: as[i].RecordID(), ServiceID: "svc", Region: "eu", StartedOn: vigil.MustDate("2025-01-02"), Status: vigil.SubscriptionActive})
+		}
+		return ss
+	}
+	readErr := errors.New("read error")
+	for _, tc := range []struct {
+		name   string
+		kind   vigil.Kind
+		recs   func() []vigil.Record
+		failAt int
+		row    int
+		field  string
+		ref    string
+	}{
+		{"one dangling link", vigil.KindLink, func() []vigil.Record {
+			ls := links()
+			ls[600].To = "nobody"
+			return records(ls)
+		}, 0, 600, "to", `party "nobody"`},
+		{"both fields of one link", vigil.KindLink, func() []vigil.Record {
+			ls := links()
+			ls[700].To, ls[700].From = "nobody", "noone"
+			return records(ls)
+		}, 0, 700, "from", `party "noone"`},
+		{"the first in the source, not by field", vigil.KindLink, func() []vigil.Record {
+			ls := links()
+			ls[800].From, ls[650].To = "noone", "nobody"
+			return records(ls)
+		}, 0, 650, "to", `party "nobody"`},
+		{"before a later read error", vigil.KindLink, func() []vigil.Record {
+			ls := links()
+			ls[500].From = "noone"
+			return records(ls)
+		}, 900, 500, "from", `party "noone"`},
+		{"service before account", vigil.KindSubscription, func() []vigil.Record {
+			ss := subs()
+			ss[400].ServiceID, ss[450].AccountID = "nope", "nope"
+			return records(ss)
+		}, 0, 400, "service_id", `service "nope"`},
+		{"account before service", vigil.KindSubscription, func() []vigil.Record {
+			ss := subs()
+			ss[999].AccountID, ss[999].ServiceID = "nope", "nope"
+			return records(ss)
+		}, 0, 999, "account_id", `account "nope"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			src := &checkedSource{recs: tc.recs(), failAt: tc.failAt, failWith: readErr}
+			_, err := db.Import(ctx, vigil.ImportRequest{Kind: tc.kind, Source: src, Actor: "importer"})
+			var ve *vigil.Error
+			if !errors.As(err, &ve) || ve.Code != vigil.EINVALID || ve.Row != tc.row || ve.Field != tc.field || !strings.Contains(ve.Message, tc.ref) {
+				t.Fatalf("error %v, want EINVALID at row %d field %s naming %s", err, tc.row, tc.field, tc.ref)
+			}
+			if n, err := db.Count(ctx, tc.kind); err != nil || n != 0 {
+				t.Fatalf("%d %s (%v) after a failed import", n, tc.kind, err)
+			}
+			if got := schemaOf(t, db, "links"); !slices.Equal(got, linkSchema) {
+				t.Fatalf("links after a failed import:\n got %q\nwant %q", got, linkSchema)
+			}
+			if got := schemaOf(t, db, "subscriptions"); !slices.Equal(got, subSchema) {
+				t.Fatalf("subscriptions after a failed import:\n got %q\nwant %q", got, subSchema)
+			}
+		})
+	}
+	t.Run("a read error with no dangling reference", func(t *testing.T) {
+		_, err := db.Import(ctx, vigil.ImportRequest{Kind: vigil.KindLink, Source: &checkedSource{recs: records(links()), failAt: 900, failWith: readErr}, Actor: "importer"})
+		if !errors.Is(err, readErr) {
+			t.Fatalf("error %v, want the source's", err)
+		}
+	})
+	t.Run("valid", func(t *testing.T) {
+		sum, err := db.Import(ctx, vigil.ImportRequest{Kind: vigil.KindLink, Source: &checkedSource{recs: records(links())}, Actor: "importer"})
+		if err != nil || sum.Created != 1000 {
+			t.Fatalf("import: %+v %v", sum, err)
+		}
+	})
+}
+
+func records[T vigil.Record](rs []T) []vigil.Record {
+	out := make([]vigil.Record, len(rs))
+	for i, r := range rs {
+		out[i] = r
+	}
+	return out
+}

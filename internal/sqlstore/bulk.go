@@ -158,6 +158,122 @@ func checkRefsWith(ctx context.Context, rl RefLookup, recs []vigil.Record, skip 
 	return nil
 }
 
+// RefDeferrer is an optional ImportWriter extension for a database that,
+// in a large import, stops checking some references row by row and checks
+// them all at once in Finish (PostgreSQL adding back the foreign keys it
+// dropped, one join of the whole table). For an import whose ids are
+// unique, the import then leaves those references to Finish instead of
+// asking for each batch's referenced ids, which the database would look up
+// a second time when it checks them; and when Finish, or anything after the
+// first unchecked batch, fails, it asks the writer for the rows at fault to
+// name the first of them in the source, as its own check would have.
+// Unique ids matter: a record met twice is stored as its last version, whose
+// references are the only ones Finish sees.
+type RefDeferrer interface {
+	// DeferredRefs maps each column whose references Finish will check to
+	// the table it refers to. It is empty until the writer decides to
+	// defer, which it may do in any InsertRows.
+	DeferredRefs() map[string]string
+	// DanglingRefs returns the id and the column's value of every row of
+	// the table whose column col (one of DeferredRefs) refers to no row.
+	// It is called after a failed Finish, or a failed batch, within the
+	// import's transaction.
+	DanglingRefs(ctx context.Context, col string) (map[string]string, error)
+}
+
+// deferredRefs follows the records of an import whose references to some
+// tables are left to the writer's Finish (RefDeferrer): their ids, in
+// source order, in one arena, to name the first record at fault if the
+// writer finds dangling references (a few bytes a record, where keeping the
+// records or even their id strings would keep every record's memory).
+type deferredRefs struct {
+	rd   RefDeferrer
+	t    *table
+	cols []column              // the deferred columns, in t's order
+	kind map[string]vigil.Kind // each deferred column's referenced kind
+	// skip is the set of Ref.Fields the per-batch check leaves out.
+	skip map[string]bool
+	// first is the Row of the first record whose id is in ids.
+	first int
+	ids   []byte
+	ends  []uint32
+}
+
+// newDeferredRefs starts following an import whose writer defers the
+// references of cols (column → table) from the record of Row first on, or
+// returns nil when none of cols is a reference column of t that maps to a
+// known kind.
+func newDeferredRefs(rd RefDeferrer, t *table, cols map[string]string, enforced map[string]bool, first int) *deferredRefs {
+	byName := map[string]vigil.Kind{}
+	for kind, tt := range tables {
+		byName[tt.name] = kind
+	}
+	d := &deferredRefs{rd: rd, t: t, kind: map[string]vigil.Kind{}, skip: map[string]bool{}, first: first}
+	for f := range enforced {
+		d.skip[f] = true
+	}
+	for _, c := range t.cols {
+		kind, ok := byName[cols[c.name]]
+		if c.ref == "" || c.list || !ok {
+			continue
+		}
+		d.cols = append(d.cols, c)
+		d.kind[c.name] = kind
+		d.skip[c.ref] = true
+	}
+	if len(d.cols) == 0 {
+		return nil
+	}
+	return d
+}
+
+// add notes the records of a batch written without the check of the
+// deferred references.
+func (d *deferredRefs) add(recs []vigil.Record) {
+	for _, r := range recs {
+		d.ids = append(d.ids, r.RecordID()...)
+		d.ends = append(d.ends, uint32(len(d.ids)))
+	}
+}
+
+// firstError is err, or the error of the first record followed by d whose
+// deferred reference dangles, when there is one: that record comes before
+// whatever failed, which was later in the source or the final check. It
+// is err too when the transaction can no longer be asked.
+func (d *deferredRefs) firstError(ctx context.Context, err error) error {
+	if d == nil || len(d.ends) == 0 {
+		return err
+	}
+	bad := make([]map[string]string, len(d.cols))
+	found := false
+	for i, c := range d.cols {
+		m, derr := d.rd.DanglingRefs(ctx, c.name)
+		if derr != nil {
+			return err
+		}
+		bad[i] = m
+		found = found || len(m) > 0
+	}
+	if !found {
+		return err
+	}
+	start := uint32(0)
+	for row, end := range d.ends {
+		id := unsafe.String(unsafe.SliceData(d.ids[start:end]), int(end-start))
+		start = end
+		for i, c := range d.cols {
+			ref, ok := bad[i][id]
+			if !ok {
+				continue
+			}
+			kind := d.kind[c.name]
+			return &vigil.Error{Code: vigil.EINVALID, Field: c.ref, Row: d.first + row,
+				Message: fmt.Sprintf("refers to %s %q, which does not exist (import %s first)", kind.Singular(), ref, kind)}
+		}
+	}
+	return err
+}
+
 // dialectWriter is the ImportWriter of a BulkImporter that is no
 // ImportBeginner: the dialect's methods, bound to one table.
 type dialectWriter struct {
@@ -228,19 +344,33 @@ func (s *Store) bulkImport(ctx context.Context, bi BulkImporter, req vigil.Impor
 		}()
 		defer wg.Wait()
 		defer close(stop)
+		rd, _ := w.(RefDeferrer)
+		var deferred *deferredRefs // once the writer defers references
 		for b := range batches {
 			if b.err != nil {
-				return b.err
+				return deferred.firstError(ctx, b.err)
 			}
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			if err := tx.writeBulkBatch(ctx, w, t, b, enforced, &sum); err != nil {
-				return err
+			skip := enforced
+			if deferred != nil {
+				skip = deferred.skip
+			}
+			if err := tx.writeBulkBatch(ctx, w, t, b, skip, &sum); err != nil {
+				return deferred.firstError(ctx, err)
+			}
+			switch {
+			case deferred != nil:
+				deferred.add(b.recs)
+			case rd != nil && checked:
+				if cols := rd.DeferredRefs(); len(cols) > 0 {
+					deferred = newDeferredRefs(rd, t, cols, enforced, b.base+len(b.recs))
+				}
 			}
 		}
 		if err := w.Finish(ctx); err != nil {
-			return fmt.Errorf("import %s: %w", t.kind, err)
+			return deferred.firstError(ctx, fmt.Errorf("import %s: %w", t.kind, err))
 		}
 		ev, err := vigil.NewEvent("import.completed", string(req.Kind), req.Actor, s.now(), map[string]any{
 			"kind": req.Kind, "file": req.File, "sha256": req.Digest(),

@@ -244,24 +244,31 @@ func insertUsageSQL(n int) string {
 		strings.TrimSuffix(strings.Repeat(one+",", n), ",")
 }
 
+// execChunk runs the statement that query(n) builds for a chunk of n rows.
+// A full chunk of full rows runs the statement prepared once per ingest in
+// *stmt: parsing a statement of hundreds of rows again for every chunk
+// was a visible share of the SQLite ingest's CPU.
+func (u *usageInserter) execChunk(ctx context.Context, stmt **sql.Stmt, n, full int, query func(int) string, args []any) (sql.Result, error) {
+	if n != full {
+		return u.tx.exec(ctx, query(n), args...)
+	}
+	if *stmt == nil {
+		st, err := u.tx.conn.PrepareContext(ctx, u.tx.s.q(query(full)))
+		if err != nil {
+			return nil, fmt.Errorf("prepare: %w", err)
+		}
+		*stmt = st
+	}
+	return (*stmt).ExecContext(ctx, args...)
+}
+
 func (u *usageInserter) insertChunk(ctx context.Context, chunk []usage.Record, isNew []bool) error {
 	u.chunks++
 	u.stamp = ts(u.base.Add(time.Duration(u.chunks)))
 	args := u.appendArgs(u.args[:0], chunk)
 	// Drop the references to this chunk's strings once it has run.
 	defer func() { clear(args); u.args = args[:0] }()
-	var res sql.Result
-	var err error
-	if len(chunk) == usageRowsPerStatement {
-		if u.full == nil {
-			if u.full, err = u.tx.conn.PrepareContext(ctx, u.tx.s.q(insertUsageSQL(usageRowsPerStatement))); err != nil {
-				return fmt.Errorf("ingest usage: prepare: %w", err)
-			}
-		}
-		res, err = u.full.ExecContext(ctx, args...)
-	} else {
-		res, err = u.tx.exec(ctx, insertUsageSQL(len(chunk)), args...)
-	}
+	res, err := u.execChunk(ctx, &u.full, len(chunk), usageRowsPerStatement, insertUsageSQL, args)
 	if err != nil {
 		return fmt.Errorf("ingest usage: insert: %w", err)
 	}
@@ -705,18 +712,7 @@ func (u *usageInserter) addDailyRows(ctx context.Context, ds []usage.Daily) erro
 			}
 			args = append(args, d.Subscription, d.Meter, d.Region, d.Unit, dayStr, d.Quantity, d.Records)
 		}
-		var err error
-		if len(chunk) == dailyRowsPerStatement {
-			if u.daily == nil {
-				if u.daily, err = u.tx.conn.PrepareContext(ctx, u.tx.s.q(dailyUpsertSQL(dailyRowsPerStatement))); err != nil {
-					return fmt.Errorf("ingest usage: daily totals: prepare: %w", err)
-				}
-			}
-			_, err = u.daily.ExecContext(ctx, args...)
-		} else {
-			_, err = u.tx.exec(ctx, dailyUpsertSQL(len(chunk)), args...)
-		}
-		if err != nil {
+		if _, err := u.execChunk(ctx, &u.daily, len(chunk), dailyRowsPerStatement, dailyUpsertSQL, args); err != nil {
 			return fmt.Errorf("ingest usage: daily totals: %w", err)
 		}
 	}

@@ -2,6 +2,7 @@ package screen_test
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"runtime"
 	"sort"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vigil-hrdd/vigil/internal/hugepages"
 	"github.com/vigil-hrdd/vigil/screen"
 	"github.com/vigil-hrdd/vigil/screen/lists"
 )
@@ -75,6 +77,7 @@ func benchQueries(b testing.TB) []screen.Query {
 func BenchmarkScreenRealLists(b *testing.B) {
 	ix := screen.NewIndex(realLists(b), screen.Options{})
 	qs := benchQueries(b)
+	hugeMiB := adviseHugePages(b)
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	b.ResetTimer()
@@ -85,6 +88,24 @@ func BenchmarkScreenRealLists(b *testing.B) {
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "parties/s")
 	b.ReportMetric(float64(b.N)/(cpuTime()-c0).Seconds(), "parties/cpu-s")
 	b.ReportMetric(float64(b.N)/(threadCPU()-t0).Seconds(), "parties/thread-cpu-s")
+	b.ReportMetric(hugeMiB, "hugepage-MiB")
+}
+
+// adviseHugePages does what the batch command does once its index is
+// built (see internal/hugepages), unless VIGIL_HUGEPAGES=0, which
+// measures without.
+//
+// It returns the MiB now on huge pages, for ReportMetric after the timed
+// loop (ResetTimer drops metrics reported before it).
+func adviseHugePages(b *testing.B) float64 {
+	if os.Getenv("VIGIL_HUGEPAGES") == "0" {
+		return 0
+	}
+	st := hugepages.Advise()
+	if st.Err != nil {
+		b.Logf("huge pages: %v", st.Err)
+	}
+	return float64(st.Collapsed) / (1 << 20)
 }
 
 func percentile(d []time.Duration, p float64) time.Duration {

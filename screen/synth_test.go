@@ -140,6 +140,7 @@ func synthQueries(n int) []screen.Query {
 func BenchmarkScreen1M(b *testing.B) {
 	ix := synthIndex()
 	qs := synthQueries(20000)
+	hugeMiB := adviseHugePages(b)
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	lat := make([]time.Duration, 0, b.N)
@@ -164,4 +165,5 @@ func BenchmarkScreen1M(b *testing.B) {
 		sum += d
 	}
 	b.ReportMetric(float64(b.N)/sum.Seconds(), "parties/thread-cpu-s")
+	b.ReportMetric(hugeMiB, "hugepage-MiB")
 }

@@ -242,7 +242,9 @@ func skelSim(a, b string) float64 {
 	return 1 - prev[lb]/float64(m)
 }
 
-// levenshtein is the plain edit distance on bytes (tokens are ASCII).
+// levenshtein is the plain edit distance on bytes (tokens are ASCII),
+// counting a swap of two neighbours ("Donlad") as one typo, not two
+// (optimal string alignment).
 func levenshtein(a, b string) int {
 	if a == b {
 		return 0
@@ -254,15 +256,72 @@ func levenshtein(a, b string) int {
 	if lb == 0 {
 		return la
 	}
-	// Optimal string alignment: a swap of two neighbours ("Donlad") is one
-	// typo, not two.
-	var buf [3][65]int
-	var pp, prev, cur []int
-	if lb+1 <= len(buf[0]) {
-		pp, prev, cur = buf[0][:lb+1], buf[1][:lb+1], buf[2][:lb+1]
-	} else {
-		pp, prev, cur = make([]int, lb+1), make([]int, lb+1), make([]int, lb+1)
+	if la <= 64 {
+		return osaBits(a, b)
 	}
+	return osaTable(a, b)
+}
+
+// osaBits is the optimal string alignment distance by Hyyrö's
+// bit-parallel algorithm (2003): one machine word holds a column of the
+// edit table for a of up to 64 bytes, so a pair of names costs one pass
+// over b instead of len(a)*len(b) cells.
+func osaBits(a, b string) int {
+	// Positions of each letter of a, by levClass: 64 words to clear per
+	// call rather than 256.
+	var peq [64]uint64
+	for i := 0; i < len(a); i++ {
+		c := levClass[a[i]]
+		if c == 0 {
+			return osaTable(a, b)
+		}
+		peq[c] |= 1 << uint(i)
+	}
+	vp, vn, d0, pmOld := ^uint64(0), uint64(0), uint64(0), uint64(0)
+	dist := len(a)
+	last := uint64(1) << uint(len(a)-1)
+	for j := 0; j < len(b); j++ {
+		c := levClass[b[j]]
+		if c == 0 {
+			return osaTable(a, b)
+		}
+		pm := peq[c]
+		tr := ((^d0 & pm) << 1) & pmOld
+		d0 = (((pm & vp) + vp) ^ vp) | pm | vn | tr
+		hp := vn | ^(d0 | vp)
+		hn := d0 & vp
+		if hp&last != 0 {
+			dist++
+		}
+		if hn&last != 0 {
+			dist--
+		}
+		hp = hp<<1 | 1
+		hn <<= 1
+		vp = hn | ^(d0 | hp)
+		vn = hp & d0
+		pmOld = pm
+	}
+	return dist
+}
+
+// levClass numbers the bytes of romanised tokens (letters, digits, the
+// apostrophe) from 1; 0 is any other byte, which osaBits leaves to
+// osaTable.
+var levClass = func() (c [256]uint8) {
+	n := uint8(1)
+	for _, r := range "abcdefghijklmnopqrstuvwxyz0123456789'" {
+		c[r] = n
+		n++
+	}
+	return c
+}()
+
+// osaTable is the same distance by the full table, for words longer than
+// a machine word.
+func osaTable(a, b string) int {
+	la, lb := len(a), len(b)
+	pp, prev, cur := make([]int, lb+1), make([]int, lb+1), make([]int, lb+1)
 	for j := 0; j <= lb; j++ {
 		prev[j] = j
 	}
@@ -365,37 +424,20 @@ func crossSimMin(a, b string, minSim float64) float64 {
 	if la == 0 || lb == 0 || la > 40 || lb > 40 {
 		return 0
 	}
-	indel := func(c byte) float64 {
-		if isVowel(c) || c == 'h' || c == '\'' {
-			return 0.25
-		}
-		return 1
+	// Costs come from tables built once (crossCosts): this loop runs for
+	// most token pairs across scripts, and the branches of the cost rules
+	// cost more than the rest of the edit distance.
+	var ca, cb [40]uint8
+	for i := 0; i < la; i++ {
+		ca[i] = crossClass[a[i]]
 	}
-	sub := func(x, y byte) float64 {
-		switch {
-		case x == y:
-			return 0
-		case isVowel(x) && isVowel(y):
-			return 0.2
-		case (x == 'v' || x == 'w') && (y == 'o' || y == 'u'), (y == 'v' || y == 'w') && (x == 'o' || x == 'u'):
-			// Hebrew vav and Arabic waw are a consonant or a vowel.
-			return 0.3
-		case pairIs(x, y, 'c', 's'), pairIs(x, y, 'x', 's'), pairIs(x, y, 'x', 'k'), pairIs(x, y, 'j', 'g'), pairIs(x, y, 'j', 'y'), pairIs(x, y, 'j', 'z'), pairIs(x, y, 'c', 'h'):
-			return 0.3
-		case isVowel(x) || isVowel(y):
-			return 1
-		case soundClass(x) == soundClass(y):
-			if x == 'l' || x == 'r' || x == 'm' || x == 'n' {
-				return 0.7
-			}
-			return 0.3
-		}
-		return 1
+	for j := 0; j < lb; j++ {
+		cb[j] = crossClass[b[j]]
 	}
 	var prevBuf, curBuf [41]float64
 	prev, cur := prevBuf[:lb+1], curBuf[:lb+1]
 	for j := 1; j <= lb; j++ {
-		prev[j] = prev[j-1] + indel(b[j-1])
+		prev[j] = prev[j-1] + crossIndel[cb[j-1]]
 	}
 	scale := crossCostScale
 	if max(la, lb) <= 4 {
@@ -405,14 +447,21 @@ func crossSimMin(a, b string, minSim float64) float64 {
 	// the budget, the pair cannot reach minSim.
 	budget := (1 - minSim) * float64(max(la, lb)) / scale
 	for i := 1; i <= la; i++ {
-		cur[0] = prev[0] + indel(a[i-1])
+		x := a[i-1]
+		subRow := &crossSub[ca[i-1]]
+		insA := crossIndel[ca[i-1]]
+		cur[0] = prev[0] + insA
 		rowMin := cur[0]
 		for j := 1; j <= lb; j++ {
-			v := prev[j-1] + sub(a[i-1], b[j-1])
-			if d := prev[j] + indel(a[i-1]); d < v {
+			var sc float64
+			if x != b[j-1] {
+				sc = subRow[cb[j-1]]
+			}
+			v := prev[j-1] + sc
+			if d := prev[j] + insA; d < v {
 				v = d
 			}
-			if d := cur[j-1] + indel(b[j-1]); d < v {
+			if d := cur[j-1] + crossIndel[cb[j-1]]; d < v {
 				v = d
 			}
 			cur[j] = v
@@ -432,6 +481,74 @@ func crossSimMin(a, b string, minSim float64) float64 {
 		cost *= 1.5
 	}
 	return 1 - crossCostScale*cost/float64(max(la, lb))
+}
+
+// crossClass numbers the bytes crossSim tells apart: the letters a-z
+// (1-26) and the apostrophe (27); every other byte is class 0, which
+// costs what any unrelated byte costs (equal bytes are caught before the
+// table).
+var crossClass = func() (c [256]uint8) {
+	for x := 'a'; x <= 'z'; x++ {
+		c[x] = uint8(x-'a') + 1
+	}
+	c['\''] = 27
+	return c
+}()
+
+// crossIndel and crossSub are crossSim's insertion/deletion and
+// substitution costs by class, from crossIndelCost and crossSubCost.
+var crossIndel, crossSub = func() (ind [28]float64, sub [28][28]float64) {
+	rep := func(k int) byte { // a byte of class k (0: one no rule names)
+		switch {
+		case k == 0:
+			return '0'
+		case k == 27:
+			return '\''
+		}
+		return byte('a' + k - 1)
+	}
+	for x := 0; x < 28; x++ {
+		ind[x] = crossIndelCost(rep(x))
+		for y := 0; y < 28; y++ {
+			sub[x][y] = crossSubCost(rep(x), rep(y))
+			if x == 0 && y == 0 {
+				sub[x][y] = 1 // two different unrelated bytes
+			}
+		}
+	}
+	return ind, sub
+}()
+
+// crossIndelCost is the cost of inserting or dropping c: vowels and "h"
+// (which scripts write or omit at will) cost a quarter of an edit.
+func crossIndelCost(c byte) float64 {
+	if isVowel(c) || c == 'h' || c == '\'' {
+		return 0.25
+	}
+	return 1
+}
+
+// crossSubCost is the cost of writing y for x.
+func crossSubCost(x, y byte) float64 {
+	switch {
+	case x == y:
+		return 0
+	case isVowel(x) && isVowel(y):
+		return 0.2
+	case (x == 'v' || x == 'w') && (y == 'o' || y == 'u'), (y == 'v' || y == 'w') && (x == 'o' || x == 'u'):
+		// Hebrew vav and Arabic waw are a consonant or a vowel.
+		return 0.3
+	case pairIs(x, y, 'c', 's'), pairIs(x, y, 'x', 's'), pairIs(x, y, 'x', 'k'), pairIs(x, y, 'j', 'g'), pairIs(x, y, 'j', 'y'), pairIs(x, y, 'j', 'z'), pairIs(x, y, 'c', 'h'):
+		return 0.3
+	case isVowel(x) || isVowel(y):
+		return 1
+	case soundClass(x) == soundClass(y):
+		if x == 'l' || x == 'r' || x == 'm' || x == 'n' {
+			return 0.7
+		}
+		return 0.3
+	}
+	return 1
 }
 
 // crossCostScale calibrates crossSim against typo similarity: measured on

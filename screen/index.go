@@ -50,7 +50,12 @@ type Index struct {
 	arenaRare []float64
 	kinds     []string // distinct Name.Kind values ("acronym" included)
 	vocab     []vocabEntry
-	post      [][]uint32 // vocab id -> names containing it
+	// Document frequency and kind of each vocabulary token, apart from
+	// vocab: retrieval reads them for every hit, and a vocabEntry is
+	// several cache lines away from the next.
+	vdf   []uint32
+	vkind []TokenKind
+	post  [][]uint32 // vocab id -> names containing it
 
 	byText map[string][]uint32 // romanised text -> vocab ids (any kind)
 	// byKey maps a phonetic key to the word vocabulary ids with that key
@@ -62,7 +67,7 @@ type Index struct {
 	// which matters for the one-edit probes (one per letter of each query
 	// word). Two keys with one hash would only merge their candidates,
 	// which the scorer then scores exactly.
-	byKey       map[uint64][]uint32
+	byKey       keyTable
 	seed        maphash.Seed
 	bySkel      map[string][]uint32 // skeleton -> word vocab ids
 	byAbjadSkel map[string][]uint32 // skeleton -> Arabic/Hebrew-script vocab ids
@@ -111,7 +116,7 @@ type vkey struct {
 func NewIndex(entities []Entity, opts Options) *Index {
 	cfg := opts.Config.withDefaults()
 	ix := &Index{cfg: cfg, ents: entities,
-		byText: map[string][]uint32{}, byKey: map[uint64][]uint32{}, seed: maphash.MakeSeed(),
+		byText: map[string][]uint32{}, seed: maphash.MakeSeed(),
 		bySkel: map[string][]uint32{}, byAbjadSkel: map[string][]uint32{}, byConcept: map[uint16][]uint32{}}
 	getDict()
 	countryWord("")
@@ -200,11 +205,11 @@ func NewIndex(entities []Entity, opts Options) *Index {
 			ix.post[v] = append(p, uint32(nid))
 		}
 	}
-	// Rarity and lookup tables, sized up front (rehashing a map of
-	// millions of keys costs more than filling it).
+	// Rarity and lookup tables, the maps sized up front (rehashing a map
+	// of millions of keys costs more than filling it); the key table
+	// counts the ids of each key first, then lays them out back to back.
 	nv := len(ix.vocab)
 	ix.byText = make(map[string][]uint32, nv)
-	ix.byKey = make(map[uint64][]uint32, 7*nv)
 	ix.bySkel = make(map[string][]uint32, nv)
 	N := float64(max(len(ix.names), 2))
 	var dels []string
@@ -221,13 +226,7 @@ func NewIndex(entities []Entity, opts Options) *Index {
 		if t.Kind == KindNumber || t.Key == "" {
 			continue
 		}
-		kh := maphash.String(ix.seed, t.Key)
-		ix.byKey[kh] = append(ix.byKey[kh], id)
-		dels = deletes(t.Key, dels[:0])
-		for _, d := range dels {
-			dh := maphash.String(ix.seed, d)
-			ix.byKey[dh] = append(ix.byKey[dh], id|delBit)
-		}
+		dels = keyHashes(ix.seed, t.Key, dels, func(h uint64, _ bool) { ix.byKey.count(h) })
 		if len(t.Skel) >= 2 {
 			ix.bySkel[t.Skel] = append(ix.bySkel[t.Skel], id)
 			if t.Abjad {
@@ -235,9 +234,30 @@ func NewIndex(entities []Entity, opts Options) *Index {
 			}
 		}
 	}
+	// Second pass over the keys, now that each has its run of ids: in
+	// vocabulary order, the key before its deletions, as lookup reads
+	// them.
+	ix.byKey.layout()
+	for v := range ix.vocab {
+		t := &ix.vocab[v].tok
+		if t.Kind == KindNumber || t.Key == "" {
+			continue
+		}
+		id := uint32(v)
+		dels = keyHashes(ix.seed, t.Key, dels, func(h uint64, del bool) {
+			if del {
+				ix.byKey.add(h, id|delBit)
+			} else {
+				ix.byKey.add(h, id)
+			}
+		})
+	}
+	ix.vdf = make([]uint32, nv)
+	ix.vkind = make([]TokenKind, nv)
 	for v := range ix.vocab {
 		e := &ix.vocab[v]
 		e.w = tokenWeight(&e.tok, e.rare)
+		ix.vdf[v], ix.vkind[v] = e.df, e.tok.Kind
 	}
 	ix.arenaW = make([]float64, len(ix.arena))
 	ix.arenaRare = make([]float64, len(ix.arena))
@@ -340,13 +360,12 @@ func (ix *Index) lookup(t *Token, s *scratch, w float64, tok uint8) {
 				continue
 			}
 			s.mark[v] = s.epoch
-			e := &ix.vocab[v]
-			if t.Kind == KindNumber || e.tok.Kind == KindNumber {
-				if t.Kind != e.tok.Kind || t.Text != e.tok.Text {
+			if t.Kind == KindNumber || ix.vkind[v] == KindNumber {
+				if e := &ix.vocab[v]; t.Kind != e.tok.Kind || t.Text != e.tok.Text {
 					continue
 				}
 			}
-			s.hits = append(s.hits, hit{tok: tok, v: v, w: float32(w * sim), df: e.df})
+			s.hits = append(s.hits, hit{tok: tok, v: v, w: float32(w * sim), df: ix.vdf[v]})
 		}
 	}
 	// tryKey takes ids from byKey: plain ids share the key (or, for a
@@ -363,8 +382,7 @@ func (ix *Index) lookup(t *Token, s *scratch, w float64, tok uint8) {
 				continue
 			}
 			s.mark[v] = s.epoch
-			e := &ix.vocab[v]
-			s.hits = append(s.hits, hit{tok: tok, v: v, w: float32(w * sv), df: e.df})
+			s.hits = append(s.hits, hit{tok: tok, v: v, w: float32(w * sv), df: ix.vdf[v]})
 		}
 	}
 	exact := ix.byText[t.Text]
@@ -376,7 +394,7 @@ func (ix *Index) lookup(t *Token, s *scratch, w float64, tok uint8) {
 		try(ix.byConcept[c], 1)
 	}
 	if t.Key != "" {
-		tryKey(ix.byKey[maphash.String(ix.seed, t.Key)], 0.92)
+		tryKey(ix.byKey.get(maphash.String(ix.seed, t.Key)), 0.92)
 		if len(t.Key) >= 4 {
 			// Deletion variants built in a reused buffer; indexing a map
 			// with string(bytes) does not allocate.
@@ -388,7 +406,7 @@ func (ix *Index) lookup(t *Token, s *scratch, w float64, tok uint8) {
 				s.buf = append(append(s.buf[:0], key[:p]...), key[p+1:]...)
 				// A deletion shared by very many words ("mhmd" of
 				// every Mohammed) says little; the exact key covers them.
-				if ids := ix.byKey[maphash.Bytes(ix.seed, s.buf)]; len(ids) <= maxDelBucket {
+				if ids := ix.byKey.get(maphash.Bytes(ix.seed, s.buf)); len(ids) <= maxDelBucket {
 					tryKey(ids, 0.85)
 				}
 			}

@@ -5,6 +5,7 @@ import (
 	"math"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 )
 
@@ -22,9 +23,15 @@ type Options struct {
 type vocabEntry struct {
 	tok  Token
 	w    float64 // weight in a name: kind, initial/patronymic, rarity
-	df   uint32  // names containing the token
 	rare float64 // rarity factor in [0.35, 1]
+	df   uint32  // names containing the token
+	// Pads the entry to three cache lines, so that every token's first
+	// line holds what comparing it reads first (see Token); the array is
+	// a large allocation, which starts on a page boundary.
+	_ [vocabPad]byte
 }
+
+const vocabPad = 28
 
 type iname struct {
 	ent     uint32
@@ -189,6 +196,7 @@ func NewIndex(entities []Entity, opts Options) *Index {
 	}
 	vocabID = nil
 	seen = nil
+	ix.packStrings()
 	// Postings, sized exactly.
 	ix.post = make([][]uint32, len(ix.vocab))
 	backing := make([]uint32, 0, len(ix.arena))
@@ -282,6 +290,50 @@ func NewIndex(entities []Entity, opts Options) *Index {
 		return &scratch{ev: make([]evidence, len(ix.names)), mark: make([]uint32, len(ix.vocab))}
 	}
 	return ix
+}
+
+// packStrings moves the spellings of every vocabulary token into one
+// block, each token's text, key and skeleton side by side (and its
+// original only when it differs from the text): comparing two tokens
+// reads them together, and analysis had left them scattered over the
+// heap. A million entities' tokens then also take one allocation instead
+// of millions.
+func (ix *Index) packStrings() {
+	n := 0
+	for v := range ix.vocab {
+		t := &ix.vocab[v].tok
+		n += len(t.Text) + len(t.Key) + len(t.Skel)
+		if t.Orig != t.Text {
+			n += len(t.Orig)
+		}
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for v := range ix.vocab {
+		t := &ix.vocab[v].tok
+		b.WriteString(t.Text)
+		b.WriteString(t.Key)
+		b.WriteString(t.Skel)
+		if t.Orig != t.Text {
+			b.WriteString(t.Orig)
+		}
+	}
+	all, off := b.String(), 0
+	take := func(k int) string {
+		s := all[off : off+k]
+		off += k
+		return s
+	}
+	for v := range ix.vocab {
+		t := &ix.vocab[v].tok
+		text := take(len(t.Text))
+		key, skel := take(len(t.Key)), take(len(t.Skel))
+		orig := text
+		if t.Orig != t.Text {
+			orig = take(len(t.Orig))
+		}
+		t.Text, t.Key, t.Skel, t.Orig = text, key, skel, orig
+	}
 }
 
 type analysed struct {

@@ -62,7 +62,9 @@ type Index struct {
 	// several cache lines away from the next.
 	vdf   []uint32
 	vkind []TokenKind
-	post  [][]uint32 // vocab id -> names containing it
+	// Names containing each vocabulary token (see postings).
+	postOff []uint32
+	postIDs []uint32
 
 	byText map[string][]uint32 // romanised text -> vocab ids (any kind)
 	// byKey maps a phonetic key to the word vocabulary ids with that key
@@ -197,22 +199,25 @@ func NewIndex(entities []Entity, opts Options) *Index {
 	vocabID = nil
 	seen = nil
 	ix.packStrings()
-	// Postings, sized exactly.
-	ix.post = make([][]uint32, len(ix.vocab))
-	backing := make([]uint32, 0, len(ix.arena))
+	// Postings, back to back in one array: token v's names are
+	// postIDs[postOff[v]:postOff[v+1]], in increasing order.
+	ix.postOff = make([]uint32, len(ix.vocab)+1)
 	for v := range ix.vocab {
-		ix.post[v] = backing[len(backing) : len(backing) : len(backing)+int(ix.vocab[v].df)]
-		backing = backing[:len(backing)+int(ix.vocab[v].df)]
+		ix.postOff[v+1] = ix.postOff[v] + ix.vocab[v].df
 	}
+	ix.postIDs = make([]uint32, ix.postOff[len(ix.vocab)])
+	fill := make([]uint32, len(ix.vocab)) // names written so far per token
 	for nid, n := range ix.names {
 		for _, v := range ix.arena[n.off : n.off+uint32(n.n)] {
-			p := ix.post[v]
-			if len(p) > 0 && p[len(p)-1] == uint32(nid) {
+			at := ix.postOff[v] + fill[v]
+			if fill[v] > 0 && ix.postIDs[at-1] == uint32(nid) {
 				continue
 			}
-			ix.post[v] = append(p, uint32(nid))
+			ix.postIDs[at] = uint32(nid)
+			fill[v]++
 		}
 	}
+	fill = nil
 	// Rarity and lookup tables, the maps sized up front (rehashing a map
 	// of millions of keys costs more than filling it); the key table
 	// counts the ids of each key first, then lays them out back to back.
@@ -586,7 +591,7 @@ func (ix *Index) ScreenMin(q Query, limit int, minScore float64) []Result {
 	// of "Muhammad" is not five times a Muhammad.
 	for _, o := range order {
 		h := &s.hits[uint32(o)]
-		p := ix.post[h.v]
+		p := ix.postings(h.v)
 		w := h.w
 		bit := uint32(1) << h.tok
 		if len(s.touched) == 0 || (len(p) <= budget && len(s.touched)+len(p) <= maxTouched) {
@@ -628,22 +633,21 @@ func (ix *Index) ScreenMin(q Query, limit int, minScore float64) []Result {
 	// Keep the best-accumulated names.
 	k := ix.cfg.CandidateNames
 	cands := s.cands[:0]
+	// A name ranked under 40% of the best candidate (evidence plus
+	// coverage) has not outscored it on the UN positives; 50% lost one.
+	var bestAcc float32
 	for _, nid := range s.touched {
 		// Rank by evidence found plus the share of the candidate name it
 		// covers, so a fully matched name beats a long name that shares
 		// only common words.
 		a := s.ev[nid].acc
 		s.ev[nid] = evidence{}
-		cands = append(cands, cand{nid, a + a/max(ix.nameW[nid], a, 1e-3)})
+		r := a + a/max(ix.nameW[nid], a, 1e-3)
+		bestAcc = max(bestAcc, r)
+		cands = append(cands, cand{nid, r})
 	}
 	s.touched = s.touched[:0]
 	s.cands = cands
-	// A name ranked under 40% of the best candidate (evidence plus
-	// coverage) has not outscored it on the UN positives; 50% lost one.
-	var bestAcc float32
-	for _, c := range cands {
-		bestAcc = max(bestAcc, c.acc)
-	}
 	kept := cands[:0]
 	for _, c := range cands {
 		if c.acc >= bestAcc*0.4 {
@@ -714,6 +718,13 @@ func (ix *Index) ScreenMin(q Query, limit int, minScore float64) []Result {
 		out = out[:limit]
 	}
 	return out
+}
+
+// postings is the ids of the names that contain vocabulary token v, in
+// increasing order.
+func (ix *Index) postings(v uint32) []uint32 {
+	lo, hi := ix.postOff[v], ix.postOff[v+1]
+	return ix.postIDs[lo:hi:hi]
 }
 
 func (ix *Index) fillAname(n *iname, a *aname) *aname {

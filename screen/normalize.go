@@ -333,6 +333,10 @@ var (
 	}
 )
 
+// wgPunct turns the punctuation between a Wade–Giles name's words into
+// spaces (built once: a Replacer is safe for concurrent use).
+var wgPunct = strings.NewReplacer(",", " ", ".", " ")
+
 // wgSyllable splits one romanised syllable into initial, aspiration and
 // final, or ok=false when it is not a Mandarin syllable in Wade–Giles or
 // pinyin spelling.
@@ -343,10 +347,11 @@ func wgSyllable(s string) (ini string, asp bool, fin string, ok bool) {
 		}
 		rest := s[len(in):]
 		a := false
-		if in != "" && rest != "" && isApostrophe([]rune(rest)[0]) {
-			a = true
-			_, n := utf8.DecodeRuneInString(rest)
-			rest = rest[n:]
+		if in != "" && rest != "" {
+			if r, n := utf8.DecodeRuneInString(rest); isApostrophe(r) {
+				a = true
+				rest = rest[n:]
+			}
 		}
 		if wgFinals[rest] {
 			return in, a, rest, true
@@ -367,7 +372,7 @@ func wadeGilesVariant(name string) string {
 		return ""
 	}
 	name = strings.ToLower(norm.NFC.String(name))
-	words := strings.Fields(strings.NewReplacer(",", " ", ".", " ").Replace(name))
+	words := strings.Fields(wgPunct.Replace(name))
 	if len(words) < 2 {
 		return ""
 	}

@@ -8,8 +8,8 @@ import (
 // Token is one analysed unit of a name: a word, a number, or a dictionary
 // phrase (a legal form, an organisation word) that may span several words.
 type Token struct {
-	// The fields token comparison reads for nearly every pair come first,
-	// so that they share one cache line (an index keeps its tokens
+	// The fields that comparing names reads for nearly every token come
+	// first, so that they share one cache line (an index keeps its tokens
 	// aligned to lines); Text stays before Orig, the JSON order.
 	Text    string    `json:"text"` // romanised form; digits for numbers
 	Key     string    `json:"-"`    // phonetic key
@@ -20,12 +20,12 @@ type Token struct {
 	Abjad   bool      `json:"-"` // written in Arabic or Hebrew script
 	Han     bool      `json:"-"`
 	Generic uint16    `json:"-"`
-	Nick    []uint16  `json:"-"`
+	Country string    `json:"-"` // ISO code when the word is a country name
 	// Read for fewer pairs.
+	Nick     []uint16 `json:"-"`
 	Concepts []uint16 `json:"-"`
 	Orig     string   `json:"orig,omitempty"` // as written
 	Skel     string   `json:"-"`              // consonant skeleton
-	Country  string   `json:"-"`              // ISO code when the word is a country name
 }
 
 func letterMask(s string) uint32 {

@@ -17,7 +17,7 @@ func TestVocabLayout(t *testing.T) {
 		"Text": unsafe.Offsetof(tk.Text) + unsafe.Sizeof(tk.Text),
 		"Key":  unsafe.Offsetof(tk.Key) + unsafe.Sizeof(tk.Key),
 		"Kind": unsafe.Offsetof(tk.Kind) + 1, "mask": unsafe.Offsetof(tk.kmask) + 4,
-		"len(Nick)": unsafe.Offsetof(tk.Nick) + 16,
+		"Country": unsafe.Offsetof(tk.Country) + unsafe.Sizeof(tk.Country),
 	} {
 		if end > 64 {
 			t.Errorf("Token.%s ends at byte %d, outside the first cache line", name, end)

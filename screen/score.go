@@ -470,6 +470,10 @@ type simCache struct {
 	slot   []simSlot
 	stride int // query tokens per row
 	vals   []float32
+	// pairs is compareNamesCached's working list of token pairs, kept
+	// from one candidate name to the next (a fresh array per name cost a
+	// kilobyte and a half of zeroing each time).
+	pairs []tokPair
 }
 
 type simSlot struct{ tag, row uint32 }
@@ -510,12 +514,14 @@ func compareNamesCached(q, c *aname, cfg *Config, cls string, keepPairs bool, ca
 	if nq == 0 || nc == 0 {
 		return res
 	}
-	var buf [64]tokPair
-	cands := buf[:0]
+	if cache == nil {
+		cache = &simCache{} // no similarities kept; only the pair list
+	}
+	cands := cache.pairs[:0]
 	for i, qt := range q.toks {
 		for j, ct := range c.toks {
 			var s float64
-			if cache != nil && c.ids != nil {
+			if c.ids != nil && cache.slot != nil {
 				cell := cache.at(c.ids[j], q.tokBase+i)
 				if v := *cell; v == v {
 					s = float64(v)
@@ -550,6 +556,7 @@ func compareNamesCached(q, c *aname, cfg *Config, cls string, keepPairs bool, ca
 			return 0
 		})
 	}
+	cache.pairs = cands[:0] // keep what the list grew to for the next name
 	var usedQ, usedC uint64
 	var matchedQ, matchedC float64
 	numQ, numC := 0, 0

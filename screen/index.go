@@ -93,6 +93,8 @@ type scratch struct {
 	hits    []hit
 	order   []uint64 // hits sorted by document frequency: df<<32 | index
 	buf     []byte
+	probes  []uint64 // hashes of a query token's key and its deletions
+	sink    uint32   // keeps the warming reads (warmCandidates) from being dropped
 	cands   []cand
 	anames  []aname // reused per candidate name
 	best    []best
@@ -451,21 +453,30 @@ func (ix *Index) lookup(t *Token, s *scratch, w float64, tok uint8) {
 		try(ix.byConcept[c], 1)
 	}
 	if t.Key != "" {
-		tryKey(ix.byKey.get(maphash.String(ix.seed, t.Key)), 0.92)
+		// The hashes of the key and of its one-letter deletions first,
+		// with a read of each one's table slot: the reads are independent,
+		// so their cache misses overlap instead of following one another.
+		probes := append(s.probes[:0], maphash.String(ix.seed, t.Key))
 		if len(t.Key) >= 4 {
-			// Deletion variants built in a reused buffer; indexing a map
-			// with string(bytes) does not allocate.
+			// Deletion variants built in a reused buffer (hashing bytes
+			// does not allocate).
 			key := t.Key
 			for p := 0; p < len(key); p++ {
 				if p > 0 && key[p] == key[p-1] {
 					continue
 				}
 				s.buf = append(append(s.buf[:0], key[:p]...), key[p+1:]...)
-				// A deletion shared by very many words ("mhmd" of
-				// every Mohammed) says little; the exact key covers them.
-				if ids := ix.byKey.get(maphash.Bytes(ix.seed, s.buf)); len(ids) <= maxDelBucket {
-					tryKey(ids, 0.85)
-				}
+				probes = append(probes, maphash.Bytes(ix.seed, s.buf))
+			}
+		}
+		s.probes = probes
+		s.sink += ix.byKey.warm(probes)
+		tryKey(ix.byKey.get(probes[0]), 0.92)
+		for _, h := range probes[1:] {
+			// A deletion shared by very many words ("mhmd" of every
+			// Mohammed) says little; the exact key covers them.
+			if ids := ix.byKey.get(h); len(ids) <= maxDelBucket {
+				tryKey(ids, 0.85)
 			}
 		}
 	}
@@ -658,6 +669,7 @@ func (ix *Index) ScreenMin(q Query, limit int, minScore float64) []Result {
 	if len(cands) > k {
 		cands = topK(cands, k)
 	}
+	ix.warmCandidates(cands, s)
 	byEnt := s.best[:0] // at most CandidateNames entries: a slice beats a map
 	if cap(s.anames) < len(cands) {
 		s.anames = make([]aname, len(cands))
@@ -718,6 +730,26 @@ func (ix *Index) ScreenMin(q Query, limit int, minScore float64) []Result {
 		out = out[:limit]
 	}
 	return out
+}
+
+// warmCandidates reads, for all candidate names at once, the index
+// memory their comparisons start from: the name record, its token ids,
+// and the first cache line of each token. Comparing one name after the
+// other waits for each of these reads in turn (they miss the caches: a
+// query touches a few names among tens of thousands); issued together
+// here, independent of one another, the processor overlaps the waits.
+func (ix *Index) warmCandidates(cands []cand, s *scratch) {
+	var sink uint32
+	for _, c := range cands {
+		sink += ix.names[c.name].off
+	}
+	for _, c := range cands {
+		n := &ix.names[c.name]
+		for i := n.off; i < n.off+uint32(n.n); i++ {
+			sink += uint32(ix.vocab[ix.arena[i]].tok.Kind) + uint32(ix.arenaW[i])
+		}
+	}
+	s.sink += sink
 }
 
 // postings is the ids of the names that contain vocabulary token v, in

@@ -105,6 +105,19 @@ func (t *keyTable) find(h uint64) *keySlot {
 	}
 }
 
+// warm reads the home slot of each hash, so that the lookups that follow
+// find them in cache; it returns a value only so the reads are kept.
+func (t *keyTable) warm(hs []uint64) uint32 {
+	if len(t.slots) == 0 {
+		return 0
+	}
+	var sink uint32
+	for _, h := range hs {
+		sink += t.slots[fixHash(h)&t.mask].n
+	}
+	return sink
+}
+
 // get returns the ids stored under hash h.
 func (t *keyTable) get(h uint64) []uint32 {
 	s := t.find(fixHash(h))

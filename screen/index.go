@@ -591,6 +591,16 @@ func (ix *Index) ScreenMin(q Query, limit int, minScore float64) []Result {
 	}
 	slices.Sort(order)
 	s.order = order
+	// The start of each hit's postings, read together (see
+	// warmCandidates).
+	var sink uint32
+	for _, o := range order {
+		v := s.hits[uint32(o)].v
+		if lo := ix.postOff[v]; lo < ix.postOff[v+1] {
+			sink += ix.postIDs[lo]
+		}
+	}
+	s.sink += sink
 	// Collect candidates from the rare tokens; once the candidate set is
 	// large, a frequent token only adds evidence to names already found
 	// (by binary search in its sorted postings), so a query of common
@@ -733,20 +743,30 @@ func (ix *Index) ScreenMin(q Query, limit int, minScore float64) []Result {
 }
 
 // warmCandidates reads, for all candidate names at once, the index
-// memory their comparisons start from: the name record, its token ids,
-// and the first cache line of each token. Comparing one name after the
+// memory their comparisons start from: the name record and its entity's
+// type, its token ids, the first cache line of each token, its spellings
+// and its row of the similarity cache. Comparing one name after the
 // other waits for each of these reads in turn (they miss the caches: a
 // query touches a few names among tens of thousands); issued together
 // here, independent of one another, the processor overlaps the waits.
 func (ix *Index) warmCandidates(cands []cand, s *scratch) {
 	var sink uint32
 	for _, c := range cands {
-		sink += ix.names[c.name].off
+		n := &ix.names[c.name]
+		sink += n.off
+		if typ := ix.ents[n.ent].Type; typ != "" { // the entity's type class
+			sink += uint32(typ[0])
+		}
 	}
 	for _, c := range cands {
 		n := &ix.names[c.name]
 		for i := n.off; i < n.off+uint32(n.n); i++ {
-			sink += uint32(ix.vocab[ix.arena[i]].tok.Kind) + uint32(ix.arenaW[i])
+			v := ix.arena[i]
+			t := &ix.vocab[v].tok
+			sink += uint32(t.Kind) + uint32(ix.arenaW[i]) + s.sims.slot[v].tag
+			if t.Text != "" {
+				sink += uint32(t.Text[0]) // the token's packed spellings
+			}
 		}
 	}
 	s.sink += sink

@@ -103,7 +103,7 @@ func adviseHugePages(b *testing.B) float64 {
 	}
 	st := hugepages.Advise()
 	if st.Err != nil {
-		b.Logf("huge pages: %v", st.Err)
+		b.Logf("%v", st.Err)
 	}
 	return float64(st.Collapsed) / (1 << 20)
 }

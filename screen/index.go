@@ -744,8 +744,8 @@ func (ix *Index) ScreenMin(q Query, limit int, minScore float64) []Result {
 
 // warmCandidates reads, for all candidate names at once, the index
 // memory their comparisons start from: the name record and its entity's
-// type, its token ids, the first cache line of each token, its spellings
-// and its row of the similarity cache. Comparing one name after the
+// type, its token ids, weights and rarities, the first cache line of each
+// token, its spellings and its row of the similarity cache. Comparing one name after the
 // other waits for each of these reads in turn (they miss the caches: a
 // query touches a few names among tens of thousands); issued together
 // here, independent of one another, the processor overlaps the waits.
@@ -763,7 +763,7 @@ func (ix *Index) warmCandidates(cands []cand, s *scratch) {
 		for i := n.off; i < n.off+uint32(n.n); i++ {
 			v := ix.arena[i]
 			t := &ix.vocab[v].tok
-			sink += uint32(t.Kind) + uint32(ix.arenaW[i]) + s.sims.slot[v].tag
+			sink += uint32(t.Kind) + uint32(ix.arenaW[i]+ix.arenaRare[i]) + s.sims.slot[v].tag
 			if t.Text != "" {
 				sink += uint32(t.Text[0]) // the token's packed spellings
 			}

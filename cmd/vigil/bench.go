@@ -146,7 +146,7 @@ parallel workers, from /proc) is printed beside them.`,
 	imp.Flags().BoolVar(&keep, "keep", false, "keep the generated files and database")
 	imp.Flags().StringVar(&from, "from", "", "import this portfolio directory instead of generating one")
 	imp.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the first import to this file")
-	cmd.AddCommand(imp)
+	cmd.AddCommand(imp, newBenchScreenCmd())
 	return cmd
 }
 

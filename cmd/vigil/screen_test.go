@@ -92,3 +92,38 @@ func TestScreenCommandErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestBenchScreenCommand runs 'vigil bench screen' on a small list: it
+// must report the index and every pass, with the same rows each pass.
+func TestBenchScreenCommand(t *testing.T) {
+	dir := t.TempDir()
+	list := filepath.Join(dir, "list.csv")
+	in := filepath.Join(dir, "parties.csv")
+	os.WriteFile(list, []byte("id,name,aliases,type,country,source\n"+
+		"u1,Military Unit 26165,в/ч 26165,organization,ru,test\n"+
+		"p1,Ivan Petrovich Sidorov,Ivan Sidorov,person,ru,test\n"), 0o644)
+	os.WriteFile(in, []byte("id,name,country\n"+
+		"a,Unit 26165,RU\n"+
+		"b,Иван Сидоров,RU\n"+
+		"c,Acme Widgets Ltd,GB\n"), 0o644)
+	cmd := newBenchScreenCmd()
+	var out bytes.Buffer
+	cmd.SetOut(&out)
+	cmd.SetArgs([]string{"--list", list, "--list-format", "csv", "--input", in, "--workers", "1", "--passes", "2"})
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	got := out.String()
+	for _, want := range []string{"lists: 2 entities", "pass 1: 3 parties, 1 workers", "pass 2: 3 parties, 1 workers", "per CPU-second", "2 match"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("output lacks %q:\n%s", want, got)
+		}
+	}
+	cmd = newBenchScreenCmd()
+	cmd.SetOut(&out)
+	cmd.SetErr(&out)
+	cmd.SetArgs([]string{"--list", list, "--list-format", "csv"})
+	if err := cmd.Execute(); err == nil || !strings.Contains(err.Error(), "--input") {
+		t.Errorf("without --input: %v", err)
+	}
+}

@@ -21,6 +21,6 @@ package hugepages
 type Stats struct {
 	Advised   int64 // bytes of anonymous memory marked for huge pages
 	Collapsed int64 // bytes now backed by huge pages after collapsing
-	Failed    int64 // bytes of 2 MiB ranges the kernel would not collapse
+	Failed    int64 // bytes the kernel would not advise or collapse (skipped)
 	Err       error // why nothing was done, when the system refused outright
 }

@@ -26,6 +26,7 @@ func Advise() Stats {
 		return Stats{Err: fmt.Errorf("huge pages: %w", err)}
 	}
 	var st Stats
+	var firstErr error
 	sc := bufio.NewScanner(bytes.NewReader(maps))
 	for sc.Scan() {
 		lo, hi, ok := anonRW(sc.Bytes())
@@ -37,9 +38,14 @@ func Advise() Stats {
 			continue
 		}
 		if err := madvise(a, b-a, unix.MADV_HUGEPAGE); err != nil {
-			// THP disabled ("never") or not built in: nothing else will work.
-			st.Err = fmt.Errorf("huge pages: madvise: %w", err)
-			return st
+			// EINVAL: huge pages disabled ("never") or not built in;
+			// ENOMEM: the mapping changed since the list was read. Skip
+			// the mapping; only when every one fails is it an error.
+			if firstErr == nil {
+				firstErr = fmt.Errorf("huge pages: madvise %x-%x: %w", a, b, err)
+			}
+			st.Failed += int64(b - a)
+			continue
 		}
 		st.Advised += int64(b - a)
 		for p := a; p < b; p += hugePage {
@@ -49,6 +55,9 @@ func Advise() Stats {
 				st.Failed += hugePage
 			}
 		}
+	}
+	if st.Advised == 0 {
+		st.Err = firstErr
 	}
 	return st
 }

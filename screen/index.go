@@ -86,7 +86,7 @@ type Index struct {
 }
 
 type scratch struct {
-	ev      []evidence // per name, both fields read together
+	ev      []evidence // per name, its fields read together
 	touched []uint32
 	mark    []uint32 // per vocab: epoch of last sighting in this token lookup
 	epoch   uint32
@@ -102,10 +102,14 @@ type scratch struct {
 }
 
 // evidence is what one query has gathered for one name: the weight
-// accumulated, and the query tokens that already added to it.
+// accumulated, and the query tokens that already added to it; and,
+// copied from the index when the scratch is made, the name's weight sum
+// (nameW), which ranking a touched name reads next to its evidence
+// rather than from a second array.
 type evidence struct {
-	acc  float32
-	seen uint32
+	acc   float32
+	seen  uint32
+	nameW float32
 }
 
 type hit struct {
@@ -294,7 +298,11 @@ func NewIndex(entities []Entity, opts Options) *Index {
 		ix.nameW[nid] = float32(w)
 	}
 	ix.pool.New = func() any {
-		return &scratch{ev: make([]evidence, len(ix.names)), mark: make([]uint32, len(ix.vocab))}
+		ev := make([]evidence, len(ix.names))
+		for i, w := range ix.nameW {
+			ev[i].nameW = w
+		}
+		return &scratch{ev: ev, mark: make([]uint32, len(ix.vocab))}
 	}
 	return ix
 }
@@ -661,9 +669,10 @@ func (ix *Index) ScreenMin(q Query, limit int, minScore float64) []Result {
 		// Rank by evidence found plus the share of the candidate name it
 		// covers, so a fully matched name beats a long name that shares
 		// only common words.
-		a := s.ev[nid].acc
-		s.ev[nid] = evidence{}
-		r := a + a/max(ix.nameW[nid], a, 1e-3)
+		ev := &s.ev[nid]
+		a := ev.acc
+		r := a + a/max(ev.nameW, a, 1e-3)
+		ev.acc, ev.seen = 0, 0
 		bestAcc = max(bestAcc, r)
 		cands = append(cands, cand{nid, r})
 	}
@@ -745,10 +754,11 @@ func (ix *Index) ScreenMin(q Query, limit int, minScore float64) []Result {
 // warmCandidates reads, for all candidate names at once, the index
 // memory their comparisons start from: the name record and its entity's
 // type, its token ids, weights and rarities, the first cache line of each
-// token, its spellings and its row of the similarity cache. Comparing one name after the
-// other waits for each of these reads in turn (they miss the caches: a
-// query touches a few names among tens of thousands); issued together
-// here, independent of one another, the processor overlaps the waits.
+// token, its spellings and its row of the similarity cache. Comparing one
+// name after the other waits for each of these reads in turn (they miss
+// the caches: a query touches a few names among tens of thousands);
+// issued together here, independent of one another, the processor
+// overlaps the waits.
 func (ix *Index) warmCandidates(cands []cand, s *scratch) {
 	var sink uint32
 	for _, c := range cands {

@@ -57,11 +57,6 @@ type Index struct {
 	arenaRare []float64
 	kinds     []string // distinct Name.Kind values ("acronym" included)
 	vocab     []vocabEntry
-	// Document frequency and kind of each vocabulary token, apart from
-	// vocab: retrieval reads them for every hit, and a vocabEntry is
-	// several cache lines away from the next.
-	vdf   []uint32
-	vkind []TokenKind
 	// Names containing each vocabulary token (see postings).
 	postOff []uint32
 	postIDs []uint32
@@ -88,7 +83,7 @@ type Index struct {
 type scratch struct {
 	ev      []evidence // per name, its fields read together
 	touched []uint32
-	mark    []uint32 // per vocab: epoch of last sighting in this token lookup
+	vocab   []vocabSeen // per vocabulary token, for retrieval
 	epoch   uint32
 	hits    []hit
 	order   []uint64 // hits sorted by document frequency: df<<32 | index
@@ -100,6 +95,18 @@ type scratch struct {
 	best    []best
 	sims    simCache
 }
+
+// vocabSeen is what retrieval reads for each vocabulary token it meets:
+// the epoch of the query word's lookup that last met it (so that a word
+// adds each token once), and, copied from the index when the scratch is
+// made, the token's document frequency, with numberFlag set for a number.
+// One record rather than three arrays: a lookup meets tokens at random.
+type vocabSeen struct {
+	epoch uint32
+	df    uint32
+}
+
+const numberFlag = 1 << 31
 
 // evidence is what one query has gathered for one name: the weight
 // accumulated, and the query tokens that already added to it; and,
@@ -271,12 +278,9 @@ func NewIndex(entities []Entity, opts Options) *Index {
 			}
 		})
 	}
-	ix.vdf = make([]uint32, nv)
-	ix.vkind = make([]TokenKind, nv)
 	for v := range ix.vocab {
 		e := &ix.vocab[v]
 		e.w = tokenWeight(&e.tok, e.rare)
-		ix.vdf[v], ix.vkind[v] = e.df, e.tok.Kind
 	}
 	ix.arenaW = make([]float64, len(ix.arena))
 	ix.arenaRare = make([]float64, len(ix.arena))
@@ -302,7 +306,15 @@ func NewIndex(entities []Entity, opts Options) *Index {
 		for i, w := range ix.nameW {
 			ev[i].nameW = w
 		}
-		return &scratch{ev: ev, mark: make([]uint32, len(ix.vocab))}
+		vs := make([]vocabSeen, len(ix.vocab))
+		for v := range ix.vocab {
+			e := &ix.vocab[v]
+			vs[v].df = e.df
+			if e.tok.Kind == KindNumber {
+				vs[v].df |= numberFlag
+			}
+		}
+		return &scratch{ev: ev, vocab: vs}
 	}
 	return ix
 }
@@ -412,7 +424,9 @@ func (ix *Index) rarity(t *Token) float64 {
 func (ix *Index) lookup(t *Token, s *scratch, w float64, tok uint8) {
 	s.epoch++
 	if s.epoch == 0 {
-		clear(s.mark)
+		for i := range s.vocab {
+			s.vocab[i].epoch = 0
+		}
 		s.epoch = 1
 	}
 	// Retrieval ranks by approximate similarities (exact 1, same
@@ -423,16 +437,17 @@ func (ix *Index) lookup(t *Token, s *scratch, w float64, tok uint8) {
 	// than "Muhammad".
 	try := func(ids []uint32, sim float64) {
 		for _, v := range ids {
-			if s.mark[v] == s.epoch {
+			vs := &s.vocab[v]
+			if vs.epoch == s.epoch {
 				continue
 			}
-			s.mark[v] = s.epoch
-			if t.Kind == KindNumber || ix.vkind[v] == KindNumber {
+			vs.epoch = s.epoch
+			if t.Kind == KindNumber || vs.df&numberFlag != 0 {
 				if e := &ix.vocab[v]; t.Kind != e.tok.Kind || t.Text != e.tok.Text {
 					continue
 				}
 			}
-			s.hits = append(s.hits, hit{tok: tok, v: v, w: float32(w * sim), df: ix.vdf[v]})
+			s.hits = append(s.hits, hit{tok: tok, v: v, w: float32(w * sim), df: vs.df &^ numberFlag})
 		}
 	}
 	// tryKey takes ids from byKey: plain ids share the key (or, for a
@@ -445,11 +460,12 @@ func (ix *Index) lookup(t *Token, s *scratch, w float64, tok uint8) {
 				v &^= delBit
 				sv = 0.85
 			}
-			if s.mark[v] == s.epoch {
+			vs := &s.vocab[v]
+			if vs.epoch == s.epoch {
 				continue
 			}
-			s.mark[v] = s.epoch
-			s.hits = append(s.hits, hit{tok: tok, v: v, w: float32(w * sv), df: ix.vdf[v]})
+			vs.epoch = s.epoch
+			s.hits = append(s.hits, hit{tok: tok, v: v, w: float32(w * sv), df: vs.df &^ numberFlag})
 		}
 	}
 	exact := ix.byText[t.Text]

@@ -77,6 +77,21 @@ func Analyse(name string) []Token {
 	return analyse(name)
 }
 
+// fitsScript tells whether a dictionary phrase applies to a word of
+// script sc. Arabic and Hebrew romanisations drop vowels, so they collide
+// with dictionary words of other scripts (ריי, Ray, romanises as "ry", a
+// Finnish legal form; טרי, Terry, as "tri", three in Slavic languages):
+// in those scripts a phrase counts only
+// when the dictionary writes it in them. Name particles, titles and
+// stopwords are the exception: their Latin entries (al, bin, abu; de,
+// la, van) are what these scripts spell in names (דה is de).
+func (p phrase) fitsScript(sc script) bool {
+	if !sc.abjad() || p.kind == KindPersonPart || p.kind == KindTitle || p.kind == KindStop {
+		return true
+	}
+	return p.scripts&(1<<sc) != 0
+}
+
 func analyse(name string) []Token {
 	d := getDict()
 	raw := rawTokens(name)
@@ -99,6 +114,7 @@ func analyse(name string) []Token {
 				key = sb.String()
 			}
 			p, ok := d.legal[key]
+			ok = ok && p.fitsScript(raw[i].sc)
 			// Short legal forms ("AG", "SA", "OOO") count only where legal
 			// forms stand, at the start or end of a name; elsewhere they
 			// are words ("of", "at").
@@ -107,6 +123,7 @@ func analyse(name string) []Token {
 			}
 			if !ok {
 				p, ok = d.phrases[key]
+				ok = ok && p.fitsScript(raw[i].sc)
 				// A lone letter is an initial, not the article "a".
 				if ok && p.kind == KindStop && n == 1 && len(raw[i].text) == 1 {
 					ok = false
@@ -116,7 +133,7 @@ func analyse(name string) []Token {
 				// Inflected forms ("обороны" of "оборон"): try the stem.
 				for cut := 1; cut <= 3 && !ok; cut++ {
 					p, ok = d.phrases[key[:len(key)-cut]]
-					ok = ok && (p.kind == KindDomain || p.kind == KindOrgTerm)
+					ok = ok && (p.kind == KindDomain || p.kind == KindOrgTerm) && p.fitsScript(raw[i].sc)
 				}
 			}
 			if !ok {

@@ -70,6 +70,9 @@ type phrase struct {
 	generic  uint16   // for legal forms: the generic form (LLC, JSC)
 	num      int
 	ntok     int
+	// scripts has bit 1<<script set for each script in which the
+	// dictionary writes this phrase (see fitsScript).
+	scripts uint32
 }
 
 type dictionary struct {
@@ -147,6 +150,9 @@ func buildDictionary(raw []byte) *dictionary {
 			return
 		}
 		p.ntok = n
+		if rt := rawTokens(alias); len(rt) > 0 {
+			p.scripts = 1 << rt[0].sc
+		}
 		m := d.phrases
 		if p.kind == KindLegal {
 			m = d.legal
@@ -154,6 +160,7 @@ func buildDictionary(raw []byte) *dictionary {
 		if old, ok := m[key]; ok {
 			if old.kind == p.kind {
 				old.concepts = appendUnique(old.concepts, p.concepts...)
+				old.scripts |= p.scripts
 				m[key] = old
 				return
 			}
@@ -213,6 +220,22 @@ func buildDictionary(raw []byte) *dictionary {
 			if len(key) <= 1 && !(key >= "0" && key <= "9") {
 				continue
 			}
+			add(w, phrase{kind: KindNumber, num: n})
+		}
+	}
+	// Hebrew ordinals, which the rigour tables lack, as regnal and
+	// generation numbers are written (לואי השני, Louis II): only with
+	// the article ה, because without it several are given names (שני,
+	// Shani). Arabic ordinals stay out for the same reason: ثاني is
+	// also the family name Thani.
+	for n, ws := range [][]string{
+		1: {"הראשון", "הראשונה"}, 2: {"השני", "השנייה", "השניה"},
+		3: {"השלישי", "השלישית"}, 4: {"הרביעי", "הרביעית"},
+		5: {"החמישי", "החמישית"}, 6: {"השישי", "השישית"},
+		7: {"השביעי", "השביעית"}, 8: {"השמיני", "השמינית"},
+		9: {"התשיעי", "התשיעית"}, 10: {"העשירי", "העשירית"},
+	} {
+		for _, w := range ws {
 			add(w, phrase{kind: KindNumber, num: n})
 		}
 	}

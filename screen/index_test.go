@@ -209,6 +209,12 @@ func TestGeneralRules(t *testing.T) {
 		{"one name word and a field of activity on one side", "organization", "Vardessa Systems Ltd", "Vardessa Ltd", false},
 		{"each company name adds another kind of body", "organization", "Kerrowan Dalvik Trust Bank Limited", "Kerrowan Dalvik Banking Corporation", false},
 		{"one name word and a region on one side", "organization", "Vardessa Asia Ltd", "Vardessa Ltd", true},
+		{"Hebrew spells a foreign name with few vowels", "person", "דוד טרנבלום", "David Tarnblum", true},
+		{"Arabic writes a foreign name's vowels: a short word is another name", "person", "ولی کرزانی", "Bailey Karzani", false},
+		{"a Hebrew word that romanises like another script's number word", "person", "טרי וולדן", "Terry Volden", true},
+		{"a Hebrew word that romanises like a Latin legal form", "person", "ריי מולדן", "Ray Moldan", true},
+		{"a Hebrew regnal ordinal", "person", "קלוביר השלישי", "Klovir III", true},
+		{"a Hebrew regnal ordinal, another number", "person", "קלוביר השלישי", "Klovir IV", false},
 	}
 	for _, c := range cases {
 		r := Compare(Query{Name: c.q, Type: c.typ}, Entity{ID: "x", Type: c.typ, Names: []Name{{Value: c.e, Kind: "primary"}}}, DefaultConfig())

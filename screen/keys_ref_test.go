@@ -84,53 +84,10 @@ func crossSimMinRef(a, b string, minSim float64) float64 {
 // levenshteinRef is levenshtein as first written (the full table): the
 // bit-parallel version must agree with it exactly.
 func levenshteinRef(a, b string) int {
-	if a == b {
-		return 0
-	}
-	la, lb := len(a), len(b)
-	if la == 0 {
-		return lb
-	}
-	if lb == 0 {
-		return la
-	}
-	// Optimal string alignment: a swap of two neighbours ("Donlad") is one
-	// typo, not two.
-	var buf [3][65]int
-	var pp, prev, cur []int
-	if lb+1 <= len(buf[0]) {
-		pp, prev, cur = buf[0][:lb+1], buf[1][:lb+1], buf[2][:lb+1]
-	} else {
-		pp, prev, cur = make([]int, lb+1), make([]int, lb+1), make([]int, lb+1)
-	}
-	for j := 0; j <= lb; j++ {
-		prev[j] = j
-	}
-	for i := 1; i <= la; i++ {
-		cur[0] = i
-		ai := a[i-1]
-		for j := 1; j <= lb; j++ {
-			cost := 1
-			if ai == b[j-1] {
-				cost = 0
-			}
-			v := prev[j-1] + cost
-			if d := prev[j] + 1; d < v {
-				v = d
-			}
-			if d := cur[j-1] + 1; d < v {
-				v = d
-			}
-			if i > 1 && j > 1 && ai == b[j-2] && a[i-2] == b[j-1] {
-				if d := pp[j-2] + 1; d < v {
-					v = d
-				}
-			}
-			cur[j] = v
-		}
-		pp, prev, cur = prev, cur, pp
-	}
-	return prev[lb]
+	// The full-table optimal string alignment (a swap of two neighbours,
+	// "Donlad", is one typo) is the plain algorithm; the bit-parallel one
+	// must give the same distance for every pair.
+	return osaTable(a, b)
 }
 
 // TestFastDistancesAgree holds the table-driven crossSimMin and the

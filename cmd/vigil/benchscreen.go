@@ -61,12 +61,7 @@ the same list files and party file to compare two machines or two versions.`,
 					fmt.Fprintf(w, "huge pages: %d MiB of memory now on huge pages\n", built.huge.Collapsed>>20)
 				}
 			}
-			in, closeIn, err := openIn(input)
-			if err != nil {
-				return err
-			}
-			defer closeIn()
-			parties, err := readParties(in, input)
+			parties, err := loadParties(input)
 			if err != nil {
 				return err
 			}

@@ -76,12 +76,7 @@ To screen the stored portfolio against stored list versions instead, see
 			}
 			ix := built.ix
 
-			in, closeIn, err := openIn(input)
-			if err != nil {
-				return err
-			}
-			defer closeIn()
-			parties, err := readParties(in, input)
+			parties, err := loadParties(input)
 			if err != nil {
 				return err
 			}
@@ -194,6 +189,16 @@ func openOut(path string) (io.Writer, func() error, error) {
 		return nil, nil, err
 	}
 	return f, f.Close, nil
+}
+
+// loadParties reads the party CSV at path ("-" is standard input).
+func loadParties(path string) ([]screen.Query, error) {
+	in, closeIn, err := openIn(path)
+	if err != nil {
+		return nil, err
+	}
+	defer closeIn()
+	return readParties(in, path)
 }
 
 // readParties reads the party CSV. A bad file is rejected whole, naming

@@ -81,10 +81,10 @@ func Analyse(name string) []Token {
 // script sc. Arabic and Hebrew romanisations drop vowels, so they collide
 // with dictionary words of other scripts (ריי, Ray, romanises as "ry", a
 // Finnish legal form; טרי, Terry, as "tri", three in Slavic languages):
-// in those scripts a phrase counts only
-// when the dictionary writes it in them. Name particles, titles and
-// stopwords are the exception: their Latin entries (al, bin, abu; de,
-// la, van) are what these scripts spell in names (דה is de).
+// in those scripts a phrase counts only when the dictionary writes it in
+// them. Name particles, titles and stopwords are the exception: their
+// Latin entries (al, bin, abu; de, la, van) are what these scripts spell
+// in names (דה is de).
 func (p phrase) fitsScript(sc script) bool {
 	if !sc.abjad() || p.kind == KindPersonPart || p.kind == KindTitle || p.kind == KindStop {
 		return true

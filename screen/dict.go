@@ -111,11 +111,16 @@ func (d *dictionary) concept(name string) uint16 {
 
 func phraseKey(s string) (string, int) {
 	toks := rawTokens(s)
+	return tokensKey(toks), len(toks)
+}
+
+// tokensKey joins the dictionary forms of a phrase's words.
+func tokensKey(toks []rawTok) string {
 	parts := make([]string, len(toks))
 	for i, t := range toks {
 		parts[i] = t.key()
 	}
-	return strings.Join(parts, " "), len(toks)
+	return strings.Join(parts, " ")
 }
 
 // key is the dictionary form of a word. Words romanised by the generic
@@ -145,14 +150,14 @@ func buildDictionary(raw []byte) *dictionary {
 	d := &dictionary{phrases: map[string]phrase{}, legal: map[string]phrase{}, prefixMax: map[string]int{}, conceptID: map[string]uint16{}, nick: map[string][]uint16{}}
 	// Lower priority first: a later add of a stronger kind replaces it.
 	add := func(alias string, p phrase) {
-		key, n := phraseKey(alias)
+		toks := rawTokens(alias)
+		key := tokensKey(toks)
 		if key == "" {
 			return
 		}
+		n := len(toks)
 		p.ntok = n
-		if rt := rawTokens(alias); len(rt) > 0 {
-			p.scripts = 1 << rt[0].sc
-		}
+		p.scripts = 1 << toks[0].sc
 		m := d.phrases
 		if p.kind == KindLegal {
 			m = d.legal

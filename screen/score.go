@@ -393,10 +393,11 @@ func lastLetterEdit(a, b string) bool {
 // Arabic-script negatives.
 func crossPair(a, b string, minSim float64, fewVowels bool) float64 {
 	la, lb := len(a), len(b)
-	if la < 2 || lb < 2 {
-		return 0
+	ratioNum, ratioDen := 3, 2 // the longer at most 1.5 times the shorter
+	if fewVowels {
+		ratioNum, ratioDen = 2, 1
 	}
-	if fewVowels && max(la, lb) > 2*min(la, lb) || !fewVowels && 2*max(la, lb) > 3*min(la, lb) {
+	if la < 2 || lb < 2 || ratioDen*max(la, lb) > ratioNum*min(la, lb) {
 		return 0
 	}
 	if crossBound(a, b) < minSim {
